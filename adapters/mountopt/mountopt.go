@@ -1,0 +1,53 @@
+// Package mountopt holds what every adapter shares: the mount options and the
+// handle of a running mount. Package adapters re-exports them.
+package mountopt
+
+import (
+	"errors"
+	"log/slog"
+)
+
+// Options configure a mount. The zero value mounts privately (only the mounting user
+// has access) with the kernel's permission checks.
+type Options struct {
+	// FSName is the source shown in /proc/mounts and mount(8); empty means "anyfs".
+	FSName string
+	// AllowOther lets other users access the mount. It implies kernel permission
+	// checks (default_permissions) unless NoDefaultPermissions is set.
+	AllowOther bool
+	// NoDefaultPermissions turns off the kernel's permission checks, leaving access
+	// control to the volume's access rules [FUSE only].
+	NoDefaultPermissions bool
+	// AllowNonEmpty mounts over a non-empty directory [FUSE only].
+	AllowNonEmpty bool
+	// RawOptions are extra mount options, as given to mount -o.
+	RawOptions []string
+	// Network mounts as a network drive under this UNC prefix, such as
+	// `\server\share` [Windows only].
+	Network string
+	// Debug logs every kernel request the adapter receives.
+	Debug bool
+	// Logger receives adapter messages; nil means the volume's logger.
+	Logger *slog.Logger
+}
+
+// Server is a running mount.
+type Server interface {
+	// MountPoint returns where the volume is mounted.
+	MountPoint() string
+	// Wait blocks until the volume is unmounted (by Unmount, or from outside with
+	// `anyfs unmount` or fusermount -u) and every handle was closed.
+	Wait()
+	// Unmount unmounts the volume and waits until the adapter stopped serving.
+	Unmount() error
+}
+
+// Errors that Mount returns, wrapped with details; test with errors.Is.
+var (
+	// ErrNoFUSE: no FUSE (or WinFsp) implementation is installed or usable.
+	ErrNoFUSE = errors.New("FUSE is not available")
+	// ErrMountPoint: the mount point is missing, not a directory, or not empty.
+	ErrMountPoint = errors.New("bad mount point")
+	// ErrNoAdapter: the requested adapter is not compiled into this program.
+	ErrNoAdapter = errors.New("adapter not available")
+)

@@ -1,0 +1,175 @@
+package fs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// event names one kind of backend event, for statistics and tracing.
+type event uint8
+
+const (
+	evGetFileInfo event = iota
+	evEnumerateDirectory
+	evCloseDirectoryEnumeration
+	evOpenFile
+	evReadFile
+	evCloseFile
+	evCreateFile
+	evWriteFile
+	evSetFileSize
+	evSetAllocationSize
+	evCleanupFile
+	evFlushFile
+	evSetFileAttributes
+	evCanFileBeDeleted
+	evIsDirectoryEmpty
+	evDeleteFile
+	evRenameOrMoveFile
+	evCreateHardLink
+	evCreateSymlink
+	evReadSymlink
+	evListNamedStreams
+	evGetNamedStream
+	evSetNamedStream
+	evDeleteNamedStream
+	evLockFile
+	evUnlockFile
+	evGetVolumeSize
+	evGetVolumeLabel
+	evSetVolumeLabel
+	evGetVolumeID
+	evMount
+	evUnmount
+	evCount
+)
+
+var eventNames = [evCount]string{
+	"OnGetFileInfo", "OnEnumerateDirectory", "OnCloseDirectoryEnumeration", "OnOpenFile",
+	"OnReadFile", "OnCloseFile", "OnCreateFile", "OnWriteFile", "OnSetFileSize",
+	"OnSetAllocationSize", "OnCleanupFile", "OnFlushFile", "OnSetFileAttributes",
+	"OnCanFileBeDeleted", "OnIsDirectoryEmpty", "OnDeleteFile", "OnRenameOrMoveFile",
+	"OnCreateHardLink", "OnCreateSymlink", "OnReadSymlink", "OnListNamedStreams",
+	"OnGetNamedStream", "OnSetNamedStream", "OnDeleteNamedStream", "OnLockFile",
+	"OnUnlockFile", "OnGetVolumeSize", "OnGetVolumeLabel", "OnSetVolumeLabel",
+	"OnGetVolumeID", "OnMount", "OnUnmount",
+}
+
+func (e event) String() string { return eventNames[e] }
+
+// EventStats counts one event's calls since the volume was made.
+type EventStats struct {
+	Event  string        // the handler's name, such as "OnReadFile"
+	Calls  uint64        // how many times it was called
+	Errors uint64        // how many calls returned an error (or panicked)
+	Total  time.Duration // the time spent in the handler, summed
+}
+
+type eventCounter struct {
+	calls, errors, nanos atomic.Uint64
+}
+
+// PanicError is the error a request fails with when its handler panicked. It maps to
+// EIO.
+type PanicError struct {
+	Event string // the handler, such as "OnReadFile"
+	Name  string // the file
+	Value any    // what the handler panicked with
+	Stack []byte // the goroutine's stack at the panic
+}
+
+func (p *PanicError) Error() string {
+	return fmt.Sprintf("%s %s: backend panicked: %v", p.Event, p.Name, p.Value)
+}
+
+// Is makes a PanicError match ErrIO.
+func (p *PanicError) Is(target error) bool { return target == ErrIO }
+
+// call is the state of one backend call between begin and end.
+type call struct {
+	ev    event
+	name  string
+	start time.Time
+	lock  *sync.Mutex
+}
+
+// begin starts a backend call: serialization and the clock. Pair it with
+// `defer v.end(ctx, &c, &err)` in the function that calls the handler, so that a panic
+// is recovered there.
+func (v *Volume) begin(ev event, name string, f *openFile) call {
+	c := call{ev: ev, name: name}
+	switch v.opts.Serialize {
+	case SerializeAll:
+		c.lock = &v.serial
+	case SerializePerFile:
+		if f != nil {
+			c.lock = &f.serial
+		}
+	}
+	if c.lock != nil {
+		c.lock.Lock()
+	}
+	c.start = time.Now()
+	return c
+}
+
+// end finishes a backend call: it recovers a panic into a PanicError, counts, traces,
+// and reports errors that map to no code. It must be called directly by defer.
+func (v *Volume) end(ctx context.Context, c *call, errp *error) {
+	if r := recover(); r != nil {
+		pe := &PanicError{Event: c.ev.String(), Name: c.name, Value: r, Stack: debug.Stack()}
+		v.log.Error("anyfs: backend panicked", "event", pe.Event, "name", c.name, "panic", fmt.Sprint(r), "stack", string(pe.Stack))
+		*errp = pe
+		v.reportError(ctx, c.ev.String(), c.name, pe)
+	}
+	d := time.Since(c.start)
+	if c.lock != nil {
+		c.lock.Unlock()
+	}
+	s := &v.stats[c.ev]
+	s.calls.Add(1)
+	s.nanos.Add(uint64(d))
+	err := *errp
+	if err != nil {
+		s.errors.Add(1)
+		var pe *PanicError
+		if _, ok := ErrnoOf(err); !ok && !errors.As(err, &pe) {
+			v.log.Error("anyfs: unmapped backend error, reported as EIO", "event", c.ev.String(), "name", c.name, "err", err)
+			v.reportError(ctx, c.ev.String(), c.name, err)
+		}
+	}
+	if v.opts.Trace {
+		v.log.LogAttrs(ctx, slog.LevelDebug, "anyfs event", slog.String("event", c.ev.String()),
+			slog.String("name", c.name), slog.Duration("took", d), slog.Any("err", err))
+	}
+}
+
+// reportError fires the backend's Error event, shielded from its panics.
+func (v *Volume) reportError(ctx context.Context, op, name string, err error) {
+	if v.errorer == nil {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			v.log.Error("anyfs: OnError panicked", "panic", fmt.Sprint(r))
+		}
+	}()
+	v.errorer.OnError(ctx, &ErrorEvent{Op: op, Name: name, Err: err})
+}
+
+// Stats returns the counters of every event the backend implements, in a fixed order.
+func (v *Volume) Stats() []EventStats {
+	out := make([]EventStats, 0, evCount)
+	for ev := event(0); ev < evCount; ev++ {
+		s := &v.stats[ev]
+		out = append(out, EventStats{Event: ev.String(), Calls: s.calls.Load(),
+			Errors: s.errors.Load(), Total: time.Duration(s.nanos.Load())})
+	}
+	return out
+}

@@ -1,0 +1,7 @@
+//go:build unix && !linux
+
+package fs
+
+import "syscall"
+
+const errNoAttr = syscall.ENOATTR

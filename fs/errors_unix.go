@@ -1,0 +1,39 @@
+//go:build unix
+
+package fs
+
+import (
+	"errors"
+	"syscall"
+)
+
+// hostErrnos maps the host's errno values to portable codes.
+var hostErrnos = map[syscall.Errno]Errno{
+	syscall.EPERM: EPERM, syscall.ENOENT: ENOENT, syscall.EIO: EIO, syscall.EBADF: EBADF,
+	syscall.EAGAIN: EAGAIN, syscall.EACCES: EACCES, syscall.EBUSY: EBUSY,
+	syscall.EEXIST: EEXIST, syscall.EXDEV: EXDEV, syscall.ENOTDIR: ENOTDIR,
+	syscall.EISDIR: EISDIR, syscall.EINVAL: EINVAL, syscall.EFBIG: EFBIG,
+	syscall.ENOSPC: ENOSPC, syscall.EROFS: EROFS, syscall.EMLINK: EMLINK,
+	syscall.ERANGE: ERANGE, syscall.EDEADLK: EDEADLK, syscall.ENAMETOOLONG: ENAMETOOLONG,
+	syscall.ENOSYS: ENOSYS, syscall.ENOTEMPTY: ENOTEMPTY, syscall.ELOOP: ELOOP,
+	errNoAttr: ENODATA, syscall.ENOTSUP: ENOTSUP, syscall.ESTALE: ESTALE,
+	syscall.EINTR: EINTR,
+}
+
+func init() {
+	// EOPNOTSUPP equals ENOTSUP on Linux but not on the BSDs.
+	if _, ok := hostErrnos[syscall.EOPNOTSUPP]; !ok {
+		hostErrnos[syscall.EOPNOTSUPP] = ENOTSUP
+	}
+}
+
+func hostErrno(err error) (Errno, bool) {
+	var se syscall.Errno
+	if !errors.As(err, &se) {
+		return 0, false
+	}
+	if e, ok := hostErrnos[se]; ok {
+		return e, true
+	}
+	return EIO, false
+}

@@ -1,0 +1,450 @@
+package fs
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/anyfs/anyfs/pkg/attr"
+)
+
+// openFile is one entry of the open-file table: a file with at least one handle (or an
+// open in progress). Its FileContext is shared by all its handles.
+type openFile struct {
+	name atomic.Pointer[string] // current volume path; changes on rename
+	key  string                 // table key; guarded by Volume.mu
+
+	openMu sync.Mutex // serializes OnOpenFile/OnCloseFile of this file
+	ctx    any        // FileContext; guarded by openMu, stable while refs > 0 and opened
+	opened bool       // OnOpenFile or OnCreateFile succeeded; guarded by openMu
+
+	refs    int  // handles plus opens in progress; guarded by Volume.mu
+	deleted bool // unlinked (or replaced) while open; guarded by Volume.mu
+	isDir   bool
+
+	serial sync.Mutex // held around events with SerializePerFile
+	locks  lockTable
+}
+
+func (f *openFile) path() string { return *f.name.Load() }
+
+// Handle is one open handle of a file: what FUSE calls a file handle. Adapters get it
+// from Open or Create and call its methods until Close.
+type Handle struct {
+	v      *Volume
+	f      *openFile
+	hctx   any // HandleContext
+	access Access
+	flags  OpenFlags
+	caller Caller
+	closed atomic.Bool
+}
+
+// Name returns the handle's file's current volume path.
+func (h *Handle) Name() string { return h.f.path() }
+
+// Access returns the access the handle was opened with.
+func (h *Handle) Access() Access { return h.access }
+
+// Flags returns the flags the handle was opened with.
+func (h *Handle) Flags() OpenFlags { return h.flags }
+
+// FileContext returns the backend's FileContext of the handle's file.
+func (h *Handle) FileContext() any { return h.f.ctx }
+
+// HandleContext returns the backend's HandleContext of the handle.
+func (h *Handle) HandleContext() any { return h.hctx }
+
+// acquire finds or makes the table entry for name and takes a reference on it.
+func (v *Volume) acquire(name string, isDir bool) (*openFile, error) {
+	k := v.key(name)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.closed {
+		return nil, fmt.Errorf("open %s: %w", name, ErrBadHandle)
+	}
+	f := v.files[k]
+	if f == nil {
+		f = &openFile{key: k, isDir: isDir}
+		f.name.Store(&name)
+		v.files[k] = f
+	}
+	f.refs++
+	return f, nil
+}
+
+// release drops a reference; the last one removes the entry from the table.
+func (v *Volume) release(f *openFile) (last, deleted bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	f.refs--
+	if f.refs == 0 {
+		if v.files[f.key] == f {
+			delete(v.files, f.key)
+		}
+		return true, f.deleted
+	}
+	return false, f.deleted
+}
+
+// lookupOpen returns the table entry of name, if the file is open.
+func (v *Volume) lookupOpen(name string) *openFile {
+	v.mu.Lock()
+	f := v.files[v.key(name)]
+	v.mu.Unlock()
+	return f
+}
+
+func (v *Volume) fileContext(name string) any {
+	if f := v.lookupOpen(name); f != nil {
+		f.openMu.Lock()
+		defer f.openMu.Unlock()
+		return f.ctx
+	}
+	return nil
+}
+
+func (v *Volume) newHandle(ctx context.Context, f *openFile, hctx any, access Access, flags OpenFlags) *Handle {
+	h := &Handle{v: v, f: f, hctx: hctx, access: access, flags: flags}
+	h.caller, _ = CallerFromContext(ctx)
+	v.mu.Lock()
+	v.handles[h] = struct{}{}
+	v.mu.Unlock()
+	return h
+}
+
+// Open opens an existing file. With OpenTruncate the file is truncated to zero
+// through OnSetFileSize.
+func (v *Volume) Open(ctx context.Context, name string, access Access, flags OpenFlags) (*Handle, error) {
+	if v.opts.ReadOnly && (access&AccessWrite != 0 || flags&OpenTruncate != 0) {
+		return nil, fmt.Errorf("open %s for writing: %w", name, ErrReadOnly)
+	}
+	f, err := v.acquire(name, flags&OpenDirectory != 0)
+	if err != nil {
+		return nil, err
+	}
+	hctx, err := v.openFileEvent(ctx, f, name, access, flags)
+	if err != nil {
+		v.release(f)
+		return nil, err
+	}
+	h := v.newHandle(ctx, f, hctx, access, flags)
+	if flags&OpenTruncate != 0 && !f.isDir {
+		if err := h.setSize(ctx, 0); err != nil {
+			h.Close(ctx)
+			return nil, err
+		}
+	}
+	return h, nil
+}
+
+// openFileEvent fires OnOpenFile when the file is not open yet (or for every open
+// with FireAllOpenCloseEvents) and returns the HandleContext.
+func (v *Volume) openFileEvent(ctx context.Context, f *openFile, name string, access Access, flags OpenFlags) (hctx any, err error) {
+	f.openMu.Lock()
+	defer f.openMu.Unlock()
+	if f.opened && !v.opts.FireAllOpenCloseEvents {
+		return nil, nil
+	}
+	e := OpenFileEvent{Name: name, Access: access, Flags: flags, IsDir: f.isDir, FileContext: f.ctx}
+	if err := v.callOpen(ctx, f, &e); err != nil {
+		return nil, err
+	}
+	if !f.opened {
+		f.ctx, f.opened = e.FileContext, true
+	}
+	return e.HandleContext, nil
+}
+
+func (v *Volume) callOpen(ctx context.Context, f *openFile, e *OpenFileEvent) (err error) {
+	c := v.begin(evOpenFile, e.Name, f)
+	defer v.end(ctx, &c, &err)
+	return v.b.OnOpenFile(ctx, e)
+}
+
+// CreateRequest describes a file to create.
+type CreateRequest struct {
+	// Mode is the type and permission bits as the kernel sent them (umask applied).
+	// A zero type means a regular file.
+	Mode attr.Mode
+	// Rdev is the device number of a device node.
+	Rdev uint64
+	// Attributes are Windows attributes to set.
+	Attributes attr.FileAttributes
+	Access     Access
+	Flags      OpenFlags
+	// Exclusive (O_EXCL) fails with ErrExist when the name exists; otherwise an
+	// existing file is opened.
+	Exclusive bool
+}
+
+// Create creates and opens a regular file, or opens it if it exists and the request
+// is not Exclusive. It returns the handle and the file's information.
+func (v *Volume) Create(ctx context.Context, name string, req CreateRequest) (*Handle, FileInfo, error) {
+	if req.Mode.Type() == 0 {
+		req.Mode |= attr.S_IFREG
+	}
+	f, fi, hctx, err := v.create(ctx, name, req, true)
+	if err == nil {
+		h := v.newHandle(ctx, f, hctx, req.Access, req.Flags)
+		return h, fi, nil
+	}
+	if !isExist(err) || req.Exclusive {
+		return nil, FileInfo{}, err
+	}
+	h, err := v.Open(ctx, name, req.Access, req.Flags)
+	if err != nil {
+		return nil, FileInfo{}, err
+	}
+	fi, err = h.Stat(ctx)
+	if err != nil {
+		h.Close(ctx)
+		return nil, FileInfo{}, err
+	}
+	return h, fi, nil
+}
+
+// Mkdir creates a directory.
+func (v *Volume) Mkdir(ctx context.Context, name string, mode attr.Mode) (FileInfo, error) {
+	return v.createClosed(ctx, name, CreateRequest{Mode: attr.S_IFDIR | mode.Perm(), Attributes: attr.Directory})
+}
+
+// Mknod creates a device node, FIFO, socket or empty regular file, per mode's type.
+func (v *Volume) Mknod(ctx context.Context, name string, mode attr.Mode, rdev uint64) (FileInfo, error) {
+	if mode.Type() == 0 {
+		mode |= attr.S_IFREG
+	}
+	if mode.Type() == attr.S_IFDIR || mode.Type() == attr.S_IFLNK {
+		return FileInfo{}, fmt.Errorf("mknod %s: %w", name, ErrInvalid)
+	}
+	return v.createClosed(ctx, name, CreateRequest{Mode: mode, Rdev: rdev})
+}
+
+// createClosed creates a file without keeping it open.
+func (v *Volume) createClosed(ctx context.Context, name string, req CreateRequest) (FileInfo, error) {
+	f, fi, hctx, err := v.create(ctx, name, req, false)
+	if err != nil {
+		return FileInfo{}, err
+	}
+	v.closeFileEvent(ctx, f, hctx)
+	return fi, nil
+}
+
+// create fires OnCreateFile and records the new open file.
+func (v *Volume) create(ctx context.Context, name string, req CreateRequest, open bool) (*openFile, FileInfo, any, error) {
+	if err := v.checkName(name); err != nil {
+		return nil, FileInfo{}, nil, err
+	}
+	if v.opts.ReadOnly {
+		return nil, FileInfo{}, nil, fmt.Errorf("create %s: %w", name, ErrReadOnly)
+	}
+	caller, _ := CallerFromContext(ctx)
+	e := CreateFileEvent{Name: name, Mode: req.Mode, Attributes: req.Attributes, Rdev: req.Rdev,
+		Uid: caller.Uid, Gid: caller.Gid, Access: req.Access, Flags: req.Flags}
+	if req.Mode.IsDir() {
+		e.Attributes |= attr.Directory
+	}
+	// A setgid directory hands its group, and for directories its setgid bit, down.
+	dir, _ := Split(name)
+	if pfi, err := v.getInfo(ctx, dir, nil); err == nil {
+		if !pfi.IsDir() {
+			return nil, FileInfo{}, nil, fmt.Errorf("create %s: %w", name, ErrNotDir)
+		}
+		if pfi.Mode&attr.S_ISGID != 0 {
+			e.Gid = pfi.Gid
+			if req.Mode.IsDir() {
+				e.Mode |= attr.S_ISGID
+			}
+		}
+	} else {
+		return nil, FileInfo{}, nil, err
+	}
+	f, err := v.acquire(name, req.Mode.IsDir())
+	if err != nil {
+		return nil, FileInfo{}, nil, err
+	}
+	f.openMu.Lock()
+	if f.opened {
+		// The name is open, so it exists.
+		f.openMu.Unlock()
+		v.release(f)
+		return nil, FileInfo{}, nil, fmt.Errorf("create %s: %w", name, ErrExist)
+	}
+	err = v.callCreate(ctx, f, &e)
+	if err == nil {
+		f.ctx, f.opened = e.FileContext, true
+	}
+	f.openMu.Unlock()
+	if err != nil {
+		v.release(f)
+		return nil, FileInfo{}, nil, err
+	}
+	fi := e.Info
+	if !e.InfoValid {
+		fi, err = v.getInfo(ctx, name, e.FileContext)
+		if err != nil {
+			v.closeFileEvent(ctx, f, e.HandleContext)
+			return nil, FileInfo{}, nil, err
+		}
+	} else {
+		fi.normalize()
+	}
+	_, fi.Name = Split(name)
+	return f, fi, e.HandleContext, nil
+}
+
+func (v *Volume) callCreate(ctx context.Context, f *openFile, e *CreateFileEvent) (err error) {
+	if v.creator == nil {
+		return fmt.Errorf("create %s: %w", e.Name, ErrReadOnly)
+	}
+	c := v.begin(evCreateFile, e.Name, f)
+	defer v.end(ctx, &c, &err)
+	return v.creator.OnCreateFile(ctx, e)
+}
+
+// closeFileEvent drops one reference of f and fires OnCloseFile when it was the last
+// (or for every handle with FireAllOpenCloseEvents).
+func (v *Volume) closeFileEvent(ctx context.Context, f *openFile, hctx any) {
+	f.openMu.Lock()
+	defer f.openMu.Unlock()
+	last, deleted := v.release(f)
+	if !last && !v.opts.FireAllOpenCloseEvents {
+		return
+	}
+	e := CloseFileEvent{Name: f.path(), FileContext: f.ctx, HandleContext: hctx, PendingDeletion: deleted}
+	if err := v.callClose(ctx, f, &e); err != nil {
+		v.log.Warn("anyfs: OnCloseFile failed", "name", e.Name, "err", err)
+	}
+	if last {
+		f.ctx, f.opened = nil, false
+	}
+}
+
+func (v *Volume) callClose(ctx context.Context, f *openFile, e *CloseFileEvent) (err error) {
+	c := v.begin(evCloseFile, e.Name, f)
+	defer v.end(ctx, &c, &err)
+	return v.b.OnCloseFile(ctx, e)
+}
+
+// Read reads len(p) bytes at off. Fewer bytes mean end of file.
+func (h *Handle) Read(ctx context.Context, p []byte, off int64) (n int, err error) {
+	if off < 0 {
+		return 0, fmt.Errorf("read %s: %w", h.Name(), ErrInvalid)
+	}
+	e := ReadFileEvent{Name: h.f.path(), FileContext: h.f.ctx, HandleContext: h.hctx, Position: off, Buffer: p}
+	c := h.v.begin(evReadFile, e.Name, h.f)
+	defer h.v.end(ctx, &c, &err)
+	err = h.v.b.OnReadFile(ctx, &e)
+	if e.BytesRead > len(p) {
+		e.BytesRead = len(p)
+	}
+	return e.BytesRead, err
+}
+
+// Write writes p at off (at the end of the file for a handle opened with OpenAppend,
+// where off is the kernel's idea of the end).
+func (h *Handle) Write(ctx context.Context, p []byte, off int64) (n int, err error) {
+	if h.v.writer == nil || h.v.opts.ReadOnly {
+		return 0, fmt.Errorf("write %s: %w", h.Name(), ErrReadOnly)
+	}
+	if off < 0 {
+		return 0, fmt.Errorf("write %s: %w", h.Name(), ErrInvalid)
+	}
+	if max := h.v.opts.MaxFileSize; max > 0 && off+int64(len(p)) > max {
+		if off >= max {
+			return 0, fmt.Errorf("write %s at %d: %w", h.Name(), off, ErrFileTooLarge)
+		}
+		p = p[:max-off]
+	}
+	e := WriteFileEvent{Name: h.f.path(), FileContext: h.f.ctx, HandleContext: h.hctx,
+		Position: off, Append: h.flags&OpenAppend != 0, Buffer: p}
+	c := h.v.begin(evWriteFile, e.Name, h.f)
+	defer h.v.end(ctx, &c, &err)
+	err = h.v.writer.OnWriteFile(ctx, &e)
+	return e.BytesWritten, err
+}
+
+// Stat returns the handle's file's information, also after the file was unlinked.
+func (h *Handle) Stat(ctx context.Context) (FileInfo, error) {
+	return h.v.getInfo(ctx, h.f.path(), h.f.ctx)
+}
+
+// Flush is called at every close(2) of a descriptor of the handle (FUSE flush): it
+// fires OnCleanupFile and releases the POSIX locks of lockOwner.
+func (h *Handle) Flush(ctx context.Context, lockOwner uint64) (err error) {
+	h.f.locks.releaseOwner(h.v, ctx, h, lockOwner, false)
+	if h.v.cleaner == nil {
+		return nil
+	}
+	e := CleanupFileEvent{Name: h.f.path(), FileContext: h.f.ctx, HandleContext: h.hctx}
+	c := h.v.begin(evCleanupFile, e.Name, h.f)
+	defer h.v.end(ctx, &c, &err)
+	return h.v.cleaner.OnCleanupFile(ctx, &e)
+}
+
+// Sync makes the file's data durable (fsync; fdatasync with dataOnly).
+func (h *Handle) Sync(ctx context.Context, dataOnly bool) (err error) {
+	if h.v.flusher == nil {
+		return nil
+	}
+	e := FlushFileEvent{Name: h.f.path(), FileContext: h.f.ctx, DataOnly: dataOnly}
+	c := h.v.begin(evFlushFile, e.Name, h.f)
+	defer h.v.end(ctx, &c, &err)
+	return h.v.flusher.OnFlushFile(ctx, &e)
+}
+
+// Close releases the handle (FUSE release). The file's OnCloseFile fires when this
+// was its last handle. Later calls do nothing.
+func (h *Handle) Close(ctx context.Context) error {
+	if !h.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	h.f.locks.releaseOwner(h.v, ctx, h, 0, true)
+	h.v.mu.Lock()
+	delete(h.v.handles, h)
+	h.v.mu.Unlock()
+	h.v.closeFileEvent(ctx, h.f, h.hctx)
+	return nil
+}
+
+// SetAttributes changes the handle's file (ftruncate, fchmod, futimens, ...).
+func (h *Handle) SetAttributes(ctx context.Context, ch Change) (FileInfo, error) {
+	return h.v.setAttributes(ctx, h.f.path(), h.f, h.hctx, ch)
+}
+
+func (h *Handle) setSize(ctx context.Context, size int64) error {
+	_, err := h.v.setAttributes(ctx, h.f.path(), h.f, h.hctx, Change{Valid: ChangeSize, Size: size})
+	return err
+}
+
+// Allocate preallocates storage for the handle's file (fallocate without flags): the
+// size grows to off+length if it was smaller.
+func (h *Handle) Allocate(ctx context.Context, off, length int64) (err error) {
+	if h.v.allocator == nil || h.v.opts.ReadOnly {
+		return fmt.Errorf("allocate %s: %w", h.Name(), ErrNotSupported)
+	}
+	if off < 0 || length <= 0 {
+		return fmt.Errorf("allocate %s: %w", h.Name(), ErrInvalid)
+	}
+	e := SetAllocationSizeEvent{Name: h.f.path(), FileContext: h.f.ctx, HandleContext: h.hctx, AllocationSize: off + length}
+	c := h.v.begin(evSetAllocationSize, e.Name, h.f)
+	err = func() (err error) {
+		defer h.v.end(ctx, &c, &err)
+		return h.v.allocator.OnSetAllocationSize(ctx, &e)
+	}()
+	if err != nil {
+		return err
+	}
+	fi, err := h.Stat(ctx)
+	if err != nil {
+		return err
+	}
+	if fi.Size < off+length {
+		return h.setSize(ctx, off+length)
+	}
+	return nil
+}
+
+// Caller returns the process that opened the handle.
+func (h *Handle) Caller() Caller { return h.caller }

@@ -1,0 +1,146 @@
+package fs
+
+import "context"
+
+// Interface is what every backend implements: the events CBFS calls mandatory. A
+// read-only backend needs nothing more. Every other event is an optional interface
+// below, discovered by type assertion when the volume is made ([NewVolume]).
+//
+// Handlers are called concurrently unless Options.Serialize says otherwise; a handler
+// that blocks should honour ctx cancellation.
+type Interface interface {
+	// OnGetFileInfo reports a file's information, or ErrNotExist.
+	OnGetFileInfo(ctx context.Context, e *GetFileInfoEvent) error
+	// OnEnumerateDirectory lists a directory in one or more calls.
+	OnEnumerateDirectory(ctx context.Context, e *EnumerateDirectoryEvent) error
+	// OnCloseDirectoryEnumeration releases a listing's EnumerationContext.
+	OnCloseDirectoryEnumeration(ctx context.Context, e *CloseDirectoryEnumerationEvent) error
+	// OnOpenFile opens an existing file or directory.
+	OnOpenFile(ctx context.Context, e *OpenFileEvent) error
+	// OnReadFile reads from an open file.
+	OnReadFile(ctx context.Context, e *ReadFileEvent) error
+	// OnCloseFile releases an open file's contexts. Its error is logged, not returned
+	// to any caller (the OS does not wait for it).
+	OnCloseFile(ctx context.Context, e *CloseFileEvent) error
+}
+
+// Creator creates files and directories. Without it (or without Writer) the volume is
+// read-only and creation fails with ErrReadOnly.
+type Creator interface {
+	OnCreateFile(ctx context.Context, e *CreateFileEvent) error
+}
+
+// Writer writes to files and changes their size. A backend without Writer is mounted
+// read-only: every change fails with ErrReadOnly (EROFS).
+type Writer interface {
+	OnWriteFile(ctx context.Context, e *WriteFileEvent) error
+	OnSetFileSize(ctx context.Context, e *SetFileSizeEvent) error
+}
+
+// AllocationSizer preallocates storage. Without it, fallocate fails with
+// ErrNotSupported.
+type AllocationSizer interface {
+	OnSetAllocationSize(ctx context.Context, e *SetAllocationSizeEvent) error
+}
+
+// Cleaner is told of every close(2) of a descriptor. Without it nothing happens.
+type Cleaner interface {
+	OnCleanupFile(ctx context.Context, e *CleanupFileEvent) error
+}
+
+// Flusher makes data durable (fsync). Without it fsync succeeds.
+type Flusher interface {
+	OnFlushFile(ctx context.Context, e *FlushFileEvent) error
+}
+
+// AttributeSetter changes attributes, times, mode and owner. Without it chmod, chown
+// and utimes fail with ErrNotSupported on a writable volume.
+type AttributeSetter interface {
+	OnSetFileAttributes(ctx context.Context, e *SetFileAttributesEvent) error
+}
+
+// DeleteChecker may refuse a deletion. Without it every deletion allowed by the POSIX
+// rules goes ahead.
+type DeleteChecker interface {
+	OnCanFileBeDeleted(ctx context.Context, e *CanFileBeDeletedEvent) error
+}
+
+// EmptyChecker answers whether a directory is empty. Without it the volume asks
+// OnEnumerateDirectory for one entry.
+type EmptyChecker interface {
+	OnIsDirectoryEmpty(ctx context.Context, e *IsDirectoryEmptyEvent) error
+}
+
+// Deleter deletes files and directories. Without it unlink and rmdir fail with
+// ErrReadOnly on a read-only volume and ErrNotSupported otherwise.
+type Deleter interface {
+	OnDeleteFile(ctx context.Context, e *DeleteFileEvent) error
+}
+
+// Renamer renames and moves. Without it rename fails with ErrNotSupported.
+type Renamer interface {
+	OnRenameOrMoveFile(ctx context.Context, e *RenameOrMoveFileEvent) error
+}
+
+// HardLinker creates hard links. Without it link fails with ErrNotSupported (EPERM on
+// FUSE, as filesystems without links answer).
+type HardLinker interface {
+	OnCreateHardLink(ctx context.Context, e *CreateHardLinkEvent) error
+}
+
+// Symlinker creates and reads symbolic links (reparse points). Without it symlink
+// fails with ErrNotSupported and no file is reported as a link.
+type Symlinker interface {
+	OnCreateSymlink(ctx context.Context, e *CreateSymlinkEvent) error
+	OnReadSymlink(ctx context.Context, e *ReadSymlinkEvent) error
+}
+
+// NamedStreamer stores named streams, which FUSE shows as extended attributes.
+// Without it the xattr calls fail with ErrNotSupported.
+type NamedStreamer interface {
+	OnListNamedStreams(ctx context.Context, e *ListNamedStreamsEvent) error
+	OnGetNamedStream(ctx context.Context, e *GetNamedStreamEvent) error
+	OnSetNamedStream(ctx context.Context, e *SetNamedStreamEvent) error
+	OnDeleteNamedStream(ctx context.Context, e *DeleteNamedStreamEvent) error
+}
+
+// Locker takes byte-range locks in the backend's storage. The volume keeps the lock
+// table in every case; without Locker, locks are the volume's alone.
+type Locker interface {
+	OnLockFile(ctx context.Context, e *LockFileEvent) error
+	OnUnlockFile(ctx context.Context, e *UnlockFileEvent) error
+}
+
+// VolumeSizer reports capacity. Without it statfs reports an empty volume of no fixed
+// size.
+type VolumeSizer interface {
+	OnGetVolumeSize(ctx context.Context, e *GetVolumeSizeEvent) error
+}
+
+// VolumeLabeler reports the label. Without it the label is Options.VolumeLabel.
+type VolumeLabeler interface {
+	OnGetVolumeLabel(ctx context.Context, e *GetVolumeLabelEvent) error
+}
+
+// VolumeLabelSetter changes the label. Without it changing the label fails with
+// ErrNotSupported.
+type VolumeLabelSetter interface {
+	OnSetVolumeLabel(ctx context.Context, e *SetVolumeLabelEvent) error
+}
+
+// VolumeIDer reports the volume serial number. Without it the volume derives one
+// from the label.
+type VolumeIDer interface {
+	OnGetVolumeID(ctx context.Context, e *GetVolumeIDEvent) error
+}
+
+// MountNotifiee is told when the volume is mounted and unmounted.
+type MountNotifiee interface {
+	OnMount(ctx context.Context, e *MountEvent) error
+	OnUnmount(ctx context.Context, e *UnmountEvent) error
+}
+
+// ErrorReporter is told of errors the volume could not map and of handler panics.
+type ErrorReporter interface {
+	OnError(ctx context.Context, e *ErrorEvent)
+}

@@ -1,0 +1,512 @@
+package fs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/anyfs/anyfs/pkg/attr"
+)
+
+func isExist(err error) bool    { e, _ := ErrnoOf(err); return e == EEXIST }
+func isNotExist(err error) bool { e, _ := ErrnoOf(err); return e == ENOENT }
+
+// getInfo fires OnGetFileInfo and normalizes the reply.
+func (v *Volume) getInfo(ctx context.Context, name string, fctx any) (fi FileInfo, err error) {
+	e := GetFileInfoEvent{Name: name, FileContext: fctx}
+	c := v.begin(evGetFileInfo, name, nil)
+	defer v.end(ctx, &c, &err)
+	if err = v.b.OnGetFileInfo(ctx, &e); err != nil {
+		return FileInfo{}, err
+	}
+	e.Info.normalize()
+	if name == "/" {
+		e.Info.Name = "/"
+	} else {
+		_, e.Info.Name = Split(name)
+	}
+	if !v.caps.Symlinks && e.Info.Mode.IsSymlink() {
+		e.Info.Mode = e.Info.Mode&^attr.S_IFMT | attr.S_IFREG
+	}
+	return e.Info, nil
+}
+
+// Stat returns the information of the file at name.
+func (v *Volume) Stat(ctx context.Context, name string) (FileInfo, error) {
+	return v.getInfo(ctx, name, nil)
+}
+
+// Lookup finds the entry base in the directory dir. FileInfo.Name is the name as
+// stored, which differs from base in case on a case-insensitive volume.
+func (v *Volume) Lookup(ctx context.Context, dir, base string) (FileInfo, error) {
+	name := Join(dir, base)
+	if err := v.checkName(name); err != nil {
+		return FileInfo{}, err
+	}
+	fi, err := v.getInfo(ctx, name, nil)
+	if err == nil || !v.opts.CaseInsensitive || !isNotExist(err) {
+		return fi, err
+	}
+	real, ferr := v.findFold(ctx, dir, base)
+	if ferr != nil {
+		return FileInfo{}, err
+	}
+	return v.getInfo(ctx, Join(dir, real), nil)
+}
+
+// findFold finds the entry of dir whose name equals base ignoring case.
+func (v *Volume) findFold(ctx context.Context, dir, base string) (string, error) {
+	d, err := v.OpenDir(ctx, dir)
+	if err != nil {
+		return "", err
+	}
+	defer d.Close(ctx)
+	found := ""
+	err = d.ReadDir(ctx, 0, func(fi *FileInfo, _ int64) bool {
+		if strings.EqualFold(fi.Name, base) {
+			found = fi.Name
+			return false
+		}
+		return true
+	})
+	if err != nil {
+		return "", err
+	}
+	if found == "" {
+		return "", ErrNotExist
+	}
+	return found, nil
+}
+
+// Remove deletes the file (dir false: unlink) or empty directory (dir true: rmdir) at
+// name. Handles open on it keep working until closed.
+func (v *Volume) Remove(ctx context.Context, name string, dir bool) error {
+	op := "unlink"
+	if dir {
+		op = "rmdir"
+	}
+	if name == "/" {
+		return fmt.Errorf("%s /: %w", op, ErrBusy)
+	}
+	if v.opts.ReadOnly {
+		return fmt.Errorf("%s %s: %w", op, name, ErrReadOnly)
+	}
+	if v.deleter == nil {
+		return fmt.Errorf("%s %s: %w", op, name, ErrNotSupported)
+	}
+	fi, err := v.getInfo(ctx, name, nil)
+	if err != nil {
+		return err
+	}
+	switch {
+	case dir && !fi.IsDir():
+		return fmt.Errorf("%s %s: %w", op, name, ErrNotDir)
+	case !dir && fi.IsDir():
+		return fmt.Errorf("%s %s: %w", op, name, ErrIsDir)
+	}
+	if dir {
+		empty, err := v.isEmpty(ctx, name)
+		if err != nil {
+			return err
+		}
+		if !empty {
+			return fmt.Errorf("%s %s: %w", op, name, ErrNotEmpty)
+		}
+	}
+	f := v.lookupOpen(name)
+	var fctx any
+	if f != nil {
+		f.openMu.Lock()
+		fctx = f.ctx
+		f.openMu.Unlock()
+	}
+	if err := v.canDelete(ctx, name, fctx, dir); err != nil {
+		return err
+	}
+	if err := v.callDelete(ctx, name, fctx, dir); err != nil {
+		return err
+	}
+	v.detach(name)
+	return nil
+}
+
+// detach marks the open file at name as deleted and takes it out of the table, so a
+// new file of that name is a different file.
+func (v *Volume) detach(name string) {
+	k := v.key(name)
+	v.mu.Lock()
+	if f := v.files[k]; f != nil {
+		f.deleted = true
+		delete(v.files, k)
+	}
+	v.mu.Unlock()
+}
+
+func (v *Volume) isEmpty(ctx context.Context, name string) (empty bool, err error) {
+	if v.empty != nil {
+		e := IsDirectoryEmptyEvent{Name: name}
+		c := v.begin(evIsDirectoryEmpty, name, nil)
+		defer v.end(ctx, &c, &err)
+		err = v.empty.OnIsDirectoryEmpty(ctx, &e)
+		return e.IsEmpty, err
+	}
+	d, err := v.OpenDir(ctx, name)
+	if err != nil {
+		return false, err
+	}
+	defer d.Close(ctx)
+	empty = true
+	err = d.ReadDir(ctx, 0, func(*FileInfo, int64) bool { empty = false; return false })
+	return empty, err
+}
+
+func (v *Volume) canDelete(ctx context.Context, name string, fctx any, dir bool) (err error) {
+	if v.checker == nil {
+		return nil
+	}
+	c := v.begin(evCanFileBeDeleted, name, nil)
+	defer v.end(ctx, &c, &err)
+	return v.checker.OnCanFileBeDeleted(ctx, &CanFileBeDeletedEvent{Name: name, FileContext: fctx, IsDir: dir})
+}
+
+func (v *Volume) callDelete(ctx context.Context, name string, fctx any, dir bool) (err error) {
+	c := v.begin(evDeleteFile, name, nil)
+	defer v.end(ctx, &c, &err)
+	return v.deleter.OnDeleteFile(ctx, &DeleteFileEvent{Name: name, FileContext: fctx, IsDir: dir})
+}
+
+// RenameFlags are the flags of rename(2).
+type RenameFlags uint8
+
+// Rename flags.
+const (
+	RenameNoReplace RenameFlags = 1 << iota // fail with ErrExist if the target exists
+	RenameExchange                          // swap source and target atomically
+)
+
+// Rename renames or moves oldName to newName with the POSIX rules: a file replaces a
+// file, a directory replaces an empty directory, nothing moves into itself.
+func (v *Volume) Rename(ctx context.Context, oldName, newName string, flags RenameFlags) error {
+	if v.opts.ReadOnly {
+		return fmt.Errorf("rename %s: %w", oldName, ErrReadOnly)
+	}
+	if v.renamer == nil {
+		return fmt.Errorf("rename %s: %w", oldName, ErrNotSupported)
+	}
+	if err := v.checkName(newName); err != nil {
+		return err
+	}
+	if flags&RenameNoReplace != 0 && flags&RenameExchange != 0 {
+		return fmt.Errorf("rename %s: %w: both NOREPLACE and EXCHANGE", oldName, ErrInvalid)
+	}
+	if oldName == "/" || newName == "/" {
+		return fmt.Errorf("rename %s to %s: %w", oldName, newName, ErrBusy)
+	}
+	src, err := v.getInfo(ctx, oldName, nil)
+	if err != nil {
+		return err
+	}
+	if oldName == newName {
+		if flags&RenameNoReplace != 0 {
+			return fmt.Errorf("rename %s: %w", newName, ErrExist)
+		}
+		return nil
+	}
+	if strings.HasPrefix(newName, oldName+"/") || (flags&RenameExchange != 0 && strings.HasPrefix(oldName, newName+"/")) {
+		return fmt.Errorf("rename %s into itself (%s): %w", oldName, newName, ErrInvalid)
+	}
+	caseOnly := v.opts.CaseInsensitive && strings.EqualFold(oldName, newName)
+	dst, err := v.getInfo(ctx, newName, nil)
+	exists := err == nil && !caseOnly
+	if err != nil && !isNotExist(err) {
+		return err
+	}
+	if flags&RenameExchange != 0 {
+		if !exists {
+			return fmt.Errorf("rename exchange %s: %w", newName, ErrNotExist)
+		}
+	} else if exists {
+		if flags&RenameNoReplace != 0 {
+			return fmt.Errorf("rename %s: %w", newName, ErrExist)
+		}
+		if src.FileID != 0 && src.FileID == dst.FileID && !src.IsDir() {
+			return nil // two links of one file: POSIX says do nothing
+		}
+		switch {
+		case src.IsDir() && !dst.IsDir():
+			return fmt.Errorf("rename %s over %s: %w", oldName, newName, ErrNotDir)
+		case !src.IsDir() && dst.IsDir():
+			return fmt.Errorf("rename %s over %s: %w", oldName, newName, ErrIsDir)
+		case dst.IsDir():
+			empty, err := v.isEmpty(ctx, newName)
+			if err != nil {
+				return err
+			}
+			if !empty {
+				return fmt.Errorf("rename %s over %s: %w", oldName, newName, ErrNotEmpty)
+			}
+		}
+	}
+	e := RenameOrMoveFileEvent{Name: oldName, NewName: newName, FileContext: v.fileContext(oldName),
+		ReplaceIfExists: exists && flags&RenameExchange == 0, Exchange: flags&RenameExchange != 0}
+	if err := v.callRename(ctx, &e); err != nil {
+		if e.Exchange && errors.Is(err, ErrNotSupported) {
+			return fmt.Errorf("rename exchange %s: %w", oldName, ErrInvalid)
+		}
+		return err
+	}
+	v.renamed(oldName, newName, e.ReplaceIfExists, e.Exchange)
+	return nil
+}
+
+func (v *Volume) callRename(ctx context.Context, e *RenameOrMoveFileEvent) (err error) {
+	c := v.begin(evRenameOrMoveFile, e.Name, nil)
+	defer v.end(ctx, &c, &err)
+	return v.renamer.OnRenameOrMoveFile(ctx, e)
+}
+
+// renamed moves the open files at and below oldName to newName in the table.
+func (v *Volume) renamed(oldName, newName string, replaced, exchange bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if replaced {
+		if f := v.files[v.key(newName)]; f != nil {
+			f.deleted = true
+			delete(v.files, f.key)
+		}
+	}
+	type move struct {
+		f    *openFile
+		name string
+	}
+	var moves []move
+	for _, f := range v.files {
+		p := f.path()
+		switch {
+		case p == oldName || strings.HasPrefix(p, oldName+"/"):
+			moves = append(moves, move{f, newName + p[len(oldName):]})
+		case exchange && (p == newName || strings.HasPrefix(p, newName+"/")):
+			moves = append(moves, move{f, oldName + p[len(newName):]})
+		}
+	}
+	for _, m := range moves {
+		if v.files[m.f.key] == m.f {
+			delete(v.files, m.f.key)
+		}
+	}
+	for _, m := range moves {
+		name := m.name
+		m.f.name.Store(&name)
+		m.f.key = v.key(name)
+		v.files[m.f.key] = m.f
+	}
+}
+
+// Link creates newName as a hard link to the file oldName.
+func (v *Volume) Link(ctx context.Context, oldName, newName string) (fi FileInfo, err error) {
+	if err := v.checkName(newName); err != nil {
+		return FileInfo{}, err
+	}
+	if v.opts.ReadOnly {
+		return FileInfo{}, fmt.Errorf("link %s: %w", newName, ErrReadOnly)
+	}
+	if v.linker == nil {
+		return FileInfo{}, fmt.Errorf("link %s: %w", newName, ErrNotPermitted)
+	}
+	src, err := v.getInfo(ctx, oldName, nil)
+	if err != nil {
+		return FileInfo{}, err
+	}
+	if src.IsDir() {
+		return FileInfo{}, fmt.Errorf("link to directory %s: %w", oldName, ErrNotPermitted)
+	}
+	e := CreateHardLinkEvent{Name: oldName, LinkName: newName}
+	if err := func() (err error) {
+		c := v.begin(evCreateHardLink, oldName, nil)
+		defer v.end(ctx, &c, &err)
+		return v.linker.OnCreateHardLink(ctx, &e)
+	}(); err != nil {
+		return FileInfo{}, err
+	}
+	if e.InfoValid {
+		e.Info.normalize()
+		_, e.Info.Name = Split(newName)
+		return e.Info, nil
+	}
+	return v.getInfo(ctx, newName, nil)
+}
+
+// Symlink creates a symbolic link at name pointing to target (stored as given).
+func (v *Volume) Symlink(ctx context.Context, target, name string) (FileInfo, error) {
+	if err := v.checkName(name); err != nil {
+		return FileInfo{}, err
+	}
+	if v.opts.ReadOnly {
+		return FileInfo{}, fmt.Errorf("symlink %s: %w", name, ErrReadOnly)
+	}
+	if v.symlinker == nil {
+		return FileInfo{}, fmt.Errorf("symlink %s: %w", name, ErrNotSupported)
+	}
+	caller, _ := CallerFromContext(ctx)
+	e := CreateSymlinkEvent{Name: name, Target: target, Uid: caller.Uid, Gid: caller.Gid}
+	if dir, _ := Split(name); true {
+		if pfi, err := v.getInfo(ctx, dir, nil); err == nil && pfi.Mode&attr.S_ISGID != 0 {
+			e.Gid = pfi.Gid
+		}
+	}
+	if err := func() (err error) {
+		c := v.begin(evCreateSymlink, name, nil)
+		defer v.end(ctx, &c, &err)
+		return v.symlinker.OnCreateSymlink(ctx, &e)
+	}(); err != nil {
+		return FileInfo{}, err
+	}
+	if e.InfoValid {
+		e.Info.normalize()
+		_, e.Info.Name = Split(name)
+		return e.Info, nil
+	}
+	return v.getInfo(ctx, name, nil)
+}
+
+// Readlink returns the target of the symbolic link at name.
+func (v *Volume) Readlink(ctx context.Context, name string) (target string, err error) {
+	if v.symlinker == nil {
+		return "", fmt.Errorf("readlink %s: %w", name, ErrInvalid)
+	}
+	e := ReadSymlinkEvent{Name: name}
+	c := v.begin(evReadSymlink, name, nil)
+	defer v.end(ctx, &c, &err)
+	err = v.symlinker.OnReadSymlink(ctx, &e)
+	return e.Target, err
+}
+
+// ChangeMask says which fields of a Change apply.
+type ChangeMask uint16
+
+// Change mask bits.
+const (
+	ChangeSize ChangeMask = 1 << iota
+	ChangeMode
+	ChangeUid
+	ChangeGid
+	ChangeAtime
+	ChangeMtime
+	ChangeCtime
+	ChangeCrtime
+	ChangeAttributes
+)
+
+// Change is a set of attribute changes (setattr): the fields Valid names apply.
+type Change struct {
+	Valid      ChangeMask
+	Size       int64
+	Mode       attr.Mode // permission and special bits
+	Uid, Gid   uint32
+	Atime      time.Time
+	Mtime      time.Time
+	Ctime      time.Time
+	Crtime     time.Time
+	Attributes attr.FileAttributes // attr.Normal alone clears all
+}
+
+// SetAttributes applies ch to the file at name (truncate, chmod, chown, utimens,
+// Windows attributes) and returns the file's new information. The open handle's
+// contexts are used when the file is open.
+func (v *Volume) SetAttributes(ctx context.Context, name string, ch Change) (FileInfo, error) {
+	return v.setAttributes(ctx, name, v.lookupOpen(name), nil, ch)
+}
+
+func (v *Volume) setAttributes(ctx context.Context, name string, f *openFile, hctx any, ch Change) (FileInfo, error) {
+	if ch.Valid == 0 {
+		return v.getInfo(ctx, name, openCtx(f))
+	}
+	if v.opts.ReadOnly {
+		return FileInfo{}, fmt.Errorf("setattr %s: %w", name, ErrReadOnly)
+	}
+	fctx := openCtx(f)
+	if ch.Valid&ChangeSize != 0 {
+		if ch.Size < 0 {
+			return FileInfo{}, fmt.Errorf("truncate %s: %w", name, ErrInvalid)
+		}
+		if max := v.opts.MaxFileSize; max > 0 && ch.Size > max {
+			return FileInfo{}, fmt.Errorf("truncate %s to %d: %w", name, ch.Size, ErrFileTooLarge)
+		}
+		fi, err := v.getInfo(ctx, name, fctx)
+		if err != nil {
+			return FileInfo{}, err
+		}
+		if fi.IsDir() {
+			return FileInfo{}, fmt.Errorf("truncate %s: %w", name, ErrIsDir)
+		}
+		if !fi.Mode.IsRegular() {
+			return FileInfo{}, fmt.Errorf("truncate %s: %w", name, ErrInvalid)
+		}
+		if err := v.callSetSize(ctx, &SetFileSizeEvent{Name: name, FileContext: fctx, HandleContext: hctx, Size: ch.Size}, f); err != nil {
+			return FileInfo{}, err
+		}
+	}
+	if rest := ch.Valid &^ ChangeSize; rest != 0 {
+		if v.setter == nil {
+			return FileInfo{}, fmt.Errorf("setattr %s: %w", name, ErrNotSupported)
+		}
+		e := SetFileAttributesEvent{Name: name, FileContext: fctx, HandleContext: hctx}
+		if rest&ChangeMode != 0 {
+			e.Mode, e.SetMode = ch.Mode.Perm(), true
+		}
+		if rest&ChangeUid != 0 {
+			e.Uid, e.SetUid = ch.Uid, true
+		}
+		if rest&ChangeGid != 0 {
+			e.Gid, e.SetGid = ch.Gid, true
+		}
+		if rest&ChangeAtime != 0 {
+			e.LastAccessTime = ch.Atime
+		}
+		if rest&ChangeMtime != 0 {
+			e.LastWriteTime = ch.Mtime
+		}
+		if rest&ChangeCtime != 0 {
+			e.ChangeTime = ch.Ctime
+		}
+		if rest&ChangeCrtime != 0 {
+			e.CreationTime = ch.Crtime
+		}
+		if rest&ChangeAttributes != 0 {
+			e.Attributes = ch.Attributes
+			if e.Attributes == 0 {
+				e.Attributes = attr.Normal
+			}
+		}
+		if err := v.callSetAttributes(ctx, &e, f); err != nil {
+			return FileInfo{}, err
+		}
+	}
+	return v.getInfo(ctx, name, fctx)
+}
+
+func openCtx(f *openFile) any {
+	if f == nil {
+		return nil
+	}
+	f.openMu.Lock()
+	defer f.openMu.Unlock()
+	return f.ctx
+}
+
+func (v *Volume) callSetSize(ctx context.Context, e *SetFileSizeEvent, f *openFile) (err error) {
+	if v.writer == nil {
+		return fmt.Errorf("truncate %s: %w", e.Name, ErrReadOnly)
+	}
+	c := v.begin(evSetFileSize, e.Name, f)
+	defer v.end(ctx, &c, &err)
+	return v.writer.OnSetFileSize(ctx, e)
+}
+
+func (v *Volume) callSetAttributes(ctx context.Context, e *SetFileAttributesEvent, f *openFile) (err error) {
+	c := v.begin(evSetFileAttributes, e.Name, f)
+	defer v.end(ctx, &c, &err)
+	return v.setter.OnSetFileAttributes(ctx, e)
+}

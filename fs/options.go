@@ -1,0 +1,90 @@
+package fs
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Serialization says which events the volume runs one at a time
+// (CBFS serialize_events / serialize_access).
+type Serialization uint8
+
+// Serialization modes.
+const (
+	// SerializeNone runs events concurrently; the backend synchronizes itself.
+	SerializeNone Serialization = iota
+	// SerializePerFile runs the events of one open file one at a time.
+	SerializePerFile
+	// SerializeAll runs every event one at a time.
+	SerializeAll
+)
+
+// Options configure a [Volume]. The zero value is a writable, case-sensitive volume
+// with the defaults each field documents.
+type Options struct {
+	// ReadOnly refuses every change with ErrReadOnly. A backend without Writer is
+	// always read-only.
+	ReadOnly bool
+	// CaseInsensitive makes lookups ignore case while names keep the case they were
+	// created with.
+	CaseInsensitive bool
+	// MaxNameLength limits one path component, in bytes. Zero means 255.
+	MaxNameLength int
+	// MaxPathLength limits a whole volume path, in bytes. Zero means no limit (the
+	// kernel resolves paths one component at a time).
+	MaxPathLength int
+	// VolumeLabel is the label reported when the backend has no VolumeLabeler. Empty
+	// means "anyfs".
+	VolumeLabel string
+	// AttrTimeout, EntryTimeout and NegativeTimeout are how long the kernel may cache
+	// attributes, names and absent names [FUSE only]. Zero means 1s for attributes and
+	// entries and no negative caching; a negative value disables that cache.
+	AttrTimeout, EntryTimeout, NegativeTimeout time.Duration
+	// Serialize chooses which events run one at a time. Zero is SerializeNone.
+	Serialize Serialization
+	// FireAllOpenCloseEvents fires OnOpenFile for every open and OnCloseFile for every
+	// handle's release. When false (the default) only the first open and the last close
+	// of a file fire, and its handles share one FileContext.
+	FireAllOpenCloseEvents bool
+	// MaxFileSize limits file sizes (EFBIG). Zero means no limit.
+	MaxFileSize int64
+	// EnumerationPageSize is the Max hint of OnEnumerateDirectory. Zero means 512.
+	EnumerationPageSize int
+	// Logger receives errors, panics and, with Trace, every event. Nil means
+	// slog.Default().
+	Logger *slog.Logger
+	// Trace logs every event at debug level with its name, result and latency.
+	Trace bool
+}
+
+func (o *Options) withDefaults() Options {
+	r := *o
+	if r.MaxNameLength <= 0 {
+		r.MaxNameLength = 255
+	}
+	if r.VolumeLabel == "" {
+		r.VolumeLabel = "anyfs"
+	}
+	if r.EnumerationPageSize <= 0 {
+		r.EnumerationPageSize = 512
+	}
+	if r.Logger == nil {
+		r.Logger = slog.Default()
+	}
+	return r
+}
+
+// KernelTimeouts returns the attribute, entry and negative-entry cache timeouts the
+// adapters hand to the kernel, with the defaults of Options applied.
+func (o *Options) KernelTimeouts() (attrT, entryT, negT time.Duration) {
+	pick := func(d, def time.Duration) time.Duration {
+		switch {
+		case d < 0:
+			return 0
+		case d == 0:
+			return def
+		}
+		return d
+	}
+	return pick(o.AttrTimeout, time.Second), pick(o.EntryTimeout, time.Second), pick(o.NegativeTimeout, 0)
+}

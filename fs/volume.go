@@ -1,0 +1,279 @@
+package fs
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"path"
+	"strings"
+	"sync"
+)
+
+// Capabilities says which optional events a backend implements, as detected when the
+// volume was made. Adapters use it to decide what to offer the kernel.
+type Capabilities struct {
+	Writable      bool // Writer and Creator, and the volume is not ReadOnly
+	Delete        bool // Deleter
+	Rename        bool // Renamer
+	SetAttributes bool // AttributeSetter
+	HardLinks     bool // HardLinker
+	Symlinks      bool // Symlinker
+	NamedStreams  bool // NamedStreamer
+	Locks         bool // Locker
+	Allocation    bool // AllocationSizer
+}
+
+// Volume is the engine adapters serve: it owns the semantics every adapter shares
+// (open-file table and contexts, enumeration paging, the POSIX rules of rename and
+// delete, name limits, case folding, locks, error mapping, panic recovery, statistics
+// and tracing) and calls the backend's events.
+//
+// All methods are safe for concurrent use. Names are volume paths ("/", "/a/b").
+type Volume struct {
+	b    Interface
+	opts Options
+	caps Capabilities
+	log  *slog.Logger
+
+	creator   Creator
+	writer    Writer
+	allocator AllocationSizer
+	cleaner   Cleaner
+	flusher   Flusher
+	setter    AttributeSetter
+	checker   DeleteChecker
+	empty     EmptyChecker
+	deleter   Deleter
+	renamer   Renamer
+	linker    HardLinker
+	symlinker Symlinker
+	streams   NamedStreamer
+	locker    Locker
+	sizer     VolumeSizer
+	labeler   VolumeLabeler
+	relabeler VolumeLabelSetter
+	ider      VolumeIDer
+	notifiee  MountNotifiee
+	errorer   ErrorReporter
+
+	serial sync.Mutex // held around every event with SerializeAll
+	stats  [evCount]eventCounter
+
+	// mu protects the following. Lock order: openFile.openMu before mu.
+	mu      sync.Mutex
+	files   map[string]*openFile // open files by key (see key)
+	handles map[*Handle]struct{}
+	dirs    map[*Dir]struct{}
+	closed  bool
+}
+
+// NewVolume makes a volume serving b. It detects the optional events b implements;
+// a backend without Writer and Creator is served read-only.
+func NewVolume(b Interface, opts *Options) *Volume {
+	if opts == nil {
+		opts = &Options{}
+	}
+	v := &Volume{b: b, opts: opts.withDefaults(),
+		files: make(map[string]*openFile), handles: make(map[*Handle]struct{}), dirs: make(map[*Dir]struct{})}
+	v.log = v.opts.Logger
+	v.creator, _ = b.(Creator)
+	v.writer, _ = b.(Writer)
+	v.allocator, _ = b.(AllocationSizer)
+	v.cleaner, _ = b.(Cleaner)
+	v.flusher, _ = b.(Flusher)
+	v.setter, _ = b.(AttributeSetter)
+	v.checker, _ = b.(DeleteChecker)
+	v.empty, _ = b.(EmptyChecker)
+	v.deleter, _ = b.(Deleter)
+	v.renamer, _ = b.(Renamer)
+	v.linker, _ = b.(HardLinker)
+	v.symlinker, _ = b.(Symlinker)
+	v.streams, _ = b.(NamedStreamer)
+	v.locker, _ = b.(Locker)
+	v.sizer, _ = b.(VolumeSizer)
+	v.labeler, _ = b.(VolumeLabeler)
+	v.relabeler, _ = b.(VolumeLabelSetter)
+	v.ider, _ = b.(VolumeIDer)
+	v.notifiee, _ = b.(MountNotifiee)
+	v.errorer, _ = b.(ErrorReporter)
+	if v.creator == nil || v.writer == nil {
+		v.opts.ReadOnly = true
+	}
+	w := !v.opts.ReadOnly
+	v.caps = Capabilities{
+		Writable:      w,
+		Delete:        w && v.deleter != nil,
+		Rename:        w && v.renamer != nil,
+		SetAttributes: w && v.setter != nil,
+		HardLinks:     w && v.linker != nil,
+		Symlinks:      v.symlinker != nil,
+		NamedStreams:  v.streams != nil,
+		Locks:         true,
+		Allocation:    w && v.allocator != nil,
+	}
+	return v
+}
+
+// Backend returns the backend the volume serves.
+func (v *Volume) Backend() Interface { return v.b }
+
+// Options returns the volume's options, with defaults applied.
+func (v *Volume) Options() Options { return v.opts }
+
+// Capabilities returns what the backend can do, as detected by NewVolume.
+func (v *Volume) Capabilities() Capabilities { return v.caps }
+
+// Logger returns the volume's logger.
+func (v *Volume) Logger() *slog.Logger { return v.log }
+
+// key returns the open-file table key of a volume path.
+func (v *Volume) key(name string) string {
+	if v.opts.CaseInsensitive {
+		return strings.ToLower(name)
+	}
+	return name
+}
+
+// checkName validates a name being looked up or created: each component within
+// MaxNameLength, the whole within MaxPathLength.
+func (v *Volume) checkName(name string) error {
+	if name == "" || name[0] != '/' {
+		return fmt.Errorf("%q: %w: not a volume path", name, ErrInvalid)
+	}
+	if v.opts.MaxPathLength > 0 && len(name) > v.opts.MaxPathLength {
+		return fmt.Errorf("%.64s...: %w", name, ErrNameTooLong)
+	}
+	base := name[strings.LastIndexByte(name, '/')+1:]
+	if len(base) > v.opts.MaxNameLength {
+		return fmt.Errorf("%.64s...: %w", base, ErrNameTooLong)
+	}
+	if base == "." || base == ".." {
+		return fmt.Errorf("%s: %w", name, ErrInvalid)
+	}
+	return nil
+}
+
+// Join returns the volume path of name inside dir.
+func Join(dir, name string) string {
+	if dir == "/" {
+		return "/" + name
+	}
+	return dir + "/" + name
+}
+
+// Split returns the parent directory and the base name of a volume path.
+func Split(name string) (dir, base string) {
+	i := strings.LastIndexByte(name, '/')
+	if i <= 0 {
+		return "/", name[i+1:]
+	}
+	return name[:i], name[i+1:]
+}
+
+// Clean turns a path from any source ("a\\b" is not a separator) into a volume path.
+func Clean(name string) string { return path.Clean("/" + name) }
+
+// Mounted fires the backend's OnMount; adapters call it once the mount is ready.
+func (v *Volume) Mounted(ctx context.Context, mountPoint string) (err error) {
+	if v.notifiee == nil {
+		return nil
+	}
+	c := v.begin(evMount, "/", nil)
+	defer v.end(ctx, &c, &err)
+	return v.notifiee.OnMount(ctx, &MountEvent{MountPoint: mountPoint})
+}
+
+// Unmounted closes every handle and listing still open (firing OnCloseFile and
+// OnCloseDirectoryEnumeration exactly once each) and then fires OnUnmount. Adapters
+// call it after the kernel let go of the mount. Later calls do nothing.
+func (v *Volume) Unmounted(ctx context.Context, mountPoint string) (err error) {
+	v.mu.Lock()
+	if v.closed {
+		v.mu.Unlock()
+		return nil
+	}
+	v.closed = true
+	dirs := make([]*Dir, 0, len(v.dirs))
+	for d := range v.dirs {
+		dirs = append(dirs, d)
+	}
+	hs := make([]*Handle, 0, len(v.handles))
+	for h := range v.handles {
+		hs = append(hs, h)
+	}
+	v.mu.Unlock()
+	for _, d := range dirs {
+		d.Close(ctx)
+	}
+	for _, h := range hs {
+		h.Close(ctx)
+	}
+	if v.notifiee == nil {
+		return nil
+	}
+	c := v.begin(evUnmount, "/", nil)
+	defer v.end(ctx, &c, &err)
+	return v.notifiee.OnUnmount(ctx, &UnmountEvent{MountPoint: mountPoint})
+}
+
+// VolumeSize reports the volume's capacity (statfs).
+func (v *Volume) VolumeSize(ctx context.Context) (s VolumeSize, err error) {
+	if v.sizer != nil {
+		e := GetVolumeSizeEvent{}
+		err = v.callSize(ctx, &e)
+		s = e.Size
+	}
+	if s.BlockSize == 0 {
+		s.BlockSize = 4096
+	}
+	if s.AvailableBytes == 0 {
+		s.AvailableBytes = s.FreeBytes
+	}
+	if s.TotalFiles == 0 {
+		s.TotalFiles, s.FreeFiles = 1<<32, 1<<32
+	}
+	return s, err
+}
+
+func (v *Volume) callSize(ctx context.Context, e *GetVolumeSizeEvent) (err error) {
+	c := v.begin(evGetVolumeSize, "/", nil)
+	defer v.end(ctx, &c, &err)
+	return v.sizer.OnGetVolumeSize(ctx, e)
+}
+
+// Label returns the volume label.
+func (v *Volume) Label(ctx context.Context) (label string, err error) {
+	if v.labeler == nil {
+		return v.opts.VolumeLabel, nil
+	}
+	e := GetVolumeLabelEvent{}
+	c := v.begin(evGetVolumeLabel, "/", nil)
+	defer v.end(ctx, &c, &err)
+	err = v.labeler.OnGetVolumeLabel(ctx, &e)
+	return e.Label, err
+}
+
+// SetLabel changes the volume label.
+func (v *Volume) SetLabel(ctx context.Context, label string) (err error) {
+	if v.relabeler == nil {
+		return fmt.Errorf("set volume label: %w", ErrNotSupported)
+	}
+	c := v.begin(evSetVolumeLabel, "/", nil)
+	defer v.end(ctx, &c, &err)
+	return v.relabeler.OnSetVolumeLabel(ctx, &SetVolumeLabelEvent{Label: label})
+}
+
+// ID returns the volume serial number: the backend's, or a hash of the label.
+func (v *Volume) ID(ctx context.Context) (id uint32, err error) {
+	if v.ider == nil {
+		h := fnv.New32a()
+		h.Write([]byte(v.opts.VolumeLabel))
+		return h.Sum32(), nil
+	}
+	e := GetVolumeIDEvent{}
+	c := v.begin(evGetVolumeID, "/", nil)
+	defer v.end(ctx, &c, &err)
+	err = v.ider.OnGetVolumeID(ctx, &e)
+	return e.ID, err
+}

@@ -26,6 +26,14 @@ type Dir struct {
 
 // OpenDir opens the directory at name for listing.
 func (v *Volume) OpenDir(ctx context.Context, name string) (*Dir, error) {
+	if err := v.checkAccess(ctx, "opendir", name, AccessRead); err != nil {
+		return nil, err
+	}
+	return v.openDir(ctx, name)
+}
+
+// openDir opens a directory for the volume's own use, without access rules.
+func (v *Volume) openDir(ctx context.Context, name string) (*Dir, error) {
 	f, err := v.acquire(name, true)
 	if err != nil {
 		return nil, err

@@ -139,7 +139,11 @@ func (v *Volume) end(ctx context.Context, c *call, errp *error) {
 	if err != nil {
 		s.errors.Add(1)
 		var pe *PanicError
-		if _, ok := ErrnoOf(err); !ok && !errors.As(err, &pe) {
+		errno, ok := ErrnoOf(err)
+		if errno == ESTALE {
+			v.stale(c.name)
+		}
+		if !ok && !errors.As(err, &pe) {
 			v.log.Error("anyfs: unmapped backend error, reported as EIO", "event", c.ev.String(), "name", c.name, "err", err)
 			v.reportError(ctx, c.ev.String(), c.name, err)
 		}

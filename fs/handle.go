@@ -120,6 +120,13 @@ func (v *Volume) Open(ctx context.Context, name string, access Access, flags Ope
 	if v.opts.ReadOnly && (access&AccessWrite != 0 || flags&OpenTruncate != 0) {
 		return nil, fmt.Errorf("open %s for writing: %w", name, ErrReadOnly)
 	}
+	need := access
+	if flags&OpenTruncate != 0 {
+		need |= AccessWrite
+	}
+	if err := v.checkAccess(ctx, "open", name, need); err != nil {
+		return nil, err
+	}
 	f, err := v.acquire(name, flags&OpenDirectory != 0)
 	if err != nil {
 		return nil, err
@@ -239,6 +246,9 @@ func (v *Volume) create(ctx context.Context, name string, req CreateRequest, ope
 	if v.opts.ReadOnly {
 		return nil, FileInfo{}, nil, fmt.Errorf("create %s: %w", name, ErrReadOnly)
 	}
+	if err := v.checkAccess(ctx, "create", name, AccessWrite); err != nil {
+		return nil, FileInfo{}, nil, err
+	}
 	caller, _ := CallerFromContext(ctx)
 	e := CreateFileEvent{Name: name, Mode: req.Mode, Attributes: req.Attributes, Rdev: req.Rdev,
 		Uid: caller.Uid, Gid: caller.Gid, Access: req.Access, Flags: req.Flags}
@@ -272,6 +282,7 @@ func (v *Volume) create(ctx context.Context, name string, req CreateRequest, ope
 		return nil, FileInfo{}, nil, fmt.Errorf("create %s: %w", name, ErrExist)
 	}
 	err = v.callCreate(ctx, f, &e)
+	v.invalidate(name, false)
 	if err == nil {
 		f.ctx, f.opened = e.FileContext, true
 	}
@@ -362,6 +373,9 @@ func (h *Handle) Write(ctx context.Context, p []byte, off int64) (n int, err err
 	c := h.v.begin(evWriteFile, e.Name, h.f)
 	defer h.v.end(ctx, &c, &err)
 	err = h.v.writer.OnWriteFile(ctx, &e)
+	if h.v.cache != nil {
+		h.v.cache.drop(h.v.key(e.Name), false)
+	}
 	return e.BytesWritten, err
 }
 
@@ -436,6 +450,7 @@ func (h *Handle) Allocate(ctx context.Context, off, length int64) (err error) {
 	if err != nil {
 		return err
 	}
+	h.v.invalidate(h.f.path(), false)
 	fi, err := h.Stat(ctx)
 	if err != nil {
 		return err

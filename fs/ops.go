@@ -15,6 +15,19 @@ func isNotExist(err error) bool { e, _ := ErrnoOf(err); return e == ENOENT }
 
 // getInfo fires OnGetFileInfo and normalizes the reply.
 func (v *Volume) getInfo(ctx context.Context, name string, fctx any) (fi FileInfo, err error) {
+	if fctx == nil && v.cache != nil {
+		if fi, err, ok := v.cache.get(v.key(name)); ok {
+			return fi, err
+		}
+		defer func() {
+			switch {
+			case err == nil:
+				v.cache.put(v.key(name), fi)
+			case isNotExist(err):
+				v.cache.putAbsent(v.key(name))
+			}
+		}()
+	}
 	e := GetFileInfoEvent{Name: name, FileContext: fctx}
 	c := v.begin(evGetFileInfo, name, nil)
 	defer v.end(ctx, &c, &err)
@@ -58,7 +71,7 @@ func (v *Volume) Lookup(ctx context.Context, dir, base string) (FileInfo, error)
 
 // findFold finds the entry of dir whose name equals base ignoring case.
 func (v *Volume) findFold(ctx context.Context, dir, base string) (string, error) {
-	d, err := v.OpenDir(ctx, dir)
+	d, err := v.openDir(ctx, dir)
 	if err != nil {
 		return "", err
 	}
@@ -96,6 +109,9 @@ func (v *Volume) Remove(ctx context.Context, name string, dir bool) error {
 	if v.deleter == nil {
 		return fmt.Errorf("%s %s: %w", op, name, ErrNotSupported)
 	}
+	if err := v.checkAccess(ctx, op, name, AccessWrite); err != nil {
+		return err
+	}
 	fi, err := v.getInfo(ctx, name, nil)
 	if err != nil {
 		return err
@@ -125,7 +141,9 @@ func (v *Volume) Remove(ctx context.Context, name string, dir bool) error {
 	if err := v.canDelete(ctx, name, fctx, dir); err != nil {
 		return err
 	}
-	if err := v.callDelete(ctx, name, fctx, dir); err != nil {
+	err = v.callDelete(ctx, name, fctx, dir)
+	v.invalidate(name, dir)
+	if err != nil {
 		return err
 	}
 	v.detach(name)
@@ -152,7 +170,7 @@ func (v *Volume) isEmpty(ctx context.Context, name string) (empty bool, err erro
 		err = v.empty.OnIsDirectoryEmpty(ctx, &e)
 		return e.IsEmpty, err
 	}
-	d, err := v.OpenDir(ctx, name)
+	d, err := v.openDir(ctx, name)
 	if err != nil {
 		return false, err
 	}
@@ -196,6 +214,9 @@ func (v *Volume) Rename(ctx context.Context, oldName, newName string, flags Rena
 		return fmt.Errorf("rename %s: %w", oldName, ErrNotSupported)
 	}
 	if err := v.checkName(newName); err != nil {
+		return err
+	}
+	if err := v.checkAccess(ctx, "rename", oldName, AccessWrite); err != nil {
 		return err
 	}
 	if flags&RenameNoReplace != 0 && flags&RenameExchange != 0 {
@@ -251,7 +272,10 @@ func (v *Volume) Rename(ctx context.Context, oldName, newName string, flags Rena
 	}
 	e := RenameOrMoveFileEvent{Name: oldName, NewName: newName, FileContext: v.fileContext(oldName),
 		ReplaceIfExists: exists && flags&RenameExchange == 0, Exchange: flags&RenameExchange != 0}
-	if err := v.callRename(ctx, &e); err != nil {
+	err = v.callRename(ctx, &e)
+	v.invalidate(oldName, true)
+	v.invalidate(newName, true)
+	if err != nil {
 		if e.Exchange && errors.Is(err, ErrNotSupported) {
 			return fmt.Errorf("rename exchange %s: %w", oldName, ErrInvalid)
 		}
@@ -315,6 +339,9 @@ func (v *Volume) Link(ctx context.Context, oldName, newName string) (fi FileInfo
 	if v.linker == nil {
 		return FileInfo{}, fmt.Errorf("link %s: %w", newName, ErrNotPermitted)
 	}
+	if err := v.checkAccess(ctx, "link", newName, AccessWrite); err != nil {
+		return FileInfo{}, err
+	}
 	src, err := v.getInfo(ctx, oldName, nil)
 	if err != nil {
 		return FileInfo{}, err
@@ -330,6 +357,8 @@ func (v *Volume) Link(ctx context.Context, oldName, newName string) (fi FileInfo
 	}(); err != nil {
 		return FileInfo{}, err
 	}
+	v.invalidate(oldName, false)
+	v.invalidate(newName, false)
 	if e.InfoValid {
 		e.Info.normalize()
 		_, e.Info.Name = Split(newName)
@@ -349,6 +378,9 @@ func (v *Volume) Symlink(ctx context.Context, target, name string) (FileInfo, er
 	if v.symlinker == nil {
 		return FileInfo{}, fmt.Errorf("symlink %s: %w", name, ErrNotSupported)
 	}
+	if err := v.checkAccess(ctx, "symlink", name, AccessWrite); err != nil {
+		return FileInfo{}, err
+	}
 	caller, _ := CallerFromContext(ctx)
 	e := CreateSymlinkEvent{Name: name, Target: target, Uid: caller.Uid, Gid: caller.Gid}
 	if dir, _ := Split(name); true {
@@ -363,6 +395,7 @@ func (v *Volume) Symlink(ctx context.Context, target, name string) (FileInfo, er
 	}(); err != nil {
 		return FileInfo{}, err
 	}
+	v.invalidate(name, false)
 	if e.InfoValid {
 		e.Info.normalize()
 		_, e.Info.Name = Split(name)
@@ -375,6 +408,9 @@ func (v *Volume) Symlink(ctx context.Context, target, name string) (FileInfo, er
 func (v *Volume) Readlink(ctx context.Context, name string) (target string, err error) {
 	if v.symlinker == nil {
 		return "", fmt.Errorf("readlink %s: %w", name, ErrInvalid)
+	}
+	if err := v.checkAccess(ctx, "readlink", name, AccessRead); err != nil {
+		return "", err
 	}
 	e := ReadSymlinkEvent{Name: name}
 	c := v.begin(evReadSymlink, name, nil)
@@ -426,7 +462,12 @@ func (v *Volume) setAttributes(ctx context.Context, name string, f *openFile, hc
 	if v.opts.ReadOnly {
 		return FileInfo{}, fmt.Errorf("setattr %s: %w", name, ErrReadOnly)
 	}
+	if err := v.checkAccess(ctx, "setattr", name, AccessWrite); err != nil {
+		return FileInfo{}, err
+	}
 	fctx := openCtx(f)
+	v.invalidate(name, false)
+	defer v.invalidate(name, false)
 	if ch.Valid&ChangeSize != 0 {
 		if ch.Size < 0 {
 			return FileInfo{}, fmt.Errorf("truncate %s: %w", name, ErrInvalid)
@@ -484,6 +525,7 @@ func (v *Volume) setAttributes(ctx context.Context, name string, f *openFile, hc
 			return FileInfo{}, err
 		}
 	}
+	v.invalidate(name, false)
 	return v.getInfo(ctx, name, fctx)
 }
 

@@ -50,6 +50,20 @@ type Options struct {
 	MaxFileSize int64
 	// EnumerationPageSize is the Max hint of OnEnumerateDirectory. Zero means 512.
 	EnumerationPageSize int
+	// MetadataCacheTTL turns on the volume's own cache of file information: how long
+	// an entry is kept (CBFS UnusedMetadataLifetime). Zero means no cache. Every change
+	// made through the volume, NotifyChange and ESTALE drop what they affect.
+	MetadataCacheTTL time.Duration
+	// MetadataCacheSize bounds the information cache. Zero means 10,000 entries.
+	MetadataCacheSize int
+	// NegativeCacheTTL turns on the volume's cache of absent names (CBFS non-existent
+	// files cache). Zero means none.
+	NegativeCacheTTL time.Duration
+	// NegativeCacheSize bounds the absent-name cache. Zero means 10,000 entries.
+	NegativeCacheSize int
+	// AccessRules are the process access rules in force from the start; more can be
+	// added at run time with Volume.AddAccessRule.
+	AccessRules []AccessRule
 	// Logger receives errors, panics and, with Trace, every event. Nil means
 	// slog.Default().
 	Logger *slog.Logger

@@ -34,6 +34,9 @@ func (v *Volume) GetXattr(ctx context.Context, name, xattr string) (data []byte,
 	if err != nil {
 		return nil, err
 	}
+	if err := v.checkAccess(ctx, "getxattr", name, AccessRead); err != nil {
+		return nil, err
+	}
 	e := GetNamedStreamEvent{Name: name, FileContext: v.fileContext(name), Stream: s}
 	c := v.begin(evGetNamedStream, name, nil)
 	defer v.end(ctx, &c, &err)
@@ -59,6 +62,10 @@ func (v *Volume) SetXattr(ctx context.Context, name, xattr string, data []byte, 
 	if v.opts.ReadOnly {
 		return fmt.Errorf("setxattr %s: %w", name, ErrReadOnly)
 	}
+	if err := v.checkAccess(ctx, "setxattr", name, AccessWrite); err != nil {
+		return err
+	}
+	defer v.invalidate(name, false)
 	e := SetNamedStreamEvent{Name: name, FileContext: v.fileContext(name), Stream: s, Data: data,
 		Create: flags&XattrCreate != 0, Replace: flags&XattrReplace != 0}
 	c := v.begin(evSetNamedStream, name, nil)
@@ -70,6 +77,9 @@ func (v *Volume) SetXattr(ctx context.Context, name, xattr string, data []byte, 
 func (v *Volume) ListXattr(ctx context.Context, name string) (names []string, err error) {
 	if v.streams == nil {
 		return nil, nil
+	}
+	if err := v.checkAccess(ctx, "listxattr", name, AccessRead); err != nil {
+		return nil, err
 	}
 	e := ListNamedStreamsEvent{Name: name, FileContext: v.fileContext(name)}
 	err = func() (err error) {
@@ -96,6 +106,10 @@ func (v *Volume) RemoveXattr(ctx context.Context, name, xattr string) (err error
 	if v.opts.ReadOnly {
 		return fmt.Errorf("removexattr %s: %w", name, ErrReadOnly)
 	}
+	if err := v.checkAccess(ctx, "removexattr", name, AccessWrite); err != nil {
+		return err
+	}
+	defer v.invalidate(name, false)
 	e := DeleteNamedStreamEvent{Name: name, FileContext: v.fileContext(name), Stream: s}
 	c := v.begin(evDeleteNamedStream, name, nil)
 	defer v.end(ctx, &c, &err)

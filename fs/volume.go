@@ -59,6 +59,8 @@ type Volume struct {
 
 	serial sync.Mutex // held around every event with SerializeAll
 	stats  [evCount]eventCounter
+	rules  accessRules
+	cache  *infoCache // nil when off
 
 	// mu protects the following. Lock order: openFile.openMu before mu.
 	mu      sync.Mutex
@@ -66,6 +68,7 @@ type Volume struct {
 	handles map[*Handle]struct{}
 	dirs    map[*Dir]struct{}
 	closed  bool
+	inv     Invalidator
 }
 
 // NewVolume makes a volume serving b. It detects the optional events b implements;
@@ -77,6 +80,10 @@ func NewVolume(b Interface, opts *Options) *Volume {
 	v := &Volume{b: b, opts: opts.withDefaults(),
 		files: make(map[string]*openFile), handles: make(map[*Handle]struct{}), dirs: make(map[*Dir]struct{})}
 	v.log = v.opts.Logger
+	v.cache = newInfoCache(&v.opts)
+	for _, r := range v.opts.AccessRules {
+		v.AddAccessRule(r)
+	}
 	v.creator, _ = b.(Creator)
 	v.writer, _ = b.(Writer)
 	v.allocator, _ = b.(AllocationSizer)

@@ -379,9 +379,13 @@ func (h *Handle) Write(ctx context.Context, p []byte, off int64) (n int, err err
 	return e.BytesWritten, err
 }
 
-// Stat returns the handle's file's information, also after the file was unlinked.
+// Stat returns the handle's file's information, also after the file was unlinked
+// (then with the backend's link count, 0 included: fstat shows st_nlink 0).
 func (h *Handle) Stat(ctx context.Context) (FileInfo, error) {
-	return h.v.getInfo(ctx, h.f.path(), h.f.ctx)
+	h.v.mu.Lock()
+	deleted := h.f.deleted
+	h.v.mu.Unlock()
+	return h.v.getInfoLinks(ctx, h.f.path(), h.f.ctx, deleted)
 }
 
 // Flush is called at every close(2) of a descriptor of the handle (FUSE flush): it
@@ -432,9 +436,9 @@ func (h *Handle) setSize(ctx context.Context, size int64) error {
 	return err
 }
 
-// Allocate preallocates storage for the handle's file (fallocate without flags): the
-// size grows to off+length if it was smaller.
-func (h *Handle) Allocate(ctx context.Context, off, length int64) (err error) {
+// Allocate preallocates storage for the handle's file (fallocate): the size grows to
+// off+length if it was smaller, unless keepSize (FALLOC_FL_KEEP_SIZE).
+func (h *Handle) Allocate(ctx context.Context, off, length int64, keepSize bool) (err error) {
 	if h.v.allocator == nil || h.v.opts.ReadOnly {
 		return fmt.Errorf("allocate %s: %w", h.Name(), ErrNotSupported)
 	}
@@ -451,6 +455,9 @@ func (h *Handle) Allocate(ctx context.Context, off, length int64) (err error) {
 		return err
 	}
 	h.v.invalidate(h.f.path(), false)
+	if keepSize {
+		return nil
+	}
 	fi, err := h.Stat(ctx)
 	if err != nil {
 		return err

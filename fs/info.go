@@ -27,7 +27,8 @@ type FileInfo struct {
 	// its target.
 	Size int64
 	// AllocationSize is the number of bytes the file occupies on storage. Zero means
-	// Size rounded up to 4 KiB (sparse files report less).
+	// Size rounded up to 4 KiB; a negative value means nothing is allocated (a file
+	// that is all hole).
 	AllocationSize int64
 	// The four times. A zero time is reported as the Unix epoch to FUSE and as
 	// "not set" to Windows.
@@ -90,7 +91,10 @@ func (fi *FileInfo) normalize() {
 			fi.LinkCount = 2
 		}
 	}
-	if fi.AllocationSize == 0 && fi.Size > 0 {
+	switch {
+	case fi.AllocationSize < 0: // the backend says: nothing allocated (a sparse file)
+		fi.AllocationSize = 0
+	case fi.AllocationSize == 0 && fi.Size > 0:
 		fi.AllocationSize = (fi.Size + 4095) &^ 4095
 	}
 }

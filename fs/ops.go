@@ -15,6 +15,12 @@ func isNotExist(err error) bool { e, _ := ErrnoOf(err); return e == ENOENT }
 
 // getInfo fires OnGetFileInfo and normalizes the reply.
 func (v *Volume) getInfo(ctx context.Context, name string, fctx any) (fi FileInfo, err error) {
+	return v.getInfoLinks(ctx, name, fctx, false)
+}
+
+// getInfoLinks is getInfo; with keepZeroLinks a link count of 0 from the backend (a
+// file unlinked while open) is kept instead of being reported as 1.
+func (v *Volume) getInfoLinks(ctx context.Context, name string, fctx any, keepZeroLinks bool) (fi FileInfo, err error) {
 	if fctx == nil && v.cache != nil {
 		if fi, err, ok := v.cache.get(v.key(name)); ok {
 			return fi, err
@@ -34,7 +40,11 @@ func (v *Volume) getInfo(ctx context.Context, name string, fctx any) (fi FileInf
 	if err = v.b.OnGetFileInfo(ctx, &e); err != nil {
 		return FileInfo{}, err
 	}
+	zeroLinks := keepZeroLinks && e.Info.LinkCount == 0
 	e.Info.normalize()
+	if zeroLinks {
+		e.Info.LinkCount = 0
+	}
 	if name == "/" {
 		e.Info.Name = "/"
 	} else {

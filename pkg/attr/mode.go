@@ -39,10 +39,10 @@ const (
 
 // Special and permission bits (the S_IMODE part).
 const (
-	S_ISUID Mode = 0o4000 // set user id on execution
-	S_ISGID Mode = 0o2000 // set group id on execution; mandatory locking without S_IXGRP
+	S_ISUID Mode = 0o4000  // set user id on execution
+	S_ISGID Mode = 0o2000  // set group id on execution; mandatory locking without S_IXGRP
 	S_ENFMT Mode = S_ISGID // System V file locking enforcement (same bit as S_ISGID)
-	S_ISVTX Mode = 0o1000 // sticky bit
+	S_ISVTX Mode = 0o1000  // sticky bit
 
 	S_IRWXU Mode = 0o0700 // owner mask
 	S_IRUSR Mode = 0o0400 // owner read

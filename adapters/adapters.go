@@ -1,0 +1,90 @@
+// Package adapters mounts an [fs.Volume] with the FUSE adapter of the running system:
+// go-fuse on Linux and macOS, cgofuse (WinFsp) on Windows. It re-exports the options
+// and errors every adapter shares (package mountopt).
+package adapters
+
+import (
+	"fmt"
+	"runtime"
+
+	"github.com/anyfs/anyfs/adapters/gofuse"
+	"github.com/anyfs/anyfs/adapters/mountopt"
+	"github.com/anyfs/anyfs/fs"
+)
+
+// Options configure a mount; see mountopt.Options.
+type Options = mountopt.Options
+
+// Server is a running mount; see mountopt.Server.
+type Server = mountopt.Server
+
+// Errors Mount returns, wrapped with details; test with errors.Is.
+var (
+	ErrNoFUSE     = mountopt.ErrNoFUSE     // no FUSE (or WinFsp) is installed or usable
+	ErrMountPoint = mountopt.ErrMountPoint // the mount point is missing, not a directory, or not empty
+	ErrNoAdapter  = mountopt.ErrNoAdapter  // the adapter is not compiled into this program
+)
+
+// Adapter names.
+const (
+	GoFUSE  = "gofuse"
+	CgoFUSE = "cgofuse"
+)
+
+type mountFunc func(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Server, error)
+
+// cgofuseMount is set by cgofuse_enabled.go in builds that include the cgofuse
+// adapter (Windows always; Linux and macOS with the build tag cgofuse).
+var cgofuseMount mountFunc
+
+// Default returns the adapter Mount uses when none is named.
+func Default() string {
+	if runtime.GOOS == "windows" {
+		return CgoFUSE
+	}
+	return GoFUSE
+}
+
+// Available returns the adapters compiled into this program that can run on this
+// system, the default first.
+func Available() []string {
+	var out []string
+	if gofuse.Supported {
+		out = append(out, GoFUSE)
+	}
+	if cgofuseMount != nil {
+		out = append(out, CgoFUSE)
+	}
+	if len(out) == 2 && Default() == CgoFUSE {
+		out[0], out[1] = out[1], out[0]
+	}
+	return out
+}
+
+// Mount mounts v at mountPoint with the named adapter ("" picks Default) and
+// returns the running server. opts may be nil.
+func Mount(v *fs.Volume, mountPoint string, adapter string, opts *Options) (Server, error) {
+	if adapter == "" {
+		adapter = Default()
+	}
+	var mount mountFunc
+	switch adapter {
+	case GoFUSE:
+		mount = gofuse.Mount
+	case CgoFUSE:
+		if cgofuseMount == nil {
+			return nil, fmt.Errorf("%w: built without the cgofuse adapter: rebuild with -tags cgofuse,fuse3", ErrNoAdapter)
+		}
+		mount = cgofuseMount
+	default:
+		return nil, fmt.Errorf("%w: unknown adapter %q (known: %s, %s)", ErrNoAdapter, adapter, GoFUSE, CgoFUSE)
+	}
+	return mount(v, mountPoint, opts)
+}
+
+// Unmount unmounts the FUSE file system at mountPoint from outside the process
+// serving it, also when that process died and left a stale mount ("transport
+// endpoint is not connected").
+func Unmount(mountPoint string) error {
+	return unmount(mountPoint)
+}

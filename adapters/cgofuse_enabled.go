@@ -1,0 +1,7 @@
+//go:build windows || cgofuse
+
+package adapters
+
+import "github.com/anyfs/anyfs/adapters/cgofuse"
+
+func init() { cgofuseMount = cgofuse.Mount }

@@ -1,0 +1,720 @@
+//go:build linux || darwin
+
+package gofuse
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/anyfs/anyfs/fs"
+	"github.com/anyfs/anyfs/pkg/attr"
+)
+
+// unknownIno is the d_ino of a listing entry whose backend reports no FileID: glibc
+// hides entries with d_ino 0, and libfuse uses the same value.
+const unknownIno = 0xffffffff
+
+// mount is the state every node of one mount shares.
+type mount struct {
+	v   *fs.Volume
+	mnt string
+	// owners holds the lock owner of each FLUSH in flight, keyed by the request's
+	// cancel channel (unique among requests in flight), because go-fuse's node API
+	// does not pass it on; see rawFS.Flush.
+	owners sync.Map
+}
+
+// ctx adds the caller of the kernel request to ctx, for the volume.
+func (m *mount) ctx(ctx context.Context) context.Context {
+	if c, ok := fuse.FromContext(ctx); ok {
+		return fs.WithCaller(ctx, fs.Caller{Pid: c.Pid, Uid: c.Uid, Gid: c.Gid})
+	}
+	return ctx
+}
+
+// node is one file or directory the kernel knows. Its volume path is found by walking
+// go-fuse's tree, which go-fuse updates after every successful rename and unlink.
+type node struct {
+	gofs.Inode
+	m *mount
+
+	mu   sync.Mutex
+	open map[*fileHandle]struct{} // open handles, for requests on an unlinked file
+}
+
+var (
+	_ gofs.NodeLookuper       = (*node)(nil)
+	_ gofs.NodeGetattrer      = (*node)(nil)
+	_ gofs.NodeSetattrer      = (*node)(nil)
+	_ gofs.NodeOpener         = (*node)(nil)
+	_ gofs.NodeCreater        = (*node)(nil)
+	_ gofs.NodeReader         = (*node)(nil)
+	_ gofs.NodeWriter         = (*node)(nil)
+	_ gofs.NodeFlusher        = (*node)(nil)
+	_ gofs.NodeFsyncer        = (*node)(nil)
+	_ gofs.NodeReleaser       = (*node)(nil)
+	_ gofs.NodeAllocater      = (*node)(nil)
+	_ gofs.NodeMkdirer        = (*node)(nil)
+	_ gofs.NodeMknoder        = (*node)(nil)
+	_ gofs.NodeUnlinker       = (*node)(nil)
+	_ gofs.NodeRmdirer        = (*node)(nil)
+	_ gofs.NodeRenamer        = (*node)(nil)
+	_ gofs.NodeLinker         = (*node)(nil)
+	_ gofs.NodeSymlinker      = (*node)(nil)
+	_ gofs.NodeReadlinker     = (*node)(nil)
+	_ gofs.NodeOpendirHandler = (*node)(nil)
+	_ gofs.NodeStatfser       = (*node)(nil)
+	_ gofs.NodeGetxattrer     = (*node)(nil)
+	_ gofs.NodeSetxattrer     = (*node)(nil)
+	_ gofs.NodeListxattrer    = (*node)(nil)
+	_ gofs.NodeRemovexattrer  = (*node)(nil)
+	_ gofs.NodeGetlker        = (*node)(nil)
+	_ gofs.NodeSetlker        = (*node)(nil)
+	_ gofs.NodeSetlkwer       = (*node)(nil)
+)
+
+// path returns the node's volume path. ok is false for a node that is in no
+// directory any more (unlinked while the kernel still holds it).
+func (n *node) path() (p string, ok bool) {
+	var parts []string
+	in := n.EmbeddedInode()
+	for !in.IsRoot() {
+		name, parent := in.Parent()
+		if parent == nil {
+			return "", false
+		}
+		parts = append(parts, name)
+		in = parent
+	}
+	if len(parts) == 0 {
+		return "/", true
+	}
+	var b strings.Builder
+	for i := len(parts) - 1; i >= 0; i-- {
+		b.WriteByte('/')
+		b.WriteString(parts[i])
+	}
+	return b.String(), true
+}
+
+// childPath returns the volume path of the entry name of directory n.
+func (n *node) childPath(name string) (string, syscall.Errno) {
+	dir, ok := n.path()
+	if !ok {
+		return "", syscall.ENOENT
+	}
+	return fs.Join(dir, name), 0
+}
+
+// anyHandle returns one of the node's open handles, or nil.
+func (n *node) anyHandle() *fileHandle {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for fh := range n.open {
+		return fh
+	}
+	return nil
+}
+
+func (n *node) addHandle(fh *fileHandle) {
+	n.mu.Lock()
+	if n.open == nil {
+		n.open = make(map[*fileHandle]struct{})
+	}
+	n.open[fh] = struct{}{}
+	n.mu.Unlock()
+}
+
+func (n *node) removeHandle(fh *fileHandle) {
+	n.mu.Lock()
+	delete(n.open, fh)
+	n.mu.Unlock()
+}
+
+// fillAttr renders a FileInfo as FUSE attributes.
+func fillAttr(fi *fs.FileInfo, a *fuse.Attr) {
+	a.Ino = fi.FileID
+	a.Size = uint64(fi.Size)
+	a.Blocks = uint64(fi.AllocationSize+511) / 512
+	a.Blksize = 4096 // also stops go-fuse from deriving Blocks from Size
+	a.Mode = uint32(fi.Mode)
+	a.Nlink = fi.LinkCount
+	a.Uid, a.Gid = fi.Uid, fi.Gid
+	a.Rdev = uint32(fi.Rdev)
+	at, mt, ct := unixTime(fi.LastAccessTime), unixTime(fi.LastWriteTime), unixTime(fi.ChangeTime)
+	if fi.ChangeTime.IsZero() {
+		ct = mt
+	}
+	a.SetTimes(&at, &mt, &ct)
+	setCrtime(fi, a)
+}
+
+// unixTime reports a zero time as the Unix epoch.
+func unixTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Unix(0, 0)
+	}
+	return t
+}
+
+// newChild returns the node for the entry name of n described by fi, filling out.
+// Nodes are identified by FileID, so every name of a hard-linked file leads to one
+// node; go-fuse keeps the node it already knows for an identity.
+func (n *node) newChild(ctx context.Context, name string, fi *fs.FileInfo, out *fuse.EntryOut) *gofs.Inode {
+	fillAttr(fi, &out.Attr)
+	sa := gofs.StableAttr{Mode: uint32(fi.Mode.Type()), Ino: fi.FileID}
+	if old := n.GetChild(name); old != nil && old.StableAttr().Mode == sa.Mode && (sa.Ino == 0 || old.StableAttr().Ino == sa.Ino) {
+		// Reuse the known node; with no FileID this keeps the inode number stable.
+		if sa.Ino == 0 {
+			out.Attr.Ino = old.StableAttr().Ino
+		}
+		return old
+	}
+	return n.NewInode(ctx, &node{m: n.m}, sa)
+}
+
+func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	dir, ok := n.path()
+	if !ok {
+		return nil, syscall.ENOENT
+	}
+	fi, err := n.m.v.Lookup(n.m.ctx(ctx), dir, name)
+	if err != nil {
+		return nil, toErrno(err)
+	}
+	return n.newChild(ctx, name, &fi, out), 0
+}
+
+// stat returns the node's information, through an open handle when there is one (a
+// file unlinked while open has no path any more).
+func (n *node) stat(ctx context.Context, f gofs.FileHandle) (fs.FileInfo, syscall.Errno) {
+	fh, _ := f.(*fileHandle)
+	if fh == nil {
+		if p, ok := n.path(); ok {
+			fi, err := n.m.v.Stat(ctx, p)
+			return fi, toErrno(err)
+		}
+		if fh = n.anyHandle(); fh == nil {
+			return fs.FileInfo{}, syscall.ENOENT
+		}
+	}
+	fi, err := fh.h.Stat(ctx)
+	return fi, toErrno(err)
+}
+
+func (n *node) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	fi, errno := n.stat(n.m.ctx(ctx), f)
+	if errno != 0 {
+		return errno
+	}
+	fillAttr(&fi, &out.Attr)
+	return 0
+}
+
+func (n *node) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	ctx = n.m.ctx(ctx)
+	var ch fs.Change
+	if sz, ok := in.GetSize(); ok {
+		ch.Valid |= fs.ChangeSize
+		ch.Size = int64(sz)
+	}
+	if mode, ok := in.GetMode(); ok {
+		ch.Valid |= fs.ChangeMode
+		ch.Mode = attr.Mode(mode)
+	}
+	if uid, ok := in.GetUID(); ok {
+		ch.Valid |= fs.ChangeUid
+		ch.Uid = uid
+	}
+	if gid, ok := in.GetGID(); ok {
+		ch.Valid |= fs.ChangeGid
+		ch.Gid = gid
+	}
+	if t, ok := in.GetATime(); ok { // UTIME_NOW arrives as FATTR_ATIME_NOW; UTIME_OMIT as no bit
+		ch.Valid |= fs.ChangeAtime
+		ch.Atime = t
+	}
+	if t, ok := in.GetMTime(); ok {
+		ch.Valid |= fs.ChangeMtime
+		ch.Mtime = t
+	}
+	if t, ok := in.GetCTime(); ok {
+		ch.Valid |= fs.ChangeCtime
+		ch.Ctime = t
+	}
+	setattrExtra(in, &ch)
+
+	var fi fs.FileInfo
+	var err error
+	fh, _ := f.(*fileHandle)
+	p, ok := n.path()
+	switch {
+	case fh != nil:
+		fi, err = fh.h.SetAttributes(ctx, ch)
+	case ok:
+		fi, err = n.m.v.SetAttributes(ctx, p, ch)
+	default:
+		if fh = n.anyHandle(); fh == nil {
+			return syscall.ENOENT
+		}
+		fi, err = fh.h.SetAttributes(ctx, ch)
+	}
+	if err != nil {
+		return toErrno(err)
+	}
+	fillAttr(&fi, &out.Attr)
+	return 0
+}
+
+// openArgs maps open(2) flags to the volume's access and flags.
+func openArgs(flags uint32) (fs.Access, fs.OpenFlags) {
+	var access fs.Access
+	switch int(flags) & syscall.O_ACCMODE {
+	case syscall.O_RDONLY:
+		access = fs.AccessRead
+	case syscall.O_WRONLY:
+		access = fs.AccessWrite
+	default:
+		access = fs.AccessRead | fs.AccessWrite
+	}
+	var of fs.OpenFlags
+	if flags&syscall.O_APPEND != 0 {
+		of |= fs.OpenAppend
+	}
+	if flags&syscall.O_TRUNC != 0 {
+		of |= fs.OpenTruncate
+	}
+	if flags&(syscall.O_SYNC|oDsync) != 0 {
+		of |= fs.OpenSync
+	}
+	if oDirect != 0 && flags&oDirect != 0 {
+		of |= fs.OpenDirectIO
+	}
+	return access, of
+}
+
+// openFlags are the FOPEN_* flags of a new handle.
+func openFlags(of fs.OpenFlags) uint32 {
+	if of&fs.OpenDirectIO != 0 {
+		return fuse.FOPEN_DIRECT_IO
+	}
+	return 0
+}
+
+func (n *node) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	p, ok := n.path()
+	if !ok {
+		return nil, 0, syscall.ENOENT
+	}
+	access, of := openArgs(flags)
+	ctx = n.m.ctx(ctx)
+	h, err := n.m.v.Open(ctx, p, access, of)
+	if err != nil {
+		return nil, 0, toErrno(err)
+	}
+	// The name may have been renamed over (by a symbolic link, say) after the kernel
+	// looked it up and before go-fuse's tree heard of it: make sure the file opened
+	// is the node's, or have the kernel look the name up again (ESTALE).
+	fi, err := h.Stat(ctx)
+	if err == nil && !n.sameFile(&fi) {
+		err = fs.ErrStale
+	}
+	if err != nil {
+		h.Close(context.WithoutCancel(ctx))
+		return nil, 0, toErrno(err)
+	}
+	fh := &fileHandle{h: h, n: n}
+	n.addHandle(fh)
+	return fh, openFlags(of), 0
+}
+
+// sameFile reports whether fi describes the node's file.
+func (n *node) sameFile(fi *fs.FileInfo) bool {
+	sa := n.StableAttr()
+	if uint32(fi.Mode.Type()) != sa.Mode {
+		return false
+	}
+	return fi.FileID == 0 || n.IsRoot() || fi.FileID == sa.Ino
+}
+
+func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
+	p, errno := n.childPath(name)
+	if errno != 0 {
+		return nil, nil, 0, errno
+	}
+	access, of := openArgs(flags)
+	// The mode is exactly what the kernel sent: it has applied the umask already.
+	req := fs.CreateRequest{Mode: attr.Mode(mode), Access: access, Flags: of, Exclusive: flags&syscall.O_EXCL != 0}
+	h, fi, err := n.m.v.Create(n.m.ctx(ctx), p, req)
+	if err != nil {
+		return nil, nil, 0, toErrno(err)
+	}
+	child := n.newChild(ctx, name, &fi, out)
+	cn, _ := child.Operations().(*node)
+	fh := &fileHandle{h: h, n: cn}
+	if cn != nil {
+		cn.addHandle(fh)
+	}
+	return child, fh, openFlags(of), 0
+}
+
+func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	p, errno := n.childPath(name)
+	if errno != 0 {
+		return nil, errno
+	}
+	fi, err := n.m.v.Mkdir(n.m.ctx(ctx), p, attr.Mode(mode))
+	if err != nil {
+		return nil, toErrno(err)
+	}
+	return n.newChild(ctx, name, &fi, out), 0
+}
+
+func (n *node) Mknod(ctx context.Context, name string, mode uint32, dev uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	p, errno := n.childPath(name)
+	if errno != 0 {
+		return nil, errno
+	}
+	fi, err := n.m.v.Mknod(n.m.ctx(ctx), p, attr.Mode(mode), uint64(dev))
+	if err != nil {
+		return nil, toErrno(err)
+	}
+	return n.newChild(ctx, name, &fi, out), 0
+}
+
+func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
+	p, errno := n.childPath(name)
+	if errno != 0 {
+		return errno
+	}
+	return toErrno(n.m.v.Remove(n.m.ctx(ctx), p, false))
+}
+
+func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
+	p, errno := n.childPath(name)
+	if errno != 0 {
+		return errno
+	}
+	return toErrno(n.m.v.Remove(n.m.ctx(ctx), p, true))
+}
+
+// Rename flags of renameat2(2), the same on every system FUSE passes them from.
+const (
+	renameNoReplace = 1 << 0
+	renameExchange  = 1 << 1
+)
+
+func (n *node) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
+	oldPath, errno := n.childPath(name)
+	if errno != 0 {
+		return errno
+	}
+	np, ok := newParent.(*node)
+	if !ok {
+		return syscall.EXDEV
+	}
+	newPath, errno := np.childPath(newName)
+	if errno != 0 {
+		return errno
+	}
+	var rf fs.RenameFlags
+	if flags&renameNoReplace != 0 {
+		rf |= fs.RenameNoReplace
+	}
+	if flags&renameExchange != 0 {
+		rf |= fs.RenameExchange
+	}
+	if flags&^(renameNoReplace|renameExchange) != 0 {
+		return syscall.EINVAL // RENAME_WHITEOUT is for overlay filesystems
+	}
+	return toErrno(n.m.v.Rename(n.m.ctx(ctx), oldPath, newPath, rf))
+}
+
+func (n *node) Link(ctx context.Context, target gofs.InodeEmbedder, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	tn, ok := target.(*node)
+	if !ok {
+		return nil, syscall.EXDEV
+	}
+	oldPath, ok := tn.path()
+	if !ok {
+		return nil, syscall.ENOENT
+	}
+	p, errno := n.childPath(name)
+	if errno != 0 {
+		return nil, errno
+	}
+	fi, err := n.m.v.Link(n.m.ctx(ctx), oldPath, p)
+	if err != nil {
+		return nil, toErrno(err)
+	}
+	if fi.FileID == 0 {
+		// Without a FileID the only way to one inode is the node itself.
+		fillAttr(&fi, &out.Attr)
+		out.Attr.Ino = tn.StableAttr().Ino
+		return tn.EmbeddedInode(), 0
+	}
+	return n.newChild(ctx, name, &fi, out), 0
+}
+
+func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	p, errno := n.childPath(name)
+	if errno != 0 {
+		return nil, errno
+	}
+	fi, err := n.m.v.Symlink(n.m.ctx(ctx), target, p)
+	if err != nil {
+		return nil, toErrno(err)
+	}
+	return n.newChild(ctx, name, &fi, out), 0
+}
+
+func (n *node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
+	p, ok := n.path()
+	if !ok {
+		return nil, syscall.ENOENT
+	}
+	target, err := n.m.v.Readlink(n.m.ctx(ctx), p)
+	if err != nil {
+		return nil, toErrno(err)
+	}
+	return []byte(target), 0
+}
+
+func (n *node) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	p, ok := n.path()
+	if !ok {
+		return nil, 0, syscall.ENOENT
+	}
+	d, err := n.m.v.OpenDir(n.m.ctx(ctx), p)
+	if err != nil {
+		return nil, 0, toErrno(err)
+	}
+	return &dirHandle{d: d, n: n}, 0, 0
+}
+
+func (n *node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	s, err := n.m.v.VolumeSize(n.m.ctx(ctx))
+	if err != nil {
+		return toErrno(err)
+	}
+	bs := uint64(s.BlockSize)
+	out.Bsize = s.BlockSize
+	out.Frsize = s.BlockSize
+	out.Blocks = s.TotalBytes / bs
+	out.Bfree = s.FreeBytes / bs
+	out.Bavail = s.AvailableBytes / bs
+	out.Files = s.TotalFiles
+	out.Ffree = s.FreeFiles
+	out.NameLen = uint32(n.m.v.Options().MaxNameLength)
+	return 0
+}
+
+// Extended attributes.
+
+func (n *node) Getxattr(ctx context.Context, name string, dest []byte) (uint32, syscall.Errno) {
+	p, ok := n.path()
+	if !ok {
+		return 0, syscall.ENOENT
+	}
+	data, err := n.m.v.GetXattr(n.m.ctx(ctx), p, name)
+	if err != nil {
+		return 0, toErrno(err)
+	}
+	if len(dest) == 0 { // a size query
+		return uint32(len(data)), 0
+	}
+	if len(data) > len(dest) {
+		return uint32(len(data)), syscall.ERANGE
+	}
+	return uint32(copy(dest, data)), 0
+}
+
+func (n *node) Setxattr(ctx context.Context, name string, data []byte, flags uint32) syscall.Errno {
+	p, ok := n.path()
+	if !ok {
+		return syscall.ENOENT
+	}
+	return toErrno(n.m.v.SetXattr(n.m.ctx(ctx), p, name, data, xattrFlags(flags)))
+}
+
+func (n *node) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
+	p, ok := n.path()
+	if !ok {
+		return 0, syscall.ENOENT
+	}
+	names, err := n.m.v.ListXattr(n.m.ctx(ctx), p)
+	if err != nil {
+		return 0, toErrno(err)
+	}
+	size := 0
+	for _, s := range names {
+		size += len(s) + 1
+	}
+	if len(dest) == 0 {
+		return uint32(size), 0
+	}
+	if size > len(dest) {
+		return uint32(size), syscall.ERANGE
+	}
+	b := dest[:0]
+	for _, s := range names {
+		b = append(append(b, s...), 0)
+	}
+	return uint32(len(b)), 0
+}
+
+func (n *node) Removexattr(ctx context.Context, name string) syscall.Errno {
+	p, ok := n.path()
+	if !ok {
+		return syscall.ENOENT
+	}
+	return toErrno(n.m.v.RemoveXattr(n.m.ctx(ctx), p, name))
+}
+
+// The operations of open files go to the handle.
+
+func (n *node) Read(ctx context.Context, f gofs.FileHandle, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	fh, ok := f.(*fileHandle)
+	if !ok {
+		return nil, syscall.EBADF
+	}
+	return fh.read(n.m.ctx(ctx), dest, off)
+}
+
+func (n *node) Write(ctx context.Context, f gofs.FileHandle, data []byte, off int64) (uint32, syscall.Errno) {
+	fh, ok := f.(*fileHandle)
+	if !ok {
+		return 0, syscall.EBADF
+	}
+	w, err := fh.h.Write(n.m.ctx(ctx), data, off)
+	if err != nil && w == 0 {
+		return 0, toErrno(err)
+	}
+	return uint32(w), 0
+}
+
+func (n *node) Flush(ctx context.Context, f gofs.FileHandle) syscall.Errno {
+	fh, ok := f.(*fileHandle)
+	if !ok {
+		return 0
+	}
+	var owner uint64
+	if fc, ok := ctx.(*fuse.Context); ok {
+		if o, ok := n.m.owners.Load(fc.Cancel); ok {
+			owner = o.(uint64)
+		}
+	}
+	return toErrno(fh.h.Flush(n.m.ctx(ctx), owner))
+}
+
+func (n *node) Fsync(ctx context.Context, f gofs.FileHandle, flags uint32) syscall.Errno {
+	fh, ok := f.(*fileHandle)
+	if !ok {
+		return 0 // a directory: nothing to make durable
+	}
+	const fdatasync = 1 // FUSE_FSYNC_FDATASYNC
+	return toErrno(fh.h.Sync(n.m.ctx(ctx), flags&fdatasync != 0))
+}
+
+func (n *node) Release(ctx context.Context, f gofs.FileHandle) syscall.Errno {
+	fh, ok := f.(*fileHandle)
+	if !ok {
+		return 0
+	}
+	n.removeHandle(fh)
+	// The release is not the caller's to cancel: the handle must close.
+	return toErrno(fh.h.Close(n.m.ctx(context.WithoutCancel(ctx))))
+}
+
+func (n *node) Allocate(ctx context.Context, f gofs.FileHandle, off uint64, size uint64, mode uint32) syscall.Errno {
+	fh, ok := f.(*fileHandle)
+	if !ok {
+		return syscall.EBADF
+	}
+	const keepSize = 0x01    // FALLOC_FL_KEEP_SIZE
+	if mode&^keepSize != 0 { // PUNCH_HOLE, ZERO_RANGE, ...: not in the event model
+		return syscall.EOPNOTSUPP
+	}
+	return toErrno(fh.h.Allocate(n.m.ctx(ctx), int64(off), int64(size), mode&keepSize != 0))
+}
+
+// Locks.
+
+func (n *node) Getlk(ctx context.Context, f gofs.FileHandle, owner uint64, lk *fuse.FileLock, flags uint32, out *fuse.FileLock) syscall.Errno {
+	fh, ok := f.(*fileHandle)
+	if !ok {
+		return syscall.EBADF
+	}
+	l, errno := toLock(lk)
+	if errno != 0 {
+		return errno
+	}
+	got, err := fh.h.GetLock(n.m.ctx(ctx), owner, l, flags&fuse.FUSE_LK_FLOCK != 0)
+	if err != nil {
+		return toErrno(err)
+	}
+	fromLock(got, out)
+	return 0
+}
+
+func (n *node) Setlk(ctx context.Context, f gofs.FileHandle, owner uint64, lk *fuse.FileLock, flags uint32) syscall.Errno {
+	return n.setlk(ctx, f, owner, lk, flags, false)
+}
+
+func (n *node) Setlkw(ctx context.Context, f gofs.FileHandle, owner uint64, lk *fuse.FileLock, flags uint32) syscall.Errno {
+	return n.setlk(ctx, f, owner, lk, flags, true)
+}
+
+func (n *node) setlk(ctx context.Context, f gofs.FileHandle, owner uint64, lk *fuse.FileLock, flags uint32, wait bool) syscall.Errno {
+	fh, ok := f.(*fileHandle)
+	if !ok {
+		return syscall.EBADF
+	}
+	l, errno := toLock(lk)
+	if errno != 0 {
+		return errno
+	}
+	return toErrno(fh.h.SetLock(n.m.ctx(ctx), owner, l, flags&fuse.FUSE_LK_FLOCK != 0, wait))
+}
+
+// offsetMax is the kernel's OFFSET_MAX: a lock "to the end of the file".
+const offsetMax = 1<<63 - 1
+
+func toLock(lk *fuse.FileLock) (fs.Lock, syscall.Errno) {
+	l := fs.Lock{Start: lk.Start, End: lk.End, Pid: lk.Pid}
+	if l.End >= offsetMax {
+		l.End = ^uint64(0)
+	}
+	switch lk.Typ {
+	case syscall.F_RDLCK:
+		l.Type = fs.LockRead
+	case syscall.F_WRLCK:
+		l.Type = fs.LockWrite
+	case syscall.F_UNLCK:
+		l.Type = fs.LockUnlock
+	default:
+		return l, syscall.EINVAL
+	}
+	return l, 0
+}
+
+func fromLock(l fs.Lock, out *fuse.FileLock) {
+	out.Start, out.End, out.Pid = l.Start, l.End, l.Pid
+	if out.End == ^uint64(0) {
+		out.End = offsetMax
+	}
+	switch l.Type {
+	case fs.LockRead:
+		out.Typ = syscall.F_RDLCK
+	case fs.LockWrite:
+		out.Typ = syscall.F_WRLCK
+	default:
+		out.Typ = syscall.F_UNLCK
+	}
+}

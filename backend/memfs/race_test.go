@@ -1,0 +1,5 @@
+//go:build race
+
+package memfs_test
+
+const raceEnabled = true

@@ -1,0 +1,147 @@
+package test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/anyfs/anyfs/adapters"
+	"github.com/anyfs/anyfs/fs"
+	"github.com/anyfs/anyfs/test/mounttest"
+)
+
+func TestMain(m *testing.M) { mounttest.Main(m) }
+
+// TestSuite runs the mount suite for every adapter × backend pair, mounting once per
+// pair; each test works in its own directory.
+func TestSuite(t *testing.T) {
+	for _, adapter := range mounttest.Adapters() {
+		for _, b := range mounttest.Backends {
+			t.Run(adapter+"/"+b.Name, func(t *testing.T) {
+				v := fs.NewVolume(b.New(t), nil)
+				mnt := mounttest.Mount(t, v, adapter)
+				mounttest.RunSuite(t, mnt, mounttest.Suite, b.Skip)
+			})
+		}
+	}
+}
+
+// TestMountPointErrors: a missing, non-directory or non-empty mount point is refused
+// with ErrMountPoint before anything is mounted.
+func TestMountPointErrors(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, adapter := range mounttest.Adapters() {
+		for _, mnt := range []string{filepath.Join(dir, "missing"), file, dir} {
+			v := fs.NewVolume(mounttest.Backends[0].New(t), nil)
+			srv, err := adapters.Mount(v, mnt, adapter, nil)
+			if err == nil {
+				srv.Unmount()
+				t.Fatalf("%s: mounted on %s", adapter, mnt)
+			}
+			if !errors.Is(err, adapters.ErrMountPoint) {
+				t.Errorf("%s: mount on %s: %v, want ErrMountPoint", adapter, mnt, err)
+			}
+		}
+	}
+	if _, err := adapters.Mount(nil, dir, "nosuch", nil); !errors.Is(err, adapters.ErrNoAdapter) {
+		t.Errorf("unknown adapter: %v, want ErrNoAdapter", err)
+	}
+}
+
+// TestMountNonEmpty mounts over a non-empty directory when asked to.
+func TestMountNonEmpty(t *testing.T) {
+	for _, adapter := range mounttest.Adapters() {
+		t.Run(adapter, func(t *testing.T) {
+			v := fs.NewVolume(mounttest.Backends[0].New(t), nil)
+			mnt := mounttest.MountWith(t, v, adapter, &adapters.Options{AllowNonEmpty: true})
+			// The harness mounted on an empty directory; mount a second volume over it.
+			if err := os.WriteFile(filepath.Join(mnt, "f"), []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			v2 := fs.NewVolume(mounttest.Backends[0].New(t), nil)
+			srv, err := adapters.Mount(v2, mnt, adapter, &adapters.Options{AllowNonEmpty: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				if err := srv.Unmount(); err != nil {
+					t.Error(err)
+				}
+			}()
+			names, err := os.ReadDir(mnt)
+			if err != nil || len(names) != 0 {
+				t.Fatalf("second mount lists %v (%v), want nothing", names, err)
+			}
+		})
+	}
+}
+
+// TestReadOnly mounts a read-only volume: the kernel knows it ("ro") and every
+// change fails with EROFS.
+func TestReadOnly(t *testing.T) {
+	for _, adapter := range mounttest.Adapters() {
+		t.Run(adapter, func(t *testing.T) {
+			b := mounttest.Backends[0].New(t)
+			rw := fs.NewVolume(b, nil)
+			mnt := mounttest.Mount(t, rw, adapter)
+			if err := os.WriteFile(filepath.Join(mnt, "f"), []byte("data"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			ro := fs.NewVolume(b, &fs.Options{ReadOnly: true})
+			mnt2 := mounttest.Mount(t, ro, adapter)
+			got, err := os.ReadFile(filepath.Join(mnt2, "f"))
+			if err != nil || string(got) != "data" {
+				t.Fatalf("read: %q, %v", got, err)
+			}
+			for what, err := range map[string]error{
+				"create": os.WriteFile(filepath.Join(mnt2, "g"), nil, 0o644),
+				"write":  os.WriteFile(filepath.Join(mnt2, "f"), nil, 0o644),
+				"mkdir":  os.Mkdir(filepath.Join(mnt2, "d"), 0o755),
+				"remove": os.Remove(filepath.Join(mnt2, "f")),
+				"chmod":  os.Chmod(filepath.Join(mnt2, "f"), 0o600),
+			} {
+				if !errors.Is(err, errROFS) {
+					t.Errorf("%s: %v, want EROFS", what, err)
+				}
+			}
+			if opts := mountOptions(t, mnt2); opts != "" && !strings.HasPrefix(opts, "ro") {
+				t.Errorf("mount options %q, want ro", opts)
+			}
+		})
+	}
+}
+
+// TestUnmountFromOutside unmounts with adapters.Unmount, as `anyfs unmount` does:
+// the server notices and Wait returns.
+func TestUnmountFromOutside(t *testing.T) {
+	for _, adapter := range mounttest.Adapters() {
+		t.Run(adapter, func(t *testing.T) {
+			mnt := filepath.Join(t.TempDir(), "mnt")
+			if err := os.Mkdir(mnt, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			v := fs.NewVolume(mounttest.Backends[0].New(t), nil)
+			srv, err := adapters.Mount(v, mnt, adapter, nil)
+			if err != nil {
+				if errors.Is(err, adapters.ErrNoFUSE) && os.Getenv(mounttest.RequireFUSEEnv) != "1" {
+					t.Skip(err)
+				}
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { srv.Unmount() })
+			if err := adapters.Unmount(mnt); err != nil {
+				t.Fatal(err)
+			}
+			srv.Wait()
+			if err := srv.Unmount(); err != nil {
+				t.Errorf("Unmount after an outside unmount: %v", err)
+			}
+		})
+	}
+}

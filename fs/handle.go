@@ -338,19 +338,32 @@ func (v *Volume) callClose(ctx context.Context, f *openFile, e *CloseFileEvent) 
 	return v.b.OnCloseFile(ctx, e)
 }
 
+// The read and write events are recycled: they are the hot path, and an event
+// passed to an interface method escapes to the heap. A handler must not keep the
+// event (or its Buffer) after it returns.
+var (
+	readEvents  = sync.Pool{New: func() any { return new(ReadFileEvent) }}
+	writeEvents = sync.Pool{New: func() any { return new(WriteFileEvent) }}
+)
+
 // Read reads len(p) bytes at off. Fewer bytes mean end of file.
 func (h *Handle) Read(ctx context.Context, p []byte, off int64) (n int, err error) {
 	if off < 0 {
 		return 0, fmt.Errorf("read %s: %w", h.Name(), ErrInvalid)
 	}
-	e := ReadFileEvent{Name: h.f.path(), FileContext: h.f.ctx, HandleContext: h.hctx, Position: off, Buffer: p}
+	e := readEvents.Get().(*ReadFileEvent)
+	*e = ReadFileEvent{Name: h.f.path(), FileContext: h.f.ctx, HandleContext: h.hctx, Position: off, Buffer: p}
+	n, err = h.read(ctx, e)
+	*e = ReadFileEvent{}
+	readEvents.Put(e)
+	return n, err
+}
+
+func (h *Handle) read(ctx context.Context, e *ReadFileEvent) (n int, err error) {
 	c := h.v.begin(evReadFile, e.Name, h.f)
 	defer h.v.end(ctx, &c, &err)
-	err = h.v.b.OnReadFile(ctx, &e)
-	if e.BytesRead > len(p) {
-		e.BytesRead = len(p)
-	}
-	return e.BytesRead, err
+	err = h.v.b.OnReadFile(ctx, e)
+	return min(max(e.BytesRead, 0), len(e.Buffer)), err
 }
 
 // Write writes p at off (at the end of the file for a handle opened with OpenAppend,
@@ -368,15 +381,23 @@ func (h *Handle) Write(ctx context.Context, p []byte, off int64) (n int, err err
 		}
 		p = p[:max-off]
 	}
-	e := WriteFileEvent{Name: h.f.path(), FileContext: h.f.ctx, HandleContext: h.hctx,
+	e := writeEvents.Get().(*WriteFileEvent)
+	*e = WriteFileEvent{Name: h.f.path(), FileContext: h.f.ctx, HandleContext: h.hctx,
 		Position: off, Append: h.flags&OpenAppend != 0, Buffer: p}
-	c := h.v.begin(evWriteFile, e.Name, h.f)
-	defer h.v.end(ctx, &c, &err)
-	err = h.v.writer.OnWriteFile(ctx, &e)
+	n, err = h.write(ctx, e)
 	if h.v.cache != nil {
 		h.v.cache.drop(h.v.key(e.Name), false)
 	}
-	return e.BytesWritten, err
+	*e = WriteFileEvent{}
+	writeEvents.Put(e)
+	return n, err
+}
+
+func (h *Handle) write(ctx context.Context, e *WriteFileEvent) (n int, err error) {
+	c := h.v.begin(evWriteFile, e.Name, h.f)
+	defer h.v.end(ctx, &c, &err)
+	err = h.v.writer.OnWriteFile(ctx, e)
+	return min(max(e.BytesWritten, 0), len(e.Buffer)), err
 }
 
 // Stat returns the handle's file's information, also after the file was unlinked

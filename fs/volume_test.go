@@ -685,3 +685,23 @@ func TestSymlinkAndNormalize(t *testing.T) {
 		t.Fatalf("root info %+v", fi)
 	}
 }
+
+func TestReadWriteDoNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	v, _ := newTestVolume(t, Options{})
+	mustCreate(t, v, "/a", strings.Repeat("x", 8192))
+	h, err := v.Open(bg, "/a", AccessRead|AccessWrite, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close(bg)
+	buf := make([]byte, 4096)
+	if n := testing.AllocsPerRun(100, func() { h.Read(bg, buf, 0) }); n != 0 {
+		t.Errorf("Read allocates %v times per call", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { h.Write(bg, buf, 0) }); n != 0 {
+		t.Errorf("Write allocates %v times per call", n)
+	}
+}

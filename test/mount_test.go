@@ -22,7 +22,7 @@ func TestSuite(t *testing.T) {
 			t.Run(adapter+"/"+b.Name, func(t *testing.T) {
 				v := fs.NewVolume(b.New(t), nil)
 				mnt := mounttest.Mount(t, v, adapter)
-				mounttest.RunSuite(t, mnt, mounttest.Suite, b.Skip)
+				mounttest.RunSuite(t, mnt, mounttest.Suite, mounttest.Skips(adapter, b.Skip))
 			})
 		}
 	}

@@ -65,6 +65,7 @@ func Mount(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Se
 	s := &server{srv: srv, mnt: mnt, done: make(chan struct{})}
 	go func() {
 		srv.Serve()
+		v.SetInvalidator(nil)
 		if err := v.Unmounted(context.Background(), mnt); err != nil {
 			logger.Warn("anyfs: OnUnmount failed", "mountpoint", mnt, "err", err)
 		}
@@ -74,6 +75,7 @@ func Mount(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Se
 		s.Unmount()
 		return nil, mountError(mnt, err)
 	}
+	v.SetInvalidator(&invalidator{root: root})
 	if err := v.Mounted(ctx, mnt); err != nil {
 		s.Unmount()
 		return nil, fmt.Errorf("mount %s: %w", mnt, err)

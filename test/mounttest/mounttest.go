@@ -115,6 +115,27 @@ func Names(suite map[string]func(*testing.T, string)) []string {
 // when its fix lands.
 var KnownIssues = map[string]string{}
 
+// AdapterDifferences is the one place where a test is skipped because an adapter
+// cannot do what it checks, by adapter and test name, with the reason. Every entry
+// is listed in docs/platforms.md.
+var AdapterDifferences = map[string]map[string]string{
+	"cgofuse": {
+		"NotifyChange": "cgofuse offers no kernel cache invalidation on libfuse (only on WinFsp): changes behind the mount show when the kernel timeouts expire",
+	},
+}
+
+// Skips merges the skip lists that apply to a backend through an adapter.
+func Skips(adapter string, backendSkips map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range backendSkips {
+		out[k] = v
+	}
+	for k, v := range AdapterDifferences[adapter] {
+		out[k] = v
+	}
+	return out
+}
+
 // RunSuite runs every test of suite as a subtest of t, each in its own new directory
 // under mnt. skip names tests that cannot apply, with the reason; KnownIssues are
 // skipped too.

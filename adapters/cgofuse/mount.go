@@ -1,0 +1,240 @@
+//go:build windows || cgofuse
+
+package cgofuse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/winfsp/cgofuse/fuse"
+
+	"github.com/anyfs/anyfs/adapters/mountopt"
+	"github.com/anyfs/anyfs/fs"
+)
+
+// readyTimeout bounds the wait for the FUSE layer to start serving.
+const readyTimeout = 30 * time.Second
+
+// Mount mounts v at mountPoint and serves it until the returned server is unmounted.
+// On Linux and macOS the mount point must be an existing directory, empty unless
+// opts.AllowNonEmpty; on Windows it is a drive letter ("X:"), "*" or a directory
+// that does not exist yet. opts may be nil. Errors wrap mountopt.ErrMountPoint or
+// mountopt.ErrNoFUSE where those apply.
+func Mount(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Server, error) {
+	if opts == nil {
+		opts = &mountopt.Options{}
+	}
+	mnt, err := checkMountPoint(mountPoint, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFUSE(); err != nil {
+		return nil, fmt.Errorf("mount %s: %w", mnt, err)
+	}
+	ctx := context.Background()
+	if _, err := v.Stat(ctx, "/"); err != nil {
+		return nil, fmt.Errorf("mount %s: root of the volume: %w", mnt, err)
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = v.Logger()
+	}
+	fsys := newFileSystem(v, logger, opts.Debug)
+	host := fuse.NewFileSystemHost(fsys)
+	host.SetCapCaseInsensitive(v.Options().CaseInsensitive)
+	host.SetCapReaddirPlus(true)
+	host.SetCapDeleteAccess(true) // Windows: Access(DELETE_OK) before a delete
+	host.SetCapOpenTrunc(true)    // Linux: O_TRUNC reaches Open, which truncates
+	host.SetUseIno(true)          // FUSE3: the volume's file ids are the inode numbers
+	s := &server{v: v, fsys: fsys, host: host, mnt: mnt, done: make(chan struct{})}
+	go s.serve(hostOptions(v, opts))
+
+	timer := time.NewTimer(readyTimeout)
+	defer timer.Stop()
+	select {
+	case <-fsys.ready:
+	case <-s.done:
+		return nil, s.err
+	case <-timer.C:
+		go func() { // unmount if the FUSE layer starts after all
+			select {
+			case <-fsys.ready:
+				s.Unmount()
+			case <-s.done:
+			}
+		}()
+		return nil, fmt.Errorf("mount %s: the FUSE layer did not start within %v", mnt, readyTimeout)
+	}
+	if err := waitMountPoint(mnt, s.done); err != nil {
+		s.Unmount()
+		return nil, fmt.Errorf("mount %s: %w", mnt, err)
+	}
+	v.SetInvalidator(s)
+	if err := v.Mounted(ctx, mnt); err != nil {
+		s.Unmount()
+		return nil, fmt.Errorf("mount %s: %w", mnt, err)
+	}
+	return s, nil
+}
+
+// hostOptions returns the command line for the FUSE layer: libfuse's options on
+// Linux and macOS, WinFsp-FUSE's on Windows.
+func hostOptions(v *fs.Volume, opts *mountopt.Options) []string {
+	vo := v.Options()
+	name := opts.FSName
+	if name == "" {
+		name = "anyfs"
+	}
+	label, err := v.Label(context.Background())
+	if err != nil || label == "" {
+		label = vo.VolumeLabel
+	}
+	attrT, entryT, negT := vo.KernelTimeouts()
+	var args []string
+	add := func(format string, a ...any) { args = append(args, "-o", fmt.Sprintf(format, a...)) }
+	if runtime.GOOS == "windows" {
+		add("FileSystemName=%s", optEscape(name))
+		add("volname=%s", optEscape(label))
+		add("uid=-1,gid=-1") // files belong to the user who mounted
+		add("FileInfoTimeout=%d", attrT.Milliseconds())
+		add("DirInfoTimeout=%d", attrT.Milliseconds())
+		add("VolumeInfoTimeout=%d", attrT.Milliseconds())
+		if opts.Network != "" {
+			args = append(args, "--VolumePrefix="+opts.Network)
+		}
+	} else {
+		add("fsname=%s", optEscape(name))
+		add("subtype=anyfs")
+		add("attr_timeout=%g", attrT.Seconds())
+		add("entry_timeout=%g", entryT.Seconds())
+		add("negative_timeout=%g", negT.Seconds())
+		if !libfuse3 {
+			// Unlink unlinks: the volume keeps open handles of an unlinked file
+			// working (instead of libfuse renaming the file to .fuse_hidden*).
+			// libfuse3 has no such option, and cgofuse does not set its config field.
+			add("hard_remove")
+		}
+		if !opts.NoDefaultPermissions {
+			add("default_permissions")
+		}
+		if opts.AllowOther {
+			add("allow_other")
+		}
+		if !v.Capabilities().Writable {
+			add("ro")
+		}
+		if runtime.GOOS == "darwin" {
+			add("volname=%s", optEscape(label))
+		}
+	}
+	if opts.Debug {
+		add("debug")
+	}
+	for _, o := range opts.RawOptions {
+		add("%s", o)
+	}
+	return args
+}
+
+// optEscape escapes the characters fuse_opt_parse splits on.
+func optEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `,`, `\,`).Replace(s)
+}
+
+// server is a running mount. It is the volume's Invalidator while mounted.
+type server struct {
+	v    *fs.Volume
+	fsys *fileSystem
+	host *fuse.FileSystemHost
+	mnt  string
+	done chan struct{} // closed when the FUSE layer stopped and the volume was told
+	err  error         // why Mount failed; set before done is closed
+
+	mu sync.Mutex // serializes Unmount
+}
+
+// serve runs the FUSE layer until the volume is unmounted.
+func (s *server) serve(args []string) {
+	defer close(s.done)
+	defer func() {
+		if r := recover(); r != nil {
+			// cgofuse panics when it cannot load the FUSE library (WinFsp's DLL).
+			s.err = fmt.Errorf("mount %s: %w: %v (%s)", s.mnt, mountopt.ErrNoFUSE, r, installHint)
+		}
+	}()
+	ok := s.host.Mount(s.mnt, args)
+	s.v.SetInvalidator(nil)
+	started := false
+	select {
+	case <-s.fsys.ready:
+		started = true
+	default:
+	}
+	if !ok && !started {
+		s.err = fmt.Errorf("mount %s: the FUSE layer refused to mount (its messages are on stderr)", s.mnt)
+	}
+	ctx := context.Background()
+	s.fsys.closeAll(ctx)
+	if started {
+		if err := s.v.Unmounted(ctx, s.mnt); err != nil {
+			s.fsys.log.Warn("anyfs: OnUnmount failed", "mountpoint", s.mnt, "err", err)
+		}
+	}
+}
+
+func (s *server) MountPoint() string { return s.mnt }
+
+func (s *server) Wait() { <-s.done }
+
+func (s *server) Unmount() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case <-s.done:
+		return nil // unmounted already, perhaps from outside
+	default:
+	}
+	if handled, err := unmountBusy(s.mnt); handled {
+		if err != nil {
+			return err
+		}
+		<-s.done
+		return nil
+	}
+	if !s.host.Unmount() {
+		select {
+		case <-s.fsys.destroyed: // stopping already
+		case <-s.done:
+		case <-time.After(100 * time.Millisecond):
+			return fmt.Errorf("unmount %s: %w", s.mnt, errUnmount)
+		}
+	}
+	<-s.done
+	return nil
+}
+
+var errUnmount = errors.New("the FUSE layer refused to unmount")
+
+// InvalidateEntry and InvalidateContent drop what the OS caches about a name. On
+// Windows they send WinFsp a change notification, which also drops its caches of the
+// file and of its directory's listing; cgofuse has no invalidation on libfuse, where
+// the kernel's caches expire with the attribute and entry timeouts.
+func (s *server) InvalidateEntry(dir, name string) error {
+	s.notify(fs.Join(dir, name))
+	return nil
+}
+
+func (s *server) InvalidateContent(name string) error {
+	s.notify(name)
+	return nil
+}
+
+func (s *server) notify(name string) {
+	s.host.Notify(name, fuse.NOTIFY_CHMOD|fuse.NOTIFY_CHOWN|fuse.NOTIFY_UTIME|
+		fuse.NOTIFY_CHFLAGS|fuse.NOTIFY_TRUNCATE)
+}

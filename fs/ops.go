@@ -106,49 +106,8 @@ func (v *Volume) findFold(ctx context.Context, dir, base string) (string, error)
 // Remove deletes the file (dir false: unlink) or empty directory (dir true: rmdir) at
 // name. Handles open on it keep working until closed.
 func (v *Volume) Remove(ctx context.Context, name string, dir bool) error {
-	op := "unlink"
-	if dir {
-		op = "rmdir"
-	}
-	if name == "/" {
-		return fmt.Errorf("%s /: %w", op, ErrBusy)
-	}
-	if v.opts.ReadOnly {
-		return fmt.Errorf("%s %s: %w", op, name, ErrReadOnly)
-	}
-	if v.deleter == nil {
-		return fmt.Errorf("%s %s: %w", op, name, ErrNotSupported)
-	}
-	if err := v.checkAccess(ctx, op, name, AccessWrite); err != nil {
-		return err
-	}
-	fi, err := v.getInfo(ctx, name, nil)
+	fctx, err := v.checkRemove(ctx, name, dir)
 	if err != nil {
-		return err
-	}
-	switch {
-	case dir && !fi.IsDir():
-		return fmt.Errorf("%s %s: %w", op, name, ErrNotDir)
-	case !dir && fi.IsDir():
-		return fmt.Errorf("%s %s: %w", op, name, ErrIsDir)
-	}
-	if dir {
-		empty, err := v.isEmpty(ctx, name)
-		if err != nil {
-			return err
-		}
-		if !empty {
-			return fmt.Errorf("%s %s: %w", op, name, ErrNotEmpty)
-		}
-	}
-	f := v.lookupOpen(name)
-	var fctx any
-	if f != nil {
-		f.openMu.Lock()
-		fctx = f.ctx
-		f.openMu.Unlock()
-	}
-	if err := v.canDelete(ctx, name, fctx, dir); err != nil {
 		return err
 	}
 	err = v.callDelete(ctx, name, fctx, dir)
@@ -158,6 +117,64 @@ func (v *Volume) Remove(ctx context.Context, name string, dir bool) error {
 	}
 	v.detach(name)
 	return nil
+}
+
+// CanDelete answers whether the file or directory at name could be deleted now,
+// with every check Remove makes (read-only volume, type, emptiness, access rules, the
+// backend's OnCanFileBeDeleted) but without deleting. Windows asks this before a
+// delete, which it then performs at the last close.
+func (v *Volume) CanDelete(ctx context.Context, name string) error {
+	fi, err := v.getInfo(ctx, name, nil)
+	if err != nil {
+		return err
+	}
+	_, err = v.checkRemove(ctx, name, fi.IsDir())
+	return err
+}
+
+// checkRemove applies the rules of unlink and rmdir and asks the backend; it returns
+// the open file's FileContext, if any.
+func (v *Volume) checkRemove(ctx context.Context, name string, dir bool) (any, error) {
+	op := "unlink"
+	if dir {
+		op = "rmdir"
+	}
+	if v.opts.ReadOnly {
+		return nil, fmt.Errorf("%s %s: %w", op, name, ErrReadOnly)
+	}
+	if name == "/" {
+		return nil, fmt.Errorf("%s /: %w", op, ErrBusy)
+	}
+	if v.deleter == nil {
+		return nil, fmt.Errorf("%s %s: %w", op, name, ErrNotSupported)
+	}
+	if err := v.checkAccess(ctx, op, name, AccessWrite); err != nil {
+		return nil, err
+	}
+	fi, err := v.getInfo(ctx, name, nil)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case dir && !fi.IsDir():
+		return nil, fmt.Errorf("%s %s: %w", op, name, ErrNotDir)
+	case !dir && fi.IsDir():
+		return nil, fmt.Errorf("%s %s: %w", op, name, ErrIsDir)
+	}
+	if dir {
+		empty, err := v.isEmpty(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		if !empty {
+			return nil, fmt.Errorf("%s %s: %w", op, name, ErrNotEmpty)
+		}
+	}
+	fctx := openCtx(v.lookupOpen(name))
+	if err := v.canDelete(ctx, name, fctx, dir); err != nil {
+		return nil, err
+	}
+	return fctx, nil
 }
 
 // detach marks the open file at name as deleted and takes it out of the table, so a
@@ -529,6 +546,18 @@ func (v *Volume) setAttributes(ctx context.Context, name string, f *openFile, hc
 			e.Attributes = ch.Attributes
 			if e.Attributes == 0 {
 				e.Attributes = attr.Normal
+			}
+			// READONLY is the absence of write bits on POSIX: setting or clearing it
+			// changes the mode too, unless the mode is being set explicitly.
+			if !e.SetMode {
+				cur, err := v.getInfo(ctx, name, fctx)
+				if err != nil {
+					return FileInfo{}, err
+				}
+				next := attr.ApplySetFileAttributes(cur.Attributes, e.Attributes)
+				if mode, _ := attr.ToPOSIX(next, cur.Mode); mode.Perm() != cur.Mode.Perm() {
+					e.Mode, e.SetMode = mode.Perm(), true
+				}
 			}
 		}
 		if err := v.callSetAttributes(ctx, &e, f); err != nil {

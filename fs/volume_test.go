@@ -705,3 +705,37 @@ func TestReadWriteDoNotAllocate(t *testing.T) {
 		t.Errorf("Write allocates %v times per call", n)
 	}
 }
+
+func TestCanDelete(t *testing.T) {
+	v, f := newTestVolume(t, Options{})
+	mustCreate(t, v, "/file", "x")
+	v.Mkdir(bg, "/full", 0o755)
+	mustCreate(t, v, "/full/x", "")
+	if err := v.CanDelete(bg, "/file"); err != nil {
+		t.Fatalf("CanDelete of a file: %v", err)
+	}
+	wantErrno(t, v.CanDelete(bg, "/full"), ENOTEMPTY)
+	wantErrno(t, v.CanDelete(bg, "/missing"), ENOENT)
+	if f.nodes["/file"] == nil {
+		t.Fatal("CanDelete deleted")
+	}
+}
+
+func TestReadOnlyAttributeChangesMode(t *testing.T) {
+	v, _ := newTestVolume(t, Options{})
+	mustCreate(t, v, "/a", "x")
+	fi, err := v.SetAttributes(bg, "/a", Change{Valid: ChangeAttributes, Attributes: attr.ReadOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode.Perm()&0o222 != 0 {
+		t.Fatalf("READONLY left write bits: %o", fi.Mode)
+	}
+	fi, err = v.SetAttributes(bg, "/a", Change{Valid: ChangeAttributes, Attributes: attr.Normal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode.Perm()&0o200 == 0 {
+		t.Fatalf("clearing READONLY left no owner write bit: %o", fi.Mode)
+	}
+}

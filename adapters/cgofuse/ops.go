@@ -119,7 +119,8 @@ func (f *fileSystem) Getpath(path string, fh uint64) (rc int, real string) {
 // Access checks that path exists. The kernel (default_permissions) and WinFsp (its
 // security descriptors) check permissions; the volume checks its access rules when
 // the file is used. On Windows, DELETE_OK asks whether the file may be deleted: the
-// answer covers the read-only volume and a backend that cannot delete.
+// volume answers with every check of a delete, the backend's OnCanFileBeDeleted
+// included.
 func (f *fileSystem) Access(path string, mask uint32) (rc int) {
 	defer f.trace("Access", path, mask)(&rc)
 	ctx := f.ctx()
@@ -127,12 +128,10 @@ func (f *fileSystem) Access(path string, mask uint32) (rc int) {
 		return errc(err)
 	}
 	if mask&fuse.DELETE_OK != 0 {
-		if f.v.Options().ReadOnly {
-			return -fuse.EROFS
-		}
-		if !f.v.Capabilities().Delete {
+		if !f.v.Capabilities().Delete && !f.v.Options().ReadOnly {
 			return -fuse.EPERM
 		}
+		return errc(f.v.CanDelete(ctx, f.name(ctx, path)))
 	}
 	return 0
 }

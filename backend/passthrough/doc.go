@@ -1,0 +1,72 @@
+// Package passthrough is an anyfs backend that mirrors a directory of the host.
+//
+// Every host access is confined to the root directory given to [New]: no request can
+// reach outside it, not with ".." components, not through a symbolic link in an
+// intermediate component (absolute or relative), not through a symbolic link as the
+// final component (it is operated on, never followed), and not when a directory is
+// swapped for a symbolic link between two requests.
+//
+// # Confinement
+//
+// The root is an [os.Root]. Intermediate components are always resolved by
+// os.Root (Root.OpenFile of the parent directory, O_DIRECTORY): it walks one
+// component at a time with openat(O_NOFOLLOW), follows symbolic links only while
+// they stay beneath the root and refuses the rest. The final component is then
+// operated on relative to that parent descriptor with the *at system calls
+// (fstatat/statx, openat, mkdirat, mknodat, unlinkat, renameat2/renameatx_np,
+// linkat, symlinkat, readlinkat, fchmodat, fchownat, utimensat) and never
+// followed: AT_SYMLINK_NOFOLLOW, O_NOFOLLOW, or calls that do not follow by
+// definition. No host call ever gets a path of more than one component except
+// os.Root's own, so paths far longer than PATH_MAX work. Where a system call has no
+// no-follow form (chmod of a non-directory on Linux before fchmodat2, user xattrs),
+// the final component is opened with O_PATH|O_NOFOLLOW and the call goes through
+// that descriptor's /proc/self/fd entry, which names exactly the opened inode.
+//
+// On Windows the same shape is built from os.Root (parent directory handles) and
+// NtCreateFile relative to a parent handle with FILE_OPEN_REPARSE_POINT; see
+// passthrough_windows.go.
+//
+// # Semantics
+//
+//   - Files are created with exactly the mode of the request, including setuid,
+//     setgid and sticky bits: the file is created and then fchmod-ed, the process
+//     umask is never touched. As root, new files are chowned to the request's
+//     Uid/Gid (unless Options.NoChown) and the mode is applied again after the
+//     chown, so setuid/setgid bits survive.
+//   - FileContext is one host descriptor per open file, opened read-write when the
+//     host allows it and otherwise with the access asked for; it is reopened with
+//     more access when a later handle needs it (on Linux through /proc/self/fd, so
+//     this also works for a file unlinked while open).
+//   - Appending writes go to the end of the host file as fstat sees it, under a
+//     per-file lock: atomic against this backend, not against other host writers.
+//   - Windows attributes on Unix hosts: only ReadOnly has an effect (it clears the
+//     write bits; its absence gives a file without write bits S_IWUSR back). Hidden,
+//     System, Archive and the rest are accepted and dropped; reported attributes are
+//     derived from the mode by the volume.
+//   - Named streams are user.* extended attributes on Linux and extended attributes
+//     on macOS, on regular files and directories only.
+//   - Locks are the volume's alone (the backend does not take host locks).
+//   - FileID is the host inode number; on Linux the creation time comes from statx.
+//
+// # Hosts
+//
+//   - Linux: everything above; RENAME_EXCHANGE and RENAME_NOREPLACE through
+//     renameat2 (no-replace falls back to check-then-rename on file systems that
+//     refuse the flag), fallocate(FALLOC_FL_KEEP_SIZE), fdatasync.
+//   - macOS: as Linux except: no device nodes, FIFOs or sockets (x/sys has no
+//     mknodat, and mknod by path would resolve outside the Root: ErrNotSupported);
+//     exchange and no-replace through renameatx_np; no preallocation (a no-op);
+//     times of an open file are set by name; the birth time comes from stat.
+//   - FreeBSD: as macOS but with mknodat; no exchange (ErrNotSupported), no-replace
+//     is check-then-rename; no named streams (ErrNotSupported).
+//   - Windows: see passthrough_windows.go: no nodes, symbolic links, named streams
+//     or owners; attributes and all four times are supported.
+//   - Other systems: New fails with ErrNotSupported.
+package passthrough
+
+// Options configure a passthrough backend. The zero value (or nil) is the default.
+type Options struct {
+	// NoChown: never give new files the owner of the request, even when the process
+	// runs as root. New files then belong to the process.
+	NoChown bool
+}

@@ -1,0 +1,541 @@
+package passthrough
+
+// Windows hosts. Intermediate components are resolved by os.Root as on Unix (it
+// opens each directory relative to the previous handle and refuses reparse points
+// that leave the root). The final component is opened with NtCreateFile relative to
+// the parent directory's handle with FILE_OPEN_REPARSE_POINT, so a symbolic link or
+// junction as the final component is operated on, never followed; renames and hard
+// links name their target relative to the new parent's handle
+// (FILE_RENAME_INFORMATION_EX / FILE_LINK_INFORMATION RootDirectory).
+//
+// Supported: stat, listing, open, read, write, create (files and directories, with
+// the Windows attributes asked for; a mode without write bits gives ReadOnly),
+// truncate, fsync, delete, rename (replace or not; no exchange), hard links,
+// attributes and the four times (SetFileInformationByHandle FileBasicInfo), volume
+// size. Not supported: device nodes, FIFOs and sockets, symbolic links (reparse
+// points are reported with their attributes but cannot be created or read), named
+// streams, owners (chown is accepted and ignored), preallocation (a no-op). Open
+// follows a final reparse point as long as it stays beneath the root (os.Root).
+
+import (
+	"context"
+	"errors"
+	"os"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"github.com/anyfs/anyfs/fs"
+	"github.com/anyfs/anyfs/pkg/attr"
+	"golang.org/x/sys/windows"
+)
+
+var _ fs.HardLinker = (*FS)(nil)
+
+// badName refuses what Windows would read as a separator, a stream or a drive.
+func badName(c string) bool {
+	for _, r := range c {
+		if r == '\\' || r == ':' {
+			return true
+		}
+	}
+	return false
+}
+
+// dirRef is a parent directory opened through the Root.
+type dirRef struct {
+	f   *os.File
+	own bool
+}
+
+func (d dirRef) h() windows.Handle { return windows.Handle(d.f.Fd()) }
+
+func (d dirRef) close() {
+	if d.own {
+		d.f.Close()
+	}
+}
+
+// parent opens the parent of name through the Root; the final component is "" for
+// the root itself.
+func (p *FS) parent(name string) (dirRef, string, error) {
+	dir, base, err := split(name)
+	if err != nil {
+		return dirRef{}, "", err
+	}
+	if dir == "." {
+		return dirRef{f: p.rootDir}, base, nil
+	}
+	f, err := p.root.Open(dir)
+	if err != nil {
+		return dirRef{}, "", pathErr("open", name, err)
+	}
+	return dirRef{f: f, own: true}, base, nil
+}
+
+// openAt is NtCreateFile(FILE_OPEN) of base relative to the directory handle dir,
+// without following a final reparse point. An empty base opens dir itself.
+func openAt(dir windows.Handle, base string, access, options uint32) (windows.Handle, error) {
+	name, err := windows.NewNTUnicodeString(base)
+	if err != nil {
+		return 0, err
+	}
+	oa := windows.OBJECT_ATTRIBUTES{RootDirectory: dir, ObjectName: name}
+	oa.Length = uint32(unsafe.Sizeof(oa))
+	var h windows.Handle
+	var iosb windows.IO_STATUS_BLOCK
+	err = windows.NtCreateFile(&h, access|windows.SYNCHRONIZE, &oa, &iosb, nil, 0,
+		windows.FILE_SHARE_READ|windows.FILE_SHARE_WRITE|windows.FILE_SHARE_DELETE, windows.FILE_OPEN,
+		options|windows.FILE_OPEN_REPARSE_POINT|windows.FILE_OPEN_FOR_BACKUP_INTENT|windows.FILE_SYNCHRONOUS_IO_NONALERT, 0, 0)
+	if err != nil {
+		return 0, ntErr(err)
+	}
+	return h, nil
+}
+
+func ntErr(err error) error {
+	var st windows.NTStatus
+	if errors.As(err, &st) {
+		return st.Errno()
+	}
+	return err
+}
+
+// hostErr maps Windows error codes that have an anyfs sentinel and that
+// syscall.Errno's own Is does not cover.
+func hostErr(err error) error {
+	var e syscall.Errno
+	if !errors.As(err, &e) {
+		return err
+	}
+	var s error
+	switch e {
+	case windows.ERROR_DIR_NOT_EMPTY:
+		s = fs.ErrNotEmpty
+	case windows.ERROR_DIRECTORY:
+		s = fs.ErrNotDir
+	case windows.ERROR_SHARING_VIOLATION, windows.ERROR_LOCK_VIOLATION:
+		s = fs.ErrBusy
+	case windows.ERROR_NOT_SAME_DEVICE:
+		s = fs.ErrCrossDevice
+	case windows.ERROR_FILENAME_EXCED_RANGE:
+		s = fs.ErrNameTooLong
+	case windows.ERROR_DISK_FULL, windows.ERROR_HANDLE_DISK_FULL:
+		s = fs.ErrNoSpace
+	case windows.ERROR_INVALID_NAME, windows.ERROR_INVALID_PARAMETER:
+		s = fs.ErrInvalid
+	case windows.ERROR_NOT_SUPPORTED, windows.ERROR_INVALID_FUNCTION:
+		s = fs.ErrNotSupported
+	case windows.ERROR_CANT_RESOLVE_FILENAME:
+		s = fs.ErrLoop
+	case windows.ERROR_WRITE_PROTECT:
+		s = fs.ErrReadOnly
+	default:
+		return err
+	}
+	return errors.Join(s, err)
+}
+
+func ftime(t windows.Filetime) time.Time { return time.Unix(0, t.Nanoseconds()) }
+
+// statHandle reports a file from its handle. Mode is left to the volume, which
+// derives it from the attributes.
+func statHandle(h windows.Handle) (fs.FileInfo, error) {
+	var d windows.ByHandleFileInformation
+	if err := windows.GetFileInformationByHandle(h, &d); err != nil {
+		return fs.FileInfo{}, err
+	}
+	fi := fs.FileInfo{
+		Attributes:     attr.FileAttributes(d.FileAttributes),
+		Size:           int64(d.FileSizeHigh)<<32 | int64(d.FileSizeLow),
+		CreationTime:   ftime(d.CreationTime),
+		LastAccessTime: ftime(d.LastAccessTime),
+		LastWriteTime:  ftime(d.LastWriteTime),
+		ChangeTime:     ftime(d.LastWriteTime),
+		FileID:         uint64(d.FileIndexHigh)<<32 | uint64(d.FileIndexLow),
+		LinkCount:      d.NumberOfLinks,
+	}
+	if fi.Attributes&attr.Directory != 0 {
+		fi.Size = 0
+	}
+	var b fileBasicInfo
+	if windows.GetFileInformationByHandleEx(h, windows.FileBasicInfo, (*byte)(unsafe.Pointer(&b)), uint32(unsafe.Sizeof(b))) == nil && b.ChangeTime != 0 {
+		fi.ChangeTime = time.Unix(0, (b.ChangeTime-116444736000000000)*100)
+	}
+	return fi, nil
+}
+
+func statAt(dir windows.Handle, base string) (fs.FileInfo, error) {
+	h, err := openAt(dir, base, windows.FILE_READ_ATTRIBUTES, 0)
+	if err != nil {
+		return fs.FileInfo{}, err
+	}
+	defer windows.CloseHandle(h)
+	return statHandle(h)
+}
+
+// fileBasicInfo is FILE_BASIC_INFO, padded to 8 bytes as SetFileInformationByHandle
+// wants on every architecture.
+type fileBasicInfo struct {
+	CreationTime, LastAccessTime, LastWriteTime, ChangeTime int64
+	FileAttributes                                          uint32
+	_                                                       uint32
+}
+
+func accFlags(acc fs.Access) int {
+	switch acc & (fs.AccessRead | fs.AccessWrite) {
+	case fs.AccessWrite:
+		return os.O_WRONLY
+	case fs.AccessRead | fs.AccessWrite:
+		return os.O_RDWR
+	}
+	return os.O_RDONLY
+}
+
+// openFile opens name through the Root (which follows a final reparse point only
+// while it stays beneath the root).
+func (p *FS) openFile(name string, acc fs.Access, dir bool) (*os.File, error) {
+	r, err := rel(name)
+	if err != nil {
+		return nil, err
+	}
+	flags := accFlags(acc)
+	if dir {
+		flags = os.O_RDONLY
+	}
+	f, err := p.root.OpenFile(r, flags, 0)
+	if err != nil {
+		return nil, pathErr("open", name, err)
+	}
+	if dir {
+		if st, err := f.Stat(); err != nil || !st.IsDir() {
+			f.Close()
+			return nil, pathErr("open", name, fs.ErrNotDir)
+		}
+	}
+	return f, nil
+}
+
+func (p *FS) reopenByName(name string, old *os.File, acc fs.Access) (*os.File, error) {
+	f, err := p.openFile(name, acc, false)
+	if err != nil {
+		return nil, err
+	}
+	a, err1 := old.Stat()
+	b, err2 := f.Stat()
+	if err1 != nil || err2 != nil || !os.SameFile(a, b) {
+		f.Close()
+		return nil, pathErr("reopen", name, fs.ErrStale)
+	}
+	return f, nil
+}
+
+func (p *FS) reopen(name string, old *os.File, acc fs.Access) (*os.File, error) {
+	return p.reopenByName(name, old, acc)
+}
+
+func datasync(f *os.File) error { return f.Sync() }
+
+func (p *FS) statEntry(dir *os.File, _, name string) (fs.FileInfo, error) {
+	return statAt(windows.Handle(dir.Fd()), name)
+}
+
+// OnOpenFile opens the file read-write when the host allows it, else with the
+// access asked for; a directory read-only.
+func (p *FS) OnOpenFile(_ context.Context, e *fs.OpenFileEvent) error {
+	if fc, _ := e.FileContext.(*file); fc != nil {
+		fc.mu.Lock()
+		fc.refs++
+		fc.mu.Unlock()
+		if fc.f != nil && !fc.isDir && e.Access != 0 {
+			if err := p.use(e.Name, fc, e.Access, func(*os.File) error { return nil }); err != nil {
+				p.OnCloseFile(context.Background(), &fs.CloseFileEvent{FileContext: fc})
+				return err
+			}
+		}
+		return nil
+	}
+	acc := e.Access
+	if acc == 0 {
+		acc = fs.AccessRead
+	}
+	isDir := e.IsDir || e.Flags&fs.OpenDirectory != 0
+	var f *os.File
+	var err error
+	if !isDir {
+		if f, err = p.openFile(e.Name, fs.AccessRead|fs.AccessWrite, false); err == nil {
+			acc = fs.AccessRead | fs.AccessWrite
+		} else if f, err = p.openFile(e.Name, acc, false); err != nil {
+			return err
+		}
+		if st, serr := f.Stat(); serr == nil && st.IsDir() {
+			isDir, acc = true, fs.AccessRead
+		}
+	} else {
+		acc = fs.AccessRead
+		if f, err = p.openFile(e.Name, acc, true); err != nil {
+			return err
+		}
+	}
+	if e.Info, err = statHandle(windows.Handle(f.Fd())); err == nil {
+		e.InfoValid = true
+	}
+	e.FileContext = &file{f: f, acc: acc, isDir: isDir, refs: 1}
+	return nil
+}
+
+// OnGetFileInfo reports the file without following a final reparse point, or the
+// open file.
+func (p *FS) OnGetFileInfo(_ context.Context, e *fs.GetFileInfoEvent) (err error) {
+	if fc := fileOf(e.FileContext); fc != nil {
+		fc.mu.RLock()
+		e.Info, err = statHandle(windows.Handle(fc.f.Fd()))
+		fc.mu.RUnlock()
+		return pathErr("stat", e.Name, err)
+	}
+	d, base, err := p.parent(e.Name)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	if base == "" {
+		e.Info, err = statHandle(d.h())
+	} else {
+		e.Info, err = statAt(d.h(), base)
+	}
+	return pathErr("stat", e.Name, err)
+}
+
+// setBasic changes attributes and times of a handle; zero fields are kept.
+func setBasic(h windows.Handle, b *fileBasicInfo) error {
+	return windows.SetFileInformationByHandle(h, windows.FileBasicInfo, (*byte)(unsafe.Pointer(b)), uint32(unsafe.Sizeof(*b)))
+}
+
+// OnCreateFile creates a regular file or a directory through the Root, then sets
+// the Windows attributes asked for.
+func (p *FS) OnCreateFile(_ context.Context, e *fs.CreateFileEvent) error {
+	r, err := rel(e.Name)
+	if err != nil {
+		return err
+	}
+	if r == "." {
+		return pathErr("create", e.Name, fs.ErrExist)
+	}
+	perm := os.FileMode(e.Mode.Perm() & 0o777)
+	var fc *file
+	switch e.Mode.Type() {
+	case 0, attr.S_IFREG:
+		f, err := p.root.OpenFile(r, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if err != nil {
+			return pathErr("create", e.Name, err)
+		}
+		fc = &file{f: f, acc: fs.AccessRead | fs.AccessWrite, refs: 1}
+	case attr.S_IFDIR:
+		if err := p.root.Mkdir(r, perm); err != nil {
+			return pathErr("mkdir", e.Name, err)
+		}
+		f, err := p.openFile(e.Name, fs.AccessRead, true)
+		if err != nil {
+			return err
+		}
+		fc = &file{f: f, acc: fs.AccessRead, isDir: true, refs: 1}
+	default:
+		return pathErr("mknod", e.Name, fs.ErrNotSupported)
+	}
+	if a := e.Attributes &^ (attr.Directory | attr.Normal); a != 0 {
+		if err := p.setAttrs(e.Name, &fs.SetFileAttributesEvent{Attributes: a | e.Attributes&attr.Normal}); err != nil {
+			fc.f.Close()
+			p.root.Remove(r)
+			return err
+		}
+	}
+	e.FileContext = fc
+	if e.Info, err = statHandle(windows.Handle(fc.f.Fd())); err == nil {
+		e.InfoValid = true
+	}
+	return nil
+}
+
+// setAttrs applies attributes, the ReadOnly bit of a mode, and times to the file
+// name through a handle opened for FILE_WRITE_ATTRIBUTES.
+func (p *FS) setAttrs(name string, e *fs.SetFileAttributesEvent) error {
+	d, base, err := p.parent(name)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	var h windows.Handle
+	if base == "" {
+		h, err = openAt(d.h(), "", windows.FILE_READ_ATTRIBUTES|windows.FILE_WRITE_ATTRIBUTES, 0)
+	} else {
+		h, err = openAt(d.h(), base, windows.FILE_READ_ATTRIBUTES|windows.FILE_WRITE_ATTRIBUTES, 0)
+	}
+	if err != nil {
+		return pathErr("setattr", name, err)
+	}
+	defer windows.CloseHandle(h)
+	var cur fileBasicInfo
+	if err := windows.GetFileInformationByHandleEx(h, windows.FileBasicInfo, (*byte)(unsafe.Pointer(&cur)), uint32(unsafe.Sizeof(cur))); err != nil {
+		return pathErr("setattr", name, err)
+	}
+	var b fileBasicInfo
+	a := attr.FileAttributes(cur.FileAttributes)
+	if e.Attributes != 0 {
+		a = attr.ApplySetFileAttributes(a, e.Attributes)
+	}
+	if e.SetMode && a&attr.Directory == 0 {
+		if e.Mode&attr.S_IWUSR == 0 {
+			a |= attr.ReadOnly
+		} else {
+			a &^= attr.ReadOnly
+		}
+		a = attr.ApplySetFileAttributes(a, a&attr.SettableFileAttributes|attr.Normal)
+	}
+	if a != attr.FileAttributes(cur.FileAttributes) {
+		b.FileAttributes = uint32(a)
+	}
+	ft := func(t time.Time) int64 {
+		if keep(t) {
+			return 0
+		}
+		return t.UnixNano()/100 + 116444736000000000
+	}
+	b.CreationTime, b.LastAccessTime, b.LastWriteTime, b.ChangeTime =
+		ft(e.CreationTime), ft(e.LastAccessTime), ft(e.LastWriteTime), ft(e.ChangeTime)
+	if b == (fileBasicInfo{}) {
+		return nil
+	}
+	return pathErr("setattr", name, setBasic(h, &b))
+}
+
+// OnSetFileAttributes changes Windows attributes, the four times, and the ReadOnly
+// attribute from the mode's owner write bit. Owners are ignored.
+func (p *FS) OnSetFileAttributes(_ context.Context, e *fs.SetFileAttributesEvent) error {
+	return p.setAttrs(e.Name, e)
+}
+
+// OnSetAllocationSize does nothing on Windows hosts.
+func (p *FS) OnSetAllocationSize(context.Context, *fs.SetAllocationSizeEvent) error { return nil }
+
+// OnDeleteFile removes the file or empty directory through the Root (a final
+// reparse point is removed, not followed).
+func (p *FS) OnDeleteFile(_ context.Context, e *fs.DeleteFileEvent) error {
+	r, err := rel(e.Name)
+	if err != nil {
+		return err
+	}
+	return pathErr("remove", e.Name, p.root.Remove(r))
+}
+
+// fileRenameInfoEx is FILE_RENAME_INFORMATION_EX with room for one name.
+type fileRenameInfoEx struct {
+	Flags          uint32
+	RootDirectory  windows.Handle
+	FileNameLength uint32
+	FileName       [windows.MAX_LONG_PATH]uint16
+}
+
+// fileLinkInfo is FILE_LINK_INFORMATION with room for one name.
+type fileLinkInfo struct {
+	ReplaceIfExists bool
+	RootDirectory   windows.Handle
+	FileNameLength  uint32
+	FileName        [windows.MAX_LONG_PATH]uint16
+}
+
+const (
+	fileRenameInformation   = 10
+	fileLinkInformation     = 11
+	fileRenameInformationEx = 65
+)
+
+// OnRenameOrMoveFile renames through a handle of the source (opened without
+// following) and names the target relative to the new parent's handle.
+func (p *FS) OnRenameOrMoveFile(_ context.Context, e *fs.RenameOrMoveFileEvent) error {
+	if e.Exchange {
+		return fs.ErrNotSupported
+	}
+	od, ob, err := p.parent(e.Name)
+	if err != nil {
+		return err
+	}
+	defer od.close()
+	nd, nb, err := p.parent(e.NewName)
+	if err != nil {
+		return err
+	}
+	defer nd.close()
+	h, err := openAt(od.h(), ob, windows.DELETE, 0)
+	if err != nil {
+		return pathErr("rename", e.Name, err)
+	}
+	defer windows.CloseHandle(h)
+	n16, err := windows.UTF16FromString(nb)
+	if err != nil {
+		return pathErr("rename", e.Name, err)
+	}
+	info := &fileRenameInfoEx{RootDirectory: nd.h(), FileNameLength: uint32((len(n16) - 1) * 2)}
+	copy(info.FileName[:], n16)
+	info.Flags = windows.FILE_RENAME_POSIX_SEMANTICS
+	if e.ReplaceIfExists {
+		info.Flags |= windows.FILE_RENAME_REPLACE_IF_EXISTS
+	}
+	var iosb windows.IO_STATUS_BLOCK
+	err = windows.NtSetInformationFile(h, &iosb, (*byte)(unsafe.Pointer(info)), uint32(unsafe.Sizeof(*info)), fileRenameInformationEx)
+	if err != nil {
+		// Without POSIX semantics (FAT, older Windows): FILE_RENAME_INFORMATION, whose
+		// first field is the BOOLEAN ReplaceIfExists.
+		info.Flags &^= windows.FILE_RENAME_POSIX_SEMANTICS
+		err = windows.NtSetInformationFile(h, &iosb, (*byte)(unsafe.Pointer(info)), uint32(unsafe.Sizeof(*info)), fileRenameInformation)
+	}
+	return pathErr("rename", e.Name, ntErr(err))
+}
+
+// OnCreateHardLink links through a handle of the source, naming the link relative
+// to its parent's handle.
+func (p *FS) OnCreateHardLink(_ context.Context, e *fs.CreateHardLinkEvent) error {
+	od, ob, err := p.parent(e.Name)
+	if err != nil {
+		return err
+	}
+	defer od.close()
+	nd, nb, err := p.parent(e.LinkName)
+	if err != nil {
+		return err
+	}
+	defer nd.close()
+	h, err := openAt(od.h(), ob, windows.FILE_WRITE_ATTRIBUTES, windows.FILE_NON_DIRECTORY_FILE)
+	if err != nil {
+		return pathErr("link", e.Name, err)
+	}
+	defer windows.CloseHandle(h)
+	n16, err := windows.UTF16FromString(nb)
+	if err != nil {
+		return pathErr("link", e.LinkName, err)
+	}
+	info := &fileLinkInfo{RootDirectory: nd.h(), FileNameLength: uint32((len(n16) - 1) * 2)}
+	copy(info.FileName[:], n16)
+	var iosb windows.IO_STATUS_BLOCK
+	err = windows.NtSetInformationFile(h, &iosb, (*byte)(unsafe.Pointer(info)), uint32(unsafe.Sizeof(*info)), fileLinkInformation)
+	if err != nil {
+		return pathErr("link", e.LinkName, ntErr(err))
+	}
+	if e.Info, err = statHandle(h); err == nil {
+		e.InfoValid = true
+	}
+	return nil
+}
+
+// OnGetVolumeSize is GetDiskFreeSpaceEx of the root.
+func (p *FS) OnGetVolumeSize(_ context.Context, e *fs.GetVolumeSizeEvent) error {
+	root, err := windows.UTF16PtrFromString(p.root.Name())
+	if err != nil {
+		return err
+	}
+	var avail, total, free uint64
+	if err := windows.GetDiskFreeSpaceEx(root, &avail, &total, &free); err != nil {
+		return pathErr("statfs", "/", err)
+	}
+	e.Size = fs.VolumeSize{TotalBytes: total, FreeBytes: free, AvailableBytes: avail}
+	return nil
+}

@@ -104,8 +104,12 @@ type NamedStreamer interface {
 	OnDeleteNamedStream(ctx context.Context, e *DeleteNamedStreamEvent) error
 }
 
-// Locker takes byte-range locks in the backend's storage. The volume keeps the lock
-// table in every case; without Locker, locks are the volume's alone.
+// Locker takes byte-range locks in the backend's storage, for backends whose data
+// other machines or programs share. With Locker, the adapters forward POSIX and flock
+// locks to the volume, which keeps the lock table and fires these events; without
+// it, the kernel keeps locks locally, exactly as on a local filesystem. (FUSE
+// releases a forwarded flock only when the kernel sends RELEASE, shortly after the
+// last close, not during it.)
 type Locker interface {
 	OnLockFile(ctx context.Context, e *LockFileEvent) error
 	OnUnlockFile(ctx context.Context, e *UnlockFileEvent) error

@@ -20,7 +20,7 @@ type Capabilities struct {
 	HardLinks     bool // HardLinker
 	Symlinks      bool // Symlinker
 	NamedStreams  bool // NamedStreamer
-	Locks         bool // Locker
+	Locks         bool // Locker: the backend takes locks in its storage
 	Allocation    bool // AllocationSizer
 }
 
@@ -116,7 +116,7 @@ func NewVolume(b Interface, opts *Options) *Volume {
 		HardLinks:     w && v.linker != nil,
 		Symlinks:      v.symlinker != nil,
 		NamedStreams:  v.streams != nil,
-		Locks:         true,
+		Locks:         v.locker != nil,
 		Allocation:    w && v.allocator != nil,
 	}
 	return v

@@ -30,12 +30,15 @@ func TestPosix(t *testing.T) {
 	if !contains(mounttest.Adapters(), adapters.GoFUSE) {
 		t.Skip("built without the gofuse adapter")
 	}
-	for _, b := range mounttest.Backends[:1] { // memfs, the reference backend
-		t.Run(b.Name, func(t *testing.T) {
-			v := fs.NewVolume(b.New(t), nil)
-			mnt := mounttest.Mount(t, v, adapters.GoFUSE)
-			mounttest.RunSuite(t, mnt, posixtest.All, posixSkip)
-		})
+	for _, adapter := range mounttest.Adapters() {
+		for _, b := range mounttest.Backends {
+			t.Run(adapter+"/"+b.Name, func(t *testing.T) {
+				skip := mounttest.Skips(adapter, posixSkip)
+				v := fs.NewVolume(b.New(t), nil)
+				mnt := mounttest.Mount(t, v, adapter)
+				mounttest.RunSuite(t, mnt, posixtest.All, skip)
+			})
+		}
 	}
 }
 

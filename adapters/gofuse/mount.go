@@ -97,7 +97,7 @@ func goOptions(v *fs.Volume, opts *mountopt.Options, logger *slog.Logger) *gofs.
 		AllowOther:   opts.AllowOther,
 		MaxWrite:     maxWrite,
 		MaxReadAhead: maxReadAhead,
-		EnableLocks:  true,
+		EnableLocks:  v.Capabilities().Locks,
 		// security.capability and ACL queries (one per write) are answered without
 		// a round trip to the volume: only user. attributes are named streams.
 		IgnoreSecurityLabels: true,

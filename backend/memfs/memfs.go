@@ -115,7 +115,6 @@ var (
 	_ fs.HardLinker        = (*FS)(nil)
 	_ fs.Symlinker         = (*FS)(nil)
 	_ fs.NamedStreamer     = (*FS)(nil)
-	_ fs.Locker            = (*FS)(nil)
 	_ fs.VolumeSizer       = (*FS)(nil)
 	_ fs.VolumeLabeler     = (*FS)(nil)
 	_ fs.VolumeLabelSetter = (*FS)(nil)
@@ -842,7 +841,7 @@ func (f *FS) OnSetFileAttributes(_ context.Context, e *fs.SetFileAttributesEvent
 	return nil
 }
 
-// ---- Cleaner, Flusher, Locker ----
+// ---- Cleaner, Flusher ----
 
 // OnCleanupFile does nothing: memfs has nothing to write back.
 func (f *FS) OnCleanupFile(context.Context, *fs.CleanupFileEvent) error { return nil }
@@ -850,11 +849,6 @@ func (f *FS) OnCleanupFile(context.Context, *fs.CleanupFileEvent) error { return
 // OnFlushFile does nothing: memory is as durable as memfs gets.
 func (f *FS) OnFlushFile(context.Context, *fs.FlushFileEvent) error { return nil }
 
-// OnLockFile accepts every lock; the volume's lock table detects conflicts.
-func (f *FS) OnLockFile(context.Context, *fs.LockFileEvent) error { return nil }
-
-// OnUnlockFile accepts every unlock.
-func (f *FS) OnUnlockFile(context.Context, *fs.UnlockFileEvent) error { return nil }
 
 // ---- NamedStreamer ----
 

@@ -1,9 +1,12 @@
 package mounttest
 
 import (
+	"context"
+	"sync/atomic"
 	"testing"
 
 	"github.com/anyfs/anyfs/backend/memfs"
+	"github.com/anyfs/anyfs/backend/passthrough"
 	"github.com/anyfs/anyfs/fs"
 )
 
@@ -20,4 +23,37 @@ type Backend struct {
 // of this package) to run the suite against another backend.
 var Backends = []Backend{
 	{Name: "memfs", New: func(testing.TB) fs.Interface { return memfs.New(nil) }},
+	{Name: "passthrough", New: newPassthrough, Skip: map[string]string{
+		"XattrLarge": "the host filesystem's limit applies (ext4 keeps an attribute value in one block)",
+	}},
+	{Name: "memfs+locker", New: func(testing.TB) fs.Interface { return &lockingMemfs{FS: memfs.New(nil)} }, Skip: map[string]string{
+		"Flock": "a flock forwarded to the backend is released when the kernel sends RELEASE, just after close returns, not during it",
+	}},
+}
+
+// lockingMemfs is memfs with lock events, so the adapters forward locks to the
+// volume's lock table instead of leaving them to the kernel.
+type lockingMemfs struct {
+	*memfs.FS
+	locks atomic.Int64
+}
+
+func (l *lockingMemfs) OnLockFile(ctx context.Context, e *fs.LockFileEvent) error {
+	l.locks.Add(1)
+	return nil
+}
+
+func (l *lockingMemfs) OnUnlockFile(ctx context.Context, e *fs.UnlockFileEvent) error { return nil }
+
+var _ fs.Locker = (*lockingMemfs)(nil)
+
+// newPassthrough mirrors a new host directory, removed (with the backend closed)
+// when the test ends.
+func newPassthrough(t testing.TB) fs.Interface {
+	p, err := passthrough.New(t.TempDir(), nil)
+	if err != nil {
+		t.Fatalf("passthrough backend: %v", err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
 }

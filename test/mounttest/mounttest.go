@@ -120,7 +120,10 @@ var KnownIssues = map[string]string{}
 // is listed in docs/platforms.md.
 var AdapterDifferences = map[string]map[string]string{
 	"cgofuse": {
-		"NotifyChange": "cgofuse offers no kernel cache invalidation on libfuse (only on WinFsp): changes behind the mount show when the kernel timeouts expire",
+		"NotifyChange":      "cgofuse offers no kernel cache invalidation on libfuse (only on WinFsp): changes behind the mount show when the kernel timeouts expire",
+		"Fallocate":         "cgofuse has no fallocate operation: the kernel answers EOPNOTSUPP",
+		"FallocateKeepSize": "cgofuse has no fallocate operation: the kernel answers EOPNOTSUPP",
+		"OpenSymlinkRace":   "libfuse's high-level API answers ESTALE for a node renamed over during an open; the kernel retries once and then passes ESTALE on",
 	},
 }
 

@@ -38,13 +38,18 @@ func (v *Volume) openDir(ctx context.Context, name string) (*Dir, error) {
 	if err != nil {
 		return nil, err
 	}
-	hctx, err := v.openFileEvent(ctx, f, name, AccessRead, OpenDirectory)
+	hctx, _, err := v.openFileEvent(ctx, f, name, AccessRead, OpenDirectory)
 	if err != nil {
 		v.release(f)
 		return nil, err
 	}
 	d := &Dir{v: v, f: f, hctx: hctx}
 	v.mu.Lock()
+	if v.closed {
+		v.mu.Unlock()
+		v.closeFileEvent(ctx, f, hctx)
+		return nil, fmt.Errorf("opendir %s: %w", name, ErrBadHandle)
+	}
 	v.dirs[d] = struct{}{}
 	v.mu.Unlock()
 	return d, nil

@@ -38,6 +38,7 @@ type Handle struct {
 	access Access
 	flags  OpenFlags
 	caller Caller
+	info   FileInfo // as opened
 	closed atomic.Bool
 }
 
@@ -71,6 +72,7 @@ func (v *Volume) acquire(name string, isDir bool) (*openFile, error) {
 		v.files[k] = f
 	}
 	f.refs++
+	v.refs++
 	return f, nil
 }
 
@@ -79,6 +81,9 @@ func (v *Volume) release(f *openFile) (last, deleted bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	f.refs--
+	if v.refs--; v.refs == 0 {
+		v.idle.Broadcast()
+	}
 	if f.refs == 0 {
 		if v.files[f.key] == f {
 			delete(v.files, f.key)
@@ -105,13 +110,20 @@ func (v *Volume) fileContext(name string) any {
 	return nil
 }
 
-func (v *Volume) newHandle(ctx context.Context, f *openFile, hctx any, access Access, flags OpenFlags) *Handle {
+// newHandle registers an opened handle. When the volume was unmounted while the open
+// was in flight, it closes the file instead and fails with ErrBadHandle.
+func (v *Volume) newHandle(ctx context.Context, f *openFile, hctx any, access Access, flags OpenFlags) (*Handle, error) {
 	h := &Handle{v: v, f: f, hctx: hctx, access: access, flags: flags}
 	h.caller, _ = CallerFromContext(ctx)
 	v.mu.Lock()
+	if v.closed {
+		v.mu.Unlock()
+		v.closeFileEvent(ctx, f, hctx)
+		return nil, fmt.Errorf("open %s: %w", f.path(), ErrBadHandle)
+	}
 	v.handles[h] = struct{}{}
 	v.mu.Unlock()
-	return h
+	return h, nil
 }
 
 // Open opens an existing file. With OpenTruncate the file is truncated to zero
@@ -131,37 +143,65 @@ func (v *Volume) Open(ctx context.Context, name string, access Access, flags Ope
 	if err != nil {
 		return nil, err
 	}
-	hctx, err := v.openFileEvent(ctx, f, name, access, flags)
+	hctx, info, err := v.openFileEvent(ctx, f, name, access, flags)
 	if err != nil {
 		v.release(f)
 		return nil, err
 	}
-	h := v.newHandle(ctx, f, hctx, access, flags)
-	if flags&OpenTruncate != 0 && !f.isDir {
-		if err := h.setSize(ctx, 0); err != nil {
+	h, err := v.newHandle(ctx, f, hctx, access, flags)
+	if err != nil {
+		return nil, err
+	}
+	if info == nil {
+		fi, err := v.getInfo(ctx, name, f.ctx)
+		if err != nil {
 			h.Close(ctx)
 			return nil, err
 		}
+		info = &fi
 	}
+	if info.IsDir() && need&AccessWrite != 0 {
+		h.Close(ctx)
+		return nil, fmt.Errorf("open %s for writing: %w", name, ErrIsDir)
+	}
+	if flags&OpenTruncate != 0 && !info.IsDir() {
+		fi, err := h.v.setAttributes(ctx, name, f, hctx, Change{Valid: ChangeSize, Size: 0})
+		if err != nil {
+			h.Close(ctx)
+			return nil, err
+		}
+		info = &fi
+	}
+	h.info = *info
 	return h, nil
 }
 
+// OpenInfo returns the file's information as it was right after the open (and the
+// truncation O_TRUNC asked for).
+func (h *Handle) OpenInfo() FileInfo { return h.info }
+
 // openFileEvent fires OnOpenFile when the file is not open yet (or for every open
 // with FireAllOpenCloseEvents) and returns the HandleContext.
-func (v *Volume) openFileEvent(ctx context.Context, f *openFile, name string, access Access, flags OpenFlags) (hctx any, err error) {
+// It also returns the file's information when the handler gave it.
+func (v *Volume) openFileEvent(ctx context.Context, f *openFile, name string, access Access, flags OpenFlags) (hctx any, info *FileInfo, err error) {
 	f.openMu.Lock()
 	defer f.openMu.Unlock()
 	if f.opened && !v.opts.FireAllOpenCloseEvents {
-		return nil, nil
+		return nil, nil, nil
 	}
 	e := OpenFileEvent{Name: name, Access: access, Flags: flags, IsDir: f.isDir, FileContext: f.ctx}
 	if err := v.callOpen(ctx, f, &e); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !f.opened {
 		f.ctx, f.opened = e.FileContext, true
 	}
-	return e.HandleContext, nil
+	if e.InfoValid {
+		e.Info.normalize()
+		_, e.Info.Name = Split(name)
+		info = &e.Info
+	}
+	return e.HandleContext, info, nil
 }
 
 func (v *Volume) callOpen(ctx context.Context, f *openFile, e *OpenFileEvent) (err error) {
@@ -194,22 +234,26 @@ func (v *Volume) Create(ctx context.Context, name string, req CreateRequest) (*H
 	}
 	f, fi, hctx, err := v.create(ctx, name, req, true)
 	if err == nil {
-		h := v.newHandle(ctx, f, hctx, req.Access, req.Flags)
+		h, err := v.newHandle(ctx, f, hctx, req.Access, req.Flags)
+		if err != nil {
+			return nil, FileInfo{}, err
+		}
 		return h, fi, nil
 	}
 	if !isExist(err) || req.Exclusive {
 		return nil, FileInfo{}, err
 	}
+	if req.Access&AccessWrite == 0 {
+		// O_CREAT on an existing directory is EISDIR even for reading.
+		if fi, err := v.getInfo(ctx, name, nil); err == nil && fi.IsDir() {
+			return nil, FileInfo{}, fmt.Errorf("create %s: %w", name, ErrIsDir)
+		}
+	}
 	h, err := v.Open(ctx, name, req.Access, req.Flags)
 	if err != nil {
 		return nil, FileInfo{}, err
 	}
-	fi, err = h.Stat(ctx)
-	if err != nil {
-		h.Close(ctx)
-		return nil, FileInfo{}, err
-	}
-	return h, fi, nil
+	return h, h.OpenInfo(), nil
 }
 
 // Mkdir creates a directory.

@@ -312,6 +312,21 @@ func (v *Volume) Rename(ctx context.Context, oldName, newName string, flags Rena
 	return nil
 }
 
+// below returns the part of p below dir ("" or "/..."), where p is at or below a
+// spelling of dir that may differ in case, and so in length: it cuts p after as many
+// components as dir has.
+func below(p, dir string) string {
+	i := 0
+	for n := strings.Count(dir, "/"); n > 0; n-- {
+		j := strings.IndexByte(p[i+1:], '/')
+		if j < 0 {
+			return ""
+		}
+		i += j + 1
+	}
+	return p[i:]
+}
+
 func (v *Volume) callRename(ctx context.Context, e *RenameOrMoveFileEvent) (err error) {
 	c := v.begin(evRenameOrMoveFile, e.Name, nil)
 	defer v.end(ctx, &c, &err)
@@ -333,13 +348,13 @@ func (v *Volume) renamed(oldName, newName string, replaced, exchange bool) {
 		name string
 	}
 	var moves []move
+	oldKey, newKey := v.key(oldName), v.key(newName)
 	for _, f := range v.files {
-		p := f.path()
 		switch {
-		case p == oldName || strings.HasPrefix(p, oldName+"/"):
-			moves = append(moves, move{f, newName + p[len(oldName):]})
-		case exchange && (p == newName || strings.HasPrefix(p, newName+"/")):
-			moves = append(moves, move{f, oldName + p[len(newName):]})
+		case f.key == oldKey || strings.HasPrefix(f.key, oldKey+"/"):
+			moves = append(moves, move{f, newName + below(f.path(), oldName)})
+		case exchange && (f.key == newKey || strings.HasPrefix(f.key, newKey+"/")):
+			moves = append(moves, move{f, oldName + below(f.path(), newName)})
 		}
 	}
 	for _, m := range moves {

@@ -8,6 +8,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Capabilities says which optional events a backend implements, as detected when the
@@ -68,6 +69,8 @@ type Volume struct {
 	handles map[*Handle]struct{}
 	dirs    map[*Dir]struct{}
 	closed  bool
+	refs    int       // the sum of every openFile's refs, detached ones included
+	idle    sync.Cond // signalled when refs drops to 0; L is &mu
 	inv     Invalidator
 }
 
@@ -80,30 +83,31 @@ func NewVolume(b Interface, opts *Options) *Volume {
 	v := &Volume{b: b, opts: opts.withDefaults(),
 		files: make(map[string]*openFile), handles: make(map[*Handle]struct{}), dirs: make(map[*Dir]struct{})}
 	v.log = v.opts.Logger
+	v.idle.L = &v.mu
 	v.cache = newInfoCache(&v.opts)
 	for _, r := range v.opts.AccessRules {
 		v.AddAccessRule(r)
 	}
-	v.creator, _ = b.(Creator)
-	v.writer, _ = b.(Writer)
-	v.allocator, _ = b.(AllocationSizer)
-	v.cleaner, _ = b.(Cleaner)
-	v.flusher, _ = b.(Flusher)
-	v.setter, _ = b.(AttributeSetter)
-	v.checker, _ = b.(DeleteChecker)
-	v.empty, _ = b.(EmptyChecker)
-	v.deleter, _ = b.(Deleter)
-	v.renamer, _ = b.(Renamer)
-	v.linker, _ = b.(HardLinker)
-	v.symlinker, _ = b.(Symlinker)
-	v.streams, _ = b.(NamedStreamer)
-	v.locker, _ = b.(Locker)
-	v.sizer, _ = b.(VolumeSizer)
-	v.labeler, _ = b.(VolumeLabeler)
-	v.relabeler, _ = b.(VolumeLabelSetter)
-	v.ider, _ = b.(VolumeIDer)
-	v.notifiee, _ = b.(MountNotifiee)
-	v.errorer, _ = b.(ErrorReporter)
+	v.creator, _ = implements[Creator](b)
+	v.writer, _ = implements[Writer](b)
+	v.allocator, _ = implements[AllocationSizer](b)
+	v.cleaner, _ = implements[Cleaner](b)
+	v.flusher, _ = implements[Flusher](b)
+	v.setter, _ = implements[AttributeSetter](b)
+	v.checker, _ = implements[DeleteChecker](b)
+	v.empty, _ = implements[EmptyChecker](b)
+	v.deleter, _ = implements[Deleter](b)
+	v.renamer, _ = implements[Renamer](b)
+	v.linker, _ = implements[HardLinker](b)
+	v.symlinker, _ = implements[Symlinker](b)
+	v.streams, _ = implements[NamedStreamer](b)
+	v.locker, _ = implements[Locker](b)
+	v.sizer, _ = implements[VolumeSizer](b)
+	v.labeler, _ = implements[VolumeLabeler](b)
+	v.relabeler, _ = implements[VolumeLabelSetter](b)
+	v.ider, _ = implements[VolumeIDer](b)
+	v.notifiee, _ = implements[MountNotifiee](b)
+	v.errorer, _ = implements[ErrorReporter](b)
 	if v.creator == nil || v.writer == nil {
 		v.opts.ReadOnly = true
 	}
@@ -120,6 +124,33 @@ func NewVolume(b Interface, opts *Options) *Volume {
 		Allocation:    w && v.allocator != nil,
 	}
 	return v
+}
+
+// Unwrapper is implemented by a backend that wraps another (middleware: recording,
+// tracing, fault injection) and implements every optional interface itself. The
+// volume then uses an optional event only when the wrapped backend (and whatever it
+// wraps in turn) implements it too, so the wrapper changes no capability.
+type Unwrapper interface {
+	Unwrap() Interface
+}
+
+// implements returns b as a T when b implements T and, through every Unwrapper
+// layer, so does the backend it wraps.
+func implements[T any](b Interface) (T, bool) {
+	t, ok := b.(T)
+	for inner := b; ok; {
+		u, wraps := inner.(Unwrapper)
+		if !wraps {
+			break
+		}
+		inner = u.Unwrap()
+		_, ok = inner.(T)
+	}
+	if !ok {
+		var zero T
+		return zero, false
+	}
+	return t, true
 }
 
 // Backend returns the backend the volume serves.
@@ -181,6 +212,9 @@ func Split(name string) (dir, base string) {
 // Clean turns a path from any source ("a\\b" is not a separator) into a volume path.
 func Clean(name string) string { return path.Clean("/" + name) }
 
+// unmountWait bounds how long Unmounted waits for opens still in the backend.
+const unmountWait = 30 * time.Second
+
 // Mounted fires the backend's OnMount; adapters call it once the mount is ready.
 func (v *Volume) Mounted(ctx context.Context, mountPoint string) (err error) {
 	if v.notifiee == nil {
@@ -216,6 +250,24 @@ func (v *Volume) Unmounted(ctx context.Context, mountPoint string) (err error) {
 	for _, h := range hs {
 		h.Close(ctx)
 	}
+	// Opens in flight hold references; newHandle and OpenDir close what they open
+	// once the volume is closed. Wait for them (a bounded time: a backend may hang),
+	// so that OnUnmount comes last.
+	stop := time.AfterFunc(unmountWait, func() {
+		v.mu.Lock()
+		v.idle.Broadcast()
+		v.mu.Unlock()
+	})
+	deadline := time.Now().Add(unmountWait)
+	v.mu.Lock()
+	for v.refs > 0 && time.Now().Before(deadline) {
+		v.idle.Wait()
+	}
+	if v.refs > 0 {
+		v.log.Warn("anyfs: unmounted with opens still in the backend", "count", v.refs)
+	}
+	v.mu.Unlock()
+	stop.Stop()
 	if v.notifiee == nil {
 		return nil
 	}

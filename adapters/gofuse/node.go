@@ -321,8 +321,8 @@ func (n *node) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32,
 	// The name may have been renamed over (by a symbolic link, say) after the kernel
 	// looked it up and before go-fuse's tree heard of it: make sure the file opened
 	// is the node's, or have the kernel look the name up again (ESTALE).
-	fi, err := h.Stat(ctx)
-	if err == nil && !n.sameFile(&fi) {
+	fi := h.OpenInfo()
+	if !n.sameFile(&fi) {
 		err = fs.ErrStale
 	}
 	if err != nil {

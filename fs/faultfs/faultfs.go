@@ -3,8 +3,8 @@
 // cope with a misbehaving backend.
 //
 // The wrapper implements every optional event interface of package fs and forwards
-// each call to the wrapped backend, so wrap a backend that implements them all (such
-// as memfs); an event the wrapped backend lacks answers fs.ErrNotSupported.
+// each call to the wrapped backend. It is an fs.Unwrapper, so the volume offers only
+// the events the wrapped backend has: wrapping changes no capability.
 package faultfs
 
 import (
@@ -47,6 +47,9 @@ type FS struct {
 func New(b fs.Interface) *FS {
 	return &FS{b: b, hits: map[string]int{}, release: make(chan struct{})}
 }
+
+// Unwrap returns the wrapped backend.
+func (f *FS) Unwrap() fs.Interface { return f.b }
 
 // Inject adds a rule; later rules are checked first.
 func (f *FS) Inject(r Rule) {

@@ -4,12 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"path"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/anyfs/anyfs/fs"
 )
@@ -644,5 +649,41 @@ func TestGroups(t *testing.T) {
 			t.Errorf("check %s/%s twice", c.group, c.name)
 		}
 		seen[c.group+"/"+c.name] = true
+	}
+}
+
+// The same checks through volumes with the metadata and negative caches on, which
+// must not change what users see.
+func TestRunMapFSCached(t *testing.T) {
+	Run(t, func(*testing.T) fs.Interface { return newMapFS() },
+		Options{Volume: &fs.Options{MetadataCacheTTL: time.Minute, NegativeCacheTTL: time.Minute}})
+}
+
+// TestRecorderForwardsEveryEvent fails when fs gains an event the Recorder does not
+// forward.
+func TestRecorderForwardsEveryEvent(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "../interfaces.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	typ := reflect.TypeOf(&Recorder{})
+	n := 0
+	ast.Inspect(f, func(node ast.Node) bool {
+		it, ok := node.(*ast.InterfaceType)
+		if !ok {
+			return true
+		}
+		for _, m := range it.Methods.List {
+			for _, name := range m.Names {
+				n++
+				if _, ok := typ.MethodByName(name.Name); !ok {
+					t.Errorf("Recorder does not forward %s", name.Name)
+				}
+			}
+		}
+		return true
+	})
+	if n < 30 {
+		t.Errorf("found only %d event methods in ../interfaces.go", n)
 	}
 }

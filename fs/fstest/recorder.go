@@ -30,6 +30,10 @@ import (
 // [fs.Volume.Capabilities]. Make the volume with [Recorder.NewVolume], which keeps a
 // backend without fs.Creator or fs.Writer read-only, as fs.NewVolume would.
 //
+// Use one Recorder per volume: its books count every event it sees together, and
+// OnUnmount checks that every context it saw was closed. It does not implement
+// fs.PassthroughFder, so a volume over it serves every read and write with events.
+//
 // All methods are safe for concurrent use.
 type Recorder struct {
 	b fs.Interface

@@ -2,21 +2,14 @@ package fstest
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/anyfs/anyfs/fs"
 )
 
-// These tests show bugs found in fs.Volume by the kit's author; they are skipped
-// until fs is fixed. Run them with FSTEST_VOLUME_BUGS=1.
-func knownVolumeBug(t *testing.T, what string) {
-	t.Helper()
-	if os.Getenv("FSTEST_VOLUME_BUGS") == "" {
-		t.Skipf("known fs.Volume bug (set FSTEST_VOLUME_BUGS=1 to run): %s", what)
-	}
-}
+// Regression tests for fs.Volume bugs the kit found.
 
 // blockingOpen blocks OnOpenFile of /f until release is closed.
 type blockingOpen struct {
@@ -34,8 +27,7 @@ func (b blockingOpen) OnOpenFile(ctx context.Context, e *fs.OpenFileEvent) error
 
 // An Open in flight when Unmounted runs returns a handle that Unmounted never
 // closes: its OnCloseFile never fires (and OnUnmount came first).
-func TestVolumeBugUnmountRace(t *testing.T) {
-	knownVolumeBug(t, "Unmounted misses handles whose OnOpenFile is in flight")
+func TestVolumeUnmountRace(t *testing.T) {
 	ctx := context.Background()
 	b := blockingOpen{newMapFSWith(map[string]string{"/f": "x"}), make(chan struct{}), make(chan struct{})}
 	r := NewRecorder(b)
@@ -49,12 +41,24 @@ func TestVolumeBugUnmountRace(t *testing.T) {
 		done <- h
 	}()
 	<-b.entered
-	v.Unmounted(ctx, "/mnt")
+	unmounted := make(chan struct{})
+	go func() {
+		v.Unmounted(ctx, "/mnt")
+		close(unmounted)
+	}()
+	// Give Unmounted time to run while the open is blocked, then let the open go.
+	time.Sleep(50 * time.Millisecond)
 	close(b.release)
 	h := <-done
-	t.Logf("Open during Unmounted returned handle %v", h != nil)
+	<-unmounted
+	if h != nil {
+		t.Errorf("Open in flight during Unmounted returned a handle, want ErrBadHandle")
+	}
 	if err := r.Check(); err != nil {
 		t.Errorf("after Unmounted: %v", err)
+	}
+	if h != nil {
+		h.Close(ctx)
 	}
 }
 
@@ -78,8 +82,7 @@ func (b foldFS) OnRenameOrMoveFile(ctx context.Context, e *fs.RenameOrMoveFileEv
 
 // Volume.renamed matches open files by raw path, so on a case-insensitive volume a
 // file opened under another spelling of its directory keeps its old name.
-func TestVolumeBugCaseInsensitiveRename(t *testing.T) {
-	knownVolumeBug(t, "renamed() compares paths case-sensitively on a case-insensitive volume")
+func TestVolumeCaseInsensitiveRename(t *testing.T) {
 	ctx := context.Background()
 	b := foldFS{newMapFSWith(map[string]string{"/d/x": "x"})}
 	v := fs.NewVolume(b, &fs.Options{CaseInsensitive: true})
@@ -98,8 +101,7 @@ func TestVolumeBugCaseInsensitiveRename(t *testing.T) {
 
 // Volume.Open and Volume.Create open a directory for writing if the backend lets
 // them (POSIX: EISDIR; the kernel refuses it before FUSE, so this is defensive).
-func TestVolumeBugOpenDirForWrite(t *testing.T) {
-	knownVolumeBug(t, "Open/Create of a directory for writing is not refused with EISDIR")
+func TestVolumeOpenDirForWrite(t *testing.T) {
 	ctx := context.Background()
 	v := fs.NewVolume(newMapFSWith(nil, "/d"), nil)
 	if h, err := v.Open(ctx, "/d", fs.AccessWrite, 0); err == nil {

@@ -1,0 +1,38 @@
+package fs
+
+// PassthroughFder is implemented by a backend whose open files are host files that
+// the kernel may read and write directly, without a round trip to the process:
+// FUSE passthrough (Linux 6.9 or newer, as root). An adapter that supports it asks
+// once per open file, through [Handle.PassthroughFd]; where the kernel or the
+// privileges lack it the adapter falls back to OnReadFile and OnWriteFile.
+//
+// Reads and writes that go through the kernel this way fire no events: a backend
+// implements PassthroughFder only when its OnReadFile and OnWriteFile would do
+// nothing but read and write that descriptor.
+type PassthroughFder interface {
+	// PassthroughFd returns a host descriptor, open for reading and writing, of the
+	// file of fileContext, or ok false to serve this file through events. The
+	// descriptor must stay open until OnCloseFile of fileContext; the kernel takes
+	// its own reference to the open file, so it may be closed after that.
+	PassthroughFd(fileContext, handleContext any) (fd int, ok bool)
+}
+
+// PassthroughFd returns the backend's host descriptor for the handle's file, for an
+// adapter that offers the kernel FUSE passthrough. ok is false when the backend is no
+// [PassthroughFder], the handle is a directory or was opened with OpenDirectIO, or
+// the volume must see every read and write: with Options.MaxFileSize (the limit is
+// enforced on writes) or Options.MetadataCacheTTL (writes invalidate the cache).
+//
+// Reads and writes the kernel passes through are not counted in [Volume.Stats] and
+// not traced.
+func (h *Handle) PassthroughFd() (fd int, ok bool) {
+	p, isP := h.v.b.(PassthroughFder)
+	if !isP || h.f.isDir || h.flags&OpenDirectIO != 0 ||
+		h.v.opts.MaxFileSize > 0 || h.v.opts.MetadataCacheTTL > 0 {
+		return -1, false
+	}
+	h.f.openMu.Lock()
+	fctx := h.f.ctx
+	h.f.openMu.Unlock()
+	return p.PassthroughFd(fctx, h.hctx)
+}

@@ -95,6 +95,9 @@ func (r *AccessRule) matches(c Caller) bool {
 		if err != nil {
 			return false
 		}
+		if r.Match == MatchPid && p.Pid == r.Pid { // pid was a thread of the process
+			return true
+		}
 		if r.Match == MatchProcessName && p.Name == r.ProcessName {
 			return true
 		}

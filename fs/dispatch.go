@@ -167,7 +167,8 @@ func (v *Volume) reportError(ctx context.Context, op, name string, err error) {
 	v.errorer.OnError(ctx, &ErrorEvent{Op: op, Name: name, Err: err})
 }
 
-// Stats returns the counters of every event the backend implements, in a fixed order.
+// Stats returns the counters of every event, in a fixed order (zero for events the
+// backend lacks).
 func (v *Volume) Stats() []EventStats {
 	out := make([]EventStats, 0, evCount)
 	for ev := event(0); ev < evCount; ev++ {

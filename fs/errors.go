@@ -42,7 +42,7 @@ var (
 // Errno is a portable error code: the POSIX name of what went wrong. It is not an OS
 // number; each adapter renders it with its own FUSE library's constants (go-fuse uses the
 // host's syscall values, cgofuse on Windows uses WinFsp's), because the numbers differ
-// between Linux, macOS and Windows.
+// between Linux, macOS and Windows. %v prints the message; String gives the name.
 type Errno uint8
 
 // The portable error codes. OK is success.

@@ -75,8 +75,8 @@ type EnumerateDirectoryEvent struct {
 	Done bool
 }
 
-// CloseDirectoryEnumerationEvent ends a listing; it fires exactly once per listing
-// that had a non-nil EnumerationContext.
+// CloseDirectoryEnumerationEvent ends a listing; it fires exactly once per listing for
+// which OnEnumerateDirectory was called, whatever its EnumerationContext.
 type CloseDirectoryEnumerationEvent struct {
 	Name               string
 	DirectoryContext   any

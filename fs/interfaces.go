@@ -82,21 +82,23 @@ type Renamer interface {
 	OnRenameOrMoveFile(ctx context.Context, e *RenameOrMoveFileEvent) error
 }
 
-// HardLinker creates hard links. Without it link fails with ErrNotSupported (EPERM on
-// FUSE, as filesystems without links answer).
+// HardLinker creates hard links. Without it link fails with ErrNotPermitted (EPERM),
+// as filesystems without links answer.
 type HardLinker interface {
 	OnCreateHardLink(ctx context.Context, e *CreateHardLinkEvent) error
 }
 
 // Symlinker creates and reads symbolic links (reparse points). Without it symlink
-// fails with ErrNotSupported and no file is reported as a link.
+// fails with ErrNotSupported, readlink with ErrInvalid, and no file is reported as a
+// link.
 type Symlinker interface {
 	OnCreateSymlink(ctx context.Context, e *CreateSymlinkEvent) error
 	OnReadSymlink(ctx context.Context, e *ReadSymlinkEvent) error
 }
 
 // NamedStreamer stores named streams, which FUSE shows as extended attributes.
-// Without it the xattr calls fail with ErrNotSupported.
+// Without it listing attributes gives an empty list and the other xattr calls fail
+// with ErrNotSupported.
 type NamedStreamer interface {
 	OnListNamedStreams(ctx context.Context, e *ListNamedStreamsEvent) error
 	OnGetNamedStream(ctx context.Context, e *GetNamedStreamEvent) error

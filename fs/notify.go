@@ -44,8 +44,10 @@ func (v *Volume) invalidator() Invalidator {
 // kernel's back (CBFS notify_directory_change): a file added, removed, modified, or
 // renamed to newName. The volume drops what its caches hold about the names, moves or
 // detaches open files as needed, and has the adapter invalidate the kernel's caches,
-// so the change is visible through the mount at once. It may be called at any time,
-// also from inside an event handler.
+// so the change is visible through the mount at once where the adapter can invalidate
+// (go-fuse, and cgofuse on WinFsp; cgofuse over libfuse cannot, and changes show when
+// the kernel timeouts expire). It may be called at any time, also from inside an
+// event handler.
 func (v *Volume) NotifyChange(kind ChangeKind, name, newName string) error {
 	name = Clean(name)
 	var errs []error

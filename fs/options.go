@@ -36,9 +36,10 @@ type Options struct {
 	// VolumeLabel is the label reported when the backend has no VolumeLabeler. Empty
 	// means "anyfs".
 	VolumeLabel string
-	// AttrTimeout, EntryTimeout and NegativeTimeout are how long the kernel may cache
-	// attributes, names and absent names [FUSE only]. Zero means 1s for attributes and
-	// entries and no negative caching; a negative value disables that cache.
+	// AttrTimeout, EntryTimeout and NegativeTimeout are how long the kernel (FUSE) or
+	// WinFsp may cache attributes, names and absent names. Zero means 1s for
+	// attributes and entries and no negative caching; a negative value disables that
+	// cache.
 	AttrTimeout, EntryTimeout, NegativeTimeout time.Duration
 	// Serialize chooses which events run one at a time. Zero is SerializeNone.
 	Serialize Serialization

@@ -7,6 +7,8 @@ import (
 
 // Process describes the process behind a request, as the OS reports it.
 type Process struct {
+	// Pid is the process id. FUSE on Linux reports the calling thread; LookupProcess
+	// returns the thread's process.
 	Pid  uint32
 	Name string // executable base name, such as "cat"
 	Ppid uint32 // parent process id; 0 when unknown
@@ -47,7 +49,9 @@ func LookupProcess(pid uint32) (Process, error) {
 		return e.p, e.err
 	}
 	p, err := lookupProcess(pid)
-	p.Pid = pid
+	if p.Pid == 0 {
+		p.Pid = pid
+	}
 	processes.mu.Lock()
 	if len(processes.entries) >= processMax {
 		for k, old := range processes.entries {

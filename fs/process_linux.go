@@ -10,6 +10,8 @@ import (
 
 // lookupProcess reads /proc: the executable's base name (from /proc/PID/exe, or
 // /proc/PID/comm when the link is unreadable) and the parent from /proc/PID/stat.
+// The kernel reports the calling thread to FUSE; its process is the thread group
+// (Tgid in /proc/PID/status).
 func lookupProcess(pid uint32) (Process, error) {
 	dir := "/proc/" + strconv.FormatUint(uint64(pid), 10)
 	stat, err := os.ReadFile(dir + "/stat")
@@ -27,6 +29,14 @@ func lookupProcess(pid uint32) (Process, error) {
 	if f := strings.Fields(s[i+1:]); len(f) >= 2 {
 		ppid, _ := strconv.ParseUint(f[1], 10, 32)
 		p.Ppid = uint32(ppid)
+	}
+	if status, err := os.ReadFile(dir + "/status"); err == nil {
+		if _, rest, ok := strings.Cut(string(status), "\nTgid:"); ok {
+			line, _, _ := strings.Cut(rest, "\n")
+			if tgid, err := strconv.ParseUint(strings.TrimSpace(line), 10, 32); err == nil {
+				p.Pid = uint32(tgid)
+			}
+		}
 	}
 	if exe, err := os.Readlink(dir + "/exe"); err == nil {
 		p.Name = filepath.Base(strings.TrimSuffix(exe, " (deleted)"))

@@ -39,12 +39,16 @@ func (v *Volume) OpenFiles() []OpenFileStatus {
 	v.mu.Unlock()
 	out := make([]OpenFileStatus, 0, len(byFile))
 	for _, a := range byFile {
+		seen := map[uint32]bool{}
 		for pid := range a.pids {
 			p, err := LookupProcess(pid)
 			if err != nil {
 				p = Process{Pid: pid}
 			}
-			a.st.Processes = append(a.st.Processes, p)
+			if !seen[p.Pid] { // threads of one process are one opener
+				seen[p.Pid] = true
+				a.st.Processes = append(a.st.Processes, p)
+			}
 		}
 		sort.Slice(a.st.Processes, func(i, j int) bool { return a.st.Processes[i].Pid < a.st.Processes[j].Pid })
 		out = append(out, a.st)

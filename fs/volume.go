@@ -173,23 +173,32 @@ func (v *Volume) key(name string) string {
 	return name
 }
 
-// checkName validates a name being looked up or created: each component within
-// MaxNameLength, the whole within MaxPathLength.
+// checkName validates a name being looked up or created: a volume path other than
+// the root, with no empty, "." or ".." component and no NUL byte, each component
+// within MaxNameLength and the whole within MaxPathLength.
 func (v *Volume) checkName(name string) error {
-	if name == "" || name[0] != '/' {
-		return fmt.Errorf("%q: %w: not a volume path", name, ErrInvalid)
+	if len(name) < 2 || name[0] != '/' {
+		return fmt.Errorf("%q: %w: not a volume path below the root", name, ErrInvalid)
 	}
 	if v.opts.MaxPathLength > 0 && len(name) > v.opts.MaxPathLength {
 		return fmt.Errorf("%.64s...: %w", name, ErrNameTooLong)
 	}
-	base := name[strings.LastIndexByte(name, '/')+1:]
-	if len(base) > v.opts.MaxNameLength {
-		return fmt.Errorf("%.64s...: %w", base, ErrNameTooLong)
+	if strings.IndexByte(name, 0) >= 0 {
+		return fmt.Errorf("%q: %w: NUL in a name", name, ErrInvalid)
 	}
-	if base == "." || base == ".." {
-		return fmt.Errorf("%s: %w", name, ErrInvalid)
+	for rest := name[1:]; ; {
+		c, tail, more := strings.Cut(rest, "/")
+		switch {
+		case c == "" || c == "." || c == "..":
+			return fmt.Errorf("%q: %w: empty, . or .. component", name, ErrInvalid)
+		case len(c) > v.opts.MaxNameLength:
+			return fmt.Errorf("%.64s...: %w", c, ErrNameTooLong)
+		}
+		if !more {
+			return nil
+		}
+		rest = tail
 	}
-	return nil
 }
 
 // Join returns the volume path of name inside dir.

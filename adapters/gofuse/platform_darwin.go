@@ -29,7 +29,7 @@ func checkFUSE() error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%w: macFUSE is not installed (install macFUSE from https://macfuse.github.io, or FUSE-T from https://www.fuse-t.org)", mountopt.ErrNoFUSE)
+	return fmt.Errorf("%w: macFUSE is not installed (install macFUSE from https://macfuse.github.io; FUSE-T works only with the cgofuse adapter, built with -tags cgofuse)", mountopt.ErrNoFUSE)
 }
 
 func directMount() bool { return false }

@@ -150,7 +150,7 @@ func TestRandomReads(t *testing.T) {
 				}
 				// Sequential, then random offsets (backwards too), then past the end.
 				offs := []int64{0, 4096, 8192, 100, 0}
-				for range 40 {
+				for range 12 {
 					offs = append(offs, r.Int64N(int64(len(want))+1))
 				}
 				offs = append(offs, int64(len(want))-3, int64(len(want)), int64(len(want))+100)
@@ -189,7 +189,7 @@ func TestConcurrentReads(t *testing.T) {
 					go func() {
 						defer wg.Done()
 						r := rand.New(rand.NewPCG(uint64(g), 1))
-						for range 10 {
+						for range 4 {
 							off := r.Int64N(int64(len(want)) + 1)
 							buf := make([]byte, 1+r.IntN(8192))
 							n, err := h.Read(ctx, buf, off)

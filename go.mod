@@ -3,10 +3,11 @@ module github.com/anyfs/anyfs
 go 1.24.0
 
 require (
-	github.com/hanwen/go-fuse/v2 v2.12.1 // indirect
-	github.com/inconshreveable/mousetrap v1.1.0 // indirect
-	github.com/spf13/cobra v1.10.2 // indirect
-	github.com/spf13/pflag v1.0.9 // indirect
-	github.com/winfsp/cgofuse v1.6.0 // indirect
-	golang.org/x/sys v0.40.0 // indirect
+	github.com/hanwen/go-fuse/v2 v2.12.1
+	github.com/spf13/cobra v1.10.2
+	github.com/spf13/pflag v1.0.9
+	github.com/winfsp/cgofuse v1.6.0
+	golang.org/x/sys v0.40.0
 )
+
+require github.com/inconshreveable/mousetrap v1.1.0 // indirect

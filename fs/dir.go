@@ -58,6 +58,15 @@ func (v *Volume) openDir(ctx context.Context, name string) (*Dir, error) {
 // Name returns the directory's current volume path.
 func (d *Dir) Name() string { return d.f.path() }
 
+// Stat returns the directory's information, also after it was removed (then with
+// the backend's link count, 0 included: fstat of the descriptor shows st_nlink 0).
+func (d *Dir) Stat(ctx context.Context) (FileInfo, error) {
+	d.v.mu.Lock()
+	deleted := d.f.deleted
+	d.v.mu.Unlock()
+	return d.v.getInfoLinks(ctx, d.f.path(), openCtx(d.f), deleted)
+}
+
 // ReadDir calls fn for the entries from position pos on, in order, until fn returns
 // false or the listing ends. fn gets each entry and the position of the entry after
 // it (what the kernel passes back to continue). The FileInfo is only valid during

@@ -4,6 +4,7 @@ package cgofuse
 
 import (
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/anyfs/anyfs/fs"
@@ -47,9 +48,17 @@ func (f *fileSystem) hide(path, oldName string) bool {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	// Handles of a file hidden earlier keep the name it had (oldName, maybe):
+	// they are that file's, not this one's.
+	earlier := make(map[uint64]bool)
+	for _, fhs := range f.hidden {
+		for _, fh := range fhs {
+			earlier[fh] = true
+		}
+	}
 	var fhs []uint64
 	for fh, h := range f.handles {
-		if h, ok := h.(*fs.Handle); ok && h.Name() == oldName {
+		if h, ok := h.(*fs.Handle); ok && h.Name() == oldName && !earlier[fh] {
 			fhs = append(fhs, fh)
 		}
 	}
@@ -71,6 +80,47 @@ func (f *fileSystem) hiddenHandle(path string) *fs.Handle {
 		}
 	}
 	return nil
+}
+
+// isHidden reports whether the open handle fh is one of a file libfuse hid.
+func (f *fileSystem) isHidden(fh uint64) bool {
+	if !f.hiding {
+		return false
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, fhs := range f.hidden {
+		if slices.Contains(fhs, fh) {
+			return true
+		}
+	}
+	return false
+}
+
+// renameHidden moves the hidden names below the directory oldpath to newpath (and
+// those below newpath to oldpath for an exchange): libfuse asks for a hidden file
+// by its current path, which changes when a directory above it is renamed.
+func (f *fileSystem) renameHidden(oldpath, newpath string, exchange bool) {
+	if !f.hiding {
+		return
+	}
+	oldp, newp := fs.Clean(oldpath), fs.Clean(newpath)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	moved := make(map[string][]uint64)
+	for name, fhs := range f.hidden {
+		switch {
+		case strings.HasPrefix(name, oldp+"/"):
+			moved[newp+name[len(oldp):]] = fhs
+			delete(f.hidden, name)
+		case exchange && strings.HasPrefix(name, newp+"/"):
+			moved[oldp+name[len(newp):]] = fhs
+			delete(f.hidden, name)
+		}
+	}
+	for name, fhs := range moved {
+		f.hidden[name] = fhs
+	}
 }
 
 // forgetHidden drops the hidden name path and reports whether it was one.

@@ -77,8 +77,10 @@ func (f *fileSystem) Getattr(path string, st *fuse.Stat_t, fh uint64) (rc int) {
 	var err error
 	var name string
 	h := f.handle(fh)
+	hidden := h != nil && f.isHidden(fh)
 	if h == nil {
 		h = f.hiddenHandle(path)
+		hidden = h != nil
 	}
 	if h != nil {
 		name = h.Name()
@@ -97,6 +99,11 @@ func (f *fileSystem) Getattr(path string, st *fuse.Stat_t, fh uint64) (rc int) {
 		return errc(err)
 	}
 	f.fillStat(st, &fi, name)
+	if hidden && st.Nlink > 0 {
+		// libfuse takes one off st_nlink of a hidden node, for the .fuse_hidden
+		// name; the adapter made that rename an unlink, so the count is right as is.
+		st.Nlink++
+	}
 	return 0
 }
 
@@ -341,7 +348,11 @@ func (f *fileSystem) Rename3(oldpath, newpath string, flags uint32) (rc int) {
 		}
 		return 0
 	}
-	return errc(f.v.Rename(ctx, oldName, f.renameTarget(ctx, oldName, newpath), rf))
+	if rc := errc(f.v.Rename(ctx, oldName, f.renameTarget(ctx, oldName, newpath), rf)); rc != 0 {
+		return rc
+	}
+	f.renameHidden(oldpath, newpath, rf&fs.RenameExchange != 0)
+	return 0
 }
 
 // renameTarget resolves the target of a rename. On a case-insensitive volume an

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"syscall"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
@@ -19,6 +20,26 @@ import (
 type fileHandle struct {
 	h *fs.Handle
 	n *node // the node it was opened on
+}
+
+var _ gofs.FilePassthroughFder = (*fileHandle)(nil)
+
+// PassthroughFd offers go-fuse the backend's host descriptor of the file, if it has
+// one (fs.PassthroughFder): go-fuse registers it with the kernel for FUSE
+// passthrough, and reads and writes of the file then bypass this process. go-fuse
+// asks once per file while it has open handles; where the kernel or the privileges
+// lack passthrough (Linux < 6.9, not root) it stops asking and the file is served
+// through the volume.
+func (fh *fileHandle) PassthroughFd() (int, bool) {
+	fd, ok := fh.h.PassthroughFd()
+	if !ok || fh.n == nil {
+		return fd, ok
+	}
+	if log := fh.n.m.v.Logger(); log.Enabled(context.Background(), slog.LevelDebug) {
+		log.Debug("anyfs: offering the kernel the backend's descriptor for FUSE passthrough (the OPEN reply shows PASSTHROUGH if it took it)",
+			"name", fh.h.Name(), "fd", fd)
+	}
+	return fd, ok
 }
 
 func (fh *fileHandle) read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
@@ -111,6 +132,7 @@ func (dh *dirHandle) Lookup(ctx context.Context, name string, out *fuse.EntryOut
 }
 
 func (dh *dirHandle) Releasedir(ctx context.Context, flags uint32) {
+	dh.n.removeDir(dh)
 	dh.d.Close(ctx)
 }
 

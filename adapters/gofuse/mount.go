@@ -76,6 +76,12 @@ func Mount(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Se
 		return nil, mountError(mnt, err)
 	}
 	v.SetInvalidator(&invalidator{root: root})
+	if opts.Debug {
+		_, offers := v.Backend().(fs.PassthroughFder)
+		logger.Debug("anyfs: FUSE passthrough", "backend_offers_fds", offers, "disabled", opts.NoPassthrough,
+			"kernel_offers", srv.KernelSettings().Flags64()&fuse.CAP_PASSTHROUGH != 0, "root", os.Geteuid() == 0,
+			"note", "in use only when all four allow it (Linux 6.9+, root); otherwise reads and writes go through the volume")
+	}
 	if err := v.Mounted(ctx, mnt); err != nil {
 		s.Unmount()
 		return nil, fmt.Errorf("mount %s: %w", mnt, err)
@@ -115,6 +121,9 @@ func goOptions(v *fs.Volume, opts *mountopt.Options, logger *slog.Logger) *gofs.
 	}
 	if !v.Capabilities().Writable {
 		mo.Options = append(mo.Options, "ro")
+	}
+	if opts.NoPassthrough {
+		mo.DisabledCapabilities |= fuse.CAP_PASSTHROUGH
 	}
 	mo.Options = append(mo.Options, opts.RawOptions...)
 	gopts := &gofs.Options{

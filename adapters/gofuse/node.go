@@ -46,6 +46,7 @@ type node struct {
 
 	mu   sync.Mutex
 	open map[*fileHandle]struct{} // open handles, for requests on an unlinked file
+	dirs map[*dirHandle]struct{}  // open directory handles, for fstat of a removed directory
 }
 
 var (
@@ -131,6 +132,31 @@ func (n *node) addHandle(fh *fileHandle) {
 	n.mu.Unlock()
 }
 
+// anyDir returns one of the node's open directory handles, or nil.
+func (n *node) anyDir() *dirHandle {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for dh := range n.dirs {
+		return dh
+	}
+	return nil
+}
+
+func (n *node) addDir(dh *dirHandle) {
+	n.mu.Lock()
+	if n.dirs == nil {
+		n.dirs = make(map[*dirHandle]struct{})
+	}
+	n.dirs[dh] = struct{}{}
+	n.mu.Unlock()
+}
+
+func (n *node) removeDir(dh *dirHandle) {
+	n.mu.Lock()
+	delete(n.dirs, dh)
+	n.mu.Unlock()
+}
+
 func (n *node) removeHandle(fh *fileHandle) {
 	n.mu.Lock()
 	delete(n.open, fh)
@@ -201,6 +227,11 @@ func (n *node) stat(ctx context.Context, f gofs.FileHandle) (fs.FileInfo, syscal
 			return fi, toErrno(err)
 		}
 		if fh = n.anyHandle(); fh == nil {
+			// A directory removed while open: fstat of its descriptor.
+			if dh := n.anyDir(); dh != nil {
+				fi, err := dh.d.Stat(ctx)
+				return fi, toErrno(err)
+			}
 			return fs.FileInfo{}, syscall.ENOENT
 		}
 	}
@@ -495,7 +526,9 @@ func (n *node) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHandle
 	if err != nil {
 		return nil, 0, toErrno(err)
 	}
-	return &dirHandle{d: d, n: n}, 0, 0
+	dh := &dirHandle{d: d, n: n}
+	n.addDir(dh)
+	return dh, 0, 0
 }
 
 func (n *node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {

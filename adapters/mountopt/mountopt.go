@@ -25,6 +25,10 @@ type Options struct {
 	// Network mounts as a network drive under this UNC prefix, such as
 	// `\server\share` [Windows only].
 	Network string
+	// NoPassthrough never hands the kernel a backend's host descriptors for FUSE
+	// passthrough (fs.PassthroughFder): every read and write is then an event
+	// [FUSE on Linux only; passthrough needs Linux 6.9 or newer and root].
+	NoPassthrough bool
 	// Debug logs every kernel request the adapter receives.
 	Debug bool
 	// Logger receives adapter messages; nil means the volume's logger.

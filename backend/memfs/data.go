@@ -167,7 +167,10 @@ func (f *FS) dropFrom(n *node, size int64) {
 	if len(n.pages) == 0 {
 		return
 	}
-	first := (size + PageSize - 1) / PageSize // first page wholly past size
+	first := size / PageSize // first page wholly past size (size+PageSize-1 overflows near 2^63)
+	if size%PageSize != 0 {
+		first++
+	}
 	if po := size % PageSize; po != 0 {
 		if pg := n.pages[size/PageSize]; pg != nil {
 			clear(pg[po:])

@@ -849,7 +849,6 @@ func (f *FS) OnCleanupFile(context.Context, *fs.CleanupFileEvent) error { return
 // OnFlushFile does nothing: memory is as durable as memfs gets.
 func (f *FS) OnFlushFile(context.Context, *fs.FlushFileEvent) error { return nil }
 
-
 // ---- NamedStreamer ----
 
 // OnListNamedStreams lists a file's named streams, sorted.

@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/anyfs/anyfs/backend/iofs"
+	"github.com/anyfs/anyfs/backend/memfs"
+	"github.com/anyfs/anyfs/backend/passthrough"
+	"github.com/anyfs/anyfs/fs"
+)
+
+// Backend is one row of the backend table: a kind of file system `anyfs mount`
+// can serve, named by the BACKEND[:ARG] argument.
+type Backend struct {
+	// Name is what the user types before the colon, such as "mem" or "zip".
+	Name string
+	// Spec is the argument syntax shown in help, such as "zip:FILE".
+	Spec string
+	// Description is one line for `anyfs backends`.
+	Description string
+	// NeedsArg says the backend requires ARG; when false it accepts none.
+	NeedsArg bool
+	// Open makes the backend from ARG ("" when NeedsArg is false).
+	Open func(arg string) (fs.Interface, error)
+}
+
+// Registry is the backend table, in the order `anyfs backends` lists it.
+type Registry []Backend
+
+// DefaultBackends returns the backends compiled into anyfs. A new backend
+// plugs in with one row here.
+func DefaultBackends() Registry {
+	return Registry{
+		{
+			Name:        "mem",
+			Spec:        "mem",
+			Description: "an empty in-memory file system, discarded on unmount (the default)",
+			Open: func(string) (fs.Interface, error) {
+				return memfs.New(nil), nil
+			},
+		},
+		{
+			Name:        "passthrough",
+			Spec:        "passthrough:DIR",
+			Description: "the host directory DIR, read-write; nothing outside DIR is reachable",
+			NeedsArg:    true,
+			Open:        func(dir string) (fs.Interface, error) { return opened(passthrough.New(dir, nil)) },
+		},
+		{
+			Name:        "dir",
+			Spec:        "dir:DIR",
+			Description: "the host directory DIR, read-only (through io/fs); nothing outside DIR is reachable",
+			NeedsArg:    true,
+			Open:        func(dir string) (fs.Interface, error) { return opened(iofs.OpenDir(dir, nil)) },
+		},
+		{
+			Name:        "zip",
+			Spec:        "zip:FILE",
+			Description: "the zip archive FILE, read-only",
+			NeedsArg:    true,
+			Open:        func(file string) (fs.Interface, error) { return opened(iofs.OpenZip(file, nil)) },
+		},
+	}
+}
+
+// opened converts a backend constructor's result, never giving a non-nil
+// interface holding a nil pointer.
+func opened[B fs.Interface](b B, err error) (fs.Interface, error) {
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// defaultBackend is the spec `anyfs mount MOUNTPOINT` serves.
+const defaultBackend = "mem"
+
+// Names returns the backend names in table order.
+func (r Registry) Names() []string {
+	names := make([]string, len(r))
+	for i, b := range r {
+		names[i] = b.Name
+	}
+	return names
+}
+
+// splitSpec splits BACKEND[:ARG] at the first colon.
+func splitSpec(spec string) (name, arg string, hasArg bool) {
+	return strings.Cut(spec, ":")
+}
+
+// Lookup finds the backend a BACKEND[:ARG] spec names and returns it with ARG.
+// Its errors say what was wrong and list the known backends.
+func (r Registry) Lookup(spec string) (Backend, string, error) {
+	name, arg, hasArg := splitSpec(spec)
+	for _, b := range r {
+		if b.Name != name {
+			continue
+		}
+		switch {
+		case b.NeedsArg && arg == "":
+			return Backend{}, "", fmt.Errorf("backend %s needs an argument: %s", name, b.Spec)
+		case !b.NeedsArg && hasArg:
+			return Backend{}, "", fmt.Errorf("backend %s takes no argument (got %q)", name, spec)
+		}
+		return b, arg, nil
+	}
+	if name == "" {
+		return Backend{}, "", fmt.Errorf("empty backend name (known backends: %s)", strings.Join(r.Names(), ", "))
+	}
+	return Backend{}, "", fmt.Errorf("unknown backend %q (known backends: %s; see: anyfs backends)", name, strings.Join(r.Names(), ", "))
+}
+
+// known reports whether spec starts with a known backend name, as in "mem" or
+// "zip:FILE".
+func (r Registry) known(spec string) bool {
+	name, _, _ := splitSpec(spec)
+	for _, b := range r {
+		if b.Name == name {
+			return true
+		}
+	}
+	return false
+}

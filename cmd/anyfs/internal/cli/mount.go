@@ -1,0 +1,402 @@
+package cli
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/anyfs/anyfs/adapters"
+	"github.com/anyfs/anyfs/fs"
+)
+
+// knownAdapters are the values --adapter accepts; which of them a build has
+// compiled in is Factory.Adapters.
+var knownAdapters = []string{adapters.GoFUSE, adapters.CgoFUSE}
+
+// MountOptions are the arguments and flags of `anyfs mount`, with the
+// Factory it runs with.
+type MountOptions struct {
+	Factory *Factory
+
+	// Backend is the BACKEND[:ARG] argument; "mem" when only the mount point is given.
+	Backend string
+	// MountPoint is the MOUNTPOINT argument as given.
+	MountPoint string
+
+	ReadOnly        bool
+	Debug           bool
+	VolName         string
+	AllowOther      bool
+	AllowNonEmpty   bool
+	AttrTimeout     time.Duration
+	EntryTimeout    time.Duration
+	NegativeTimeout time.Duration
+	RawOptions      []string
+	Adapter         string
+	CaseInsensitive bool
+	MaxFileSize     ByteSize
+	NoPassthrough   bool
+	MetadataCache   time.Duration
+	NegativeCache   time.Duration
+	// Process access rules: --allow-process, --deny-process, --allow-uid.
+	AllowProcess    []string
+	DenyProcess     []string
+	AllowUID        []uint
+	ProcessChildren bool
+}
+
+// AddFlags registers the mount flags on fl.
+func (o *MountOptions) AddFlags(fl *pflag.FlagSet) {
+	fl.BoolVar(&o.ReadOnly, "read-only", false, "mount read-only")
+	fl.BoolVar(&o.Debug, "debug", false, "log debug messages, every volume event and every kernel request")
+	fl.StringVar(&o.VolName, "volname", "", `volume label (Windows, macOS); default "anyfs"`)
+	fl.BoolVar(&o.AllowOther, "allow-other", false, "let other users access the mount (kernel permission checks apply)")
+	fl.BoolVar(&o.AllowNonEmpty, "allow-non-empty", false, "mount over a non-empty directory [FUSE only]")
+	fl.DurationVar(&o.AttrTimeout, "attr-timeout", time.Second, "how long the kernel caches attributes; 0 disables [FUSE only]")
+	fl.DurationVar(&o.EntryTimeout, "entry-timeout", time.Second, "how long the kernel caches names; 0 disables [FUSE only]")
+	fl.DurationVar(&o.NegativeTimeout, "negative-timeout", 0, "how long the kernel caches absent names; 0 disables [FUSE only]")
+	fl.StringArrayVarP(&o.RawOptions, "option", "o", nil, "raw mount option, as for mount -o (repeatable, comma-separated)")
+	fl.StringVar(&o.Adapter, "adapter", "", "adapter: gofuse or cgofuse (default: gofuse on Linux and macOS, cgofuse on Windows)")
+	fl.BoolVar(&o.CaseInsensitive, "case-insensitive", false, "look names up ignoring case (names keep their case)")
+	fl.Var(&o.MaxFileSize, "max-file-size", "largest file size, such as 100M or 2G; 0 means no limit")
+	fl.BoolVar(&o.NoPassthrough, "no-passthrough", false, "serve every read and write through the backend, never by FUSE passthrough [Linux]")
+	fl.DurationVar(&o.MetadataCache, "metadata-cache", 0, "cache file information in anyfs for this long (for slow backends); 0 disables")
+	fl.DurationVar(&o.NegativeCache, "negative-cache", 0, "cache absent names in anyfs for this long; 0 disables")
+	fl.StringArrayVar(&o.AllowProcess, "allow-process", nil, "grant access only to these processes: NAME or pid:N, optionally /read or /write (repeatable)")
+	fl.StringArrayVar(&o.DenyProcess, "deny-process", nil, "deny access to these processes: NAME or pid:N, optionally /read or /write (repeatable)")
+	fl.UintSliceVar(&o.AllowUID, "allow-uid", nil, "grant access only to these user ids (repeatable or comma-separated)")
+	fl.BoolVar(&o.ProcessChildren, "process-children", false, "make --allow-process and --deny-process apply to the children of the processes too")
+}
+
+// accessRules turns the process flags into the volume's access rules.
+func (o *MountOptions) accessRules() ([]fs.AccessRule, error) {
+	var rules []fs.AccessRule
+	parse := func(flag, v string, deny bool) error {
+		r := fs.AccessRule{Deny: deny, Access: fs.AccessRead | fs.AccessWrite, IncludeChildren: o.ProcessChildren}
+		who, what, hasWhat := strings.Cut(v, "/")
+		switch {
+		case !hasWhat:
+		case what == "read":
+			r.Access = fs.AccessRead
+		case what == "write":
+			r.Access = fs.AccessWrite
+		default:
+			return flagErrorf("--%s %q: after / comes read or write", flag, v)
+		}
+		if pid, ok := strings.CutPrefix(who, "pid:"); ok {
+			n, err := strconv.ParseUint(pid, 10, 32)
+			if err != nil || n == 0 {
+				return flagErrorf("--%s %q: pid:N needs a process id", flag, v)
+			}
+			r.Match, r.Pid = fs.MatchPid, uint32(n)
+		} else {
+			if who == "" {
+				return flagErrorf("--%s %q: a process name is empty", flag, v)
+			}
+			r.Match, r.ProcessName = fs.MatchProcessName, who
+		}
+		rules = append(rules, r)
+		return nil
+	}
+	for _, v := range o.AllowProcess {
+		if err := parse("allow-process", v, false); err != nil {
+			return nil, err
+		}
+	}
+	for _, v := range o.DenyProcess {
+		if err := parse("deny-process", v, true); err != nil {
+			return nil, err
+		}
+	}
+	for _, uid := range o.AllowUID {
+		rules = append(rules, fs.AccessRule{Access: fs.AccessRead | fs.AccessWrite, Match: fs.MatchUid, Uid: uint32(uid)})
+	}
+	return rules, nil
+}
+
+// NewCmdMount returns `anyfs mount`. runF replaces the real work in tests; nil
+// means mountRun.
+func NewCmdMount(f *Factory, runF func(*MountOptions) error) *cobra.Command {
+	opts := &MountOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "mount [flags] [BACKEND[:ARG]] MOUNTPOINT",
+		Short: "Mount a backend and serve it until interrupted",
+		Long: `Mount a backend at MOUNTPOINT and serve it in the foreground.
+
+BACKEND[:ARG] names the backend (see anyfs backends); it defaults to mem, an
+empty in-memory file system. On Linux and macOS MOUNTPOINT must be an existing
+empty directory; on Windows it must not exist yet (WinFsp creates it) or be a
+free drive letter such as X:.
+
+Ctrl-C (SIGINT) or SIGTERM unmounts and exits with status 0, as does an
+unmount from outside (anyfs unmount, fusermount3 -u, umount).`,
+		Example: `  mkdir -p /tmp/anyfs && anyfs mount /tmp/anyfs
+  anyfs mount --read-only --attr-timeout 10s mem /mnt/x
+  anyfs mount --adapter cgofuse -o noatime mem /mnt/x
+  anyfs mount mem X:                       # Windows, WinFsp`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case len(args) == 0:
+				return flagErrorf("missing mount point (usage: anyfs mount [BACKEND[:ARG]] MOUNTPOINT)")
+			case len(args) > 2:
+				return flagErrorf("too many arguments %q (usage: anyfs mount [BACKEND[:ARG]] MOUNTPOINT)", args)
+			}
+			return nil
+		},
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveFilterDirs
+			}
+			// The first argument: a backend, or else (no match) a directory.
+			var c []string
+			for _, b := range f.Backends {
+				if b.NeedsArg {
+					c = append(c, b.Name+":\t"+b.Description)
+				} else {
+					c = append(c, b.Name+"\t"+b.Description)
+				}
+			}
+			return c, cobra.ShellCompDirectiveNoSpace
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Backend, opts.MountPoint = defaultBackend, args[0]
+				// "anyfs mount mem": a backend where the mount point belongs.
+				if f.Backends.known(args[0]) && !isDir(args[0]) {
+					return flagErrorf("missing mount point after backend %s (usage: anyfs mount [BACKEND[:ARG]] MOUNTPOINT)", args[0])
+				}
+			} else {
+				opts.Backend, opts.MountPoint = args[0], args[1]
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return mountRun(cmd.Context(), opts)
+		},
+	}
+	opts.AddFlags(cmd.Flags())
+	_ = cmd.RegisterFlagCompletionFunc("adapter", cobra.FixedCompletions(knownAdapters, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// mountRun checks every input, mounts, and serves until a signal, ctx's end or
+// an unmount from outside.
+func mountRun(ctx context.Context, opts *MountOptions) error {
+	f := opts.Factory
+	if err := checkAdapter(opts.Adapter, f.Adapters()); err != nil {
+		return err
+	}
+	b, arg, err := f.Backends.Lookup(opts.Backend)
+	if err != nil {
+		return err
+	}
+	mnt, err := checkMountPoint(opts.MountPoint, opts.AllowNonEmpty)
+	if err != nil {
+		return err
+	}
+	rules, err := opts.accessRules()
+	if err != nil {
+		return err
+	}
+	backend, err := b.Open(arg)
+	if err != nil {
+		return fmt.Errorf("backend %s: %w", opts.Backend, err)
+	}
+	if c, ok := backend.(io.Closer); ok {
+		defer c.Close()
+	}
+
+	level := slog.LevelInfo
+	if opts.Debug {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(f.ErrOut, &slog.HandlerOptions{Level: level}))
+	vopts := opts.volumeOptions(log)
+	vopts.AccessRules = rules
+	vol := fs.NewVolume(backend, vopts)
+
+	// Catch signals before mounting: a Ctrl-C during the mount is then served as
+	// an unmount instead of killing anyfs and leaving a stale mount behind.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	stopSnapshots := snapshotOnSignal(vol, f.ErrOut)
+	defer stopSnapshots()
+
+	srv, err := f.Mount(vol, mnt, opts.Adapter, opts.mountOptions(b.Name, log))
+	if err != nil {
+		return mountError(err, mnt, opts.Adapter, f.Adapters())
+	}
+	fmt.Fprintf(f.ErrOut, "anyfs: serving %s at %s (adapter %s); Ctrl-C to unmount\n",
+		opts.Backend, mnt, adapterName(opts.Adapter, srv))
+	return serve(ctx, srv, sig, f.ErrOut)
+}
+
+// serve waits until srv is unmounted from outside, or unmounts it on the first
+// signal or when ctx ends. If that unmount fails (the mount is busy) it goes on
+// serving; a signal that arrives while an unmount hangs gives up at once.
+func serve(ctx context.Context, srv adapters.Server, sig <-chan os.Signal, errOut io.Writer) error {
+	mnt := srv.MountPoint()
+	stopped := make(chan struct{})
+	go func() {
+		srv.Wait()
+		close(stopped)
+	}()
+	done := ctx.Done()
+	for {
+		var why string
+		select {
+		case <-stopped:
+			fmt.Fprintf(errOut, "anyfs: %s was unmounted\n", mnt)
+			return nil
+		case s := <-sig:
+			why = s.String()
+		case <-done:
+			done = nil // ask once
+			why = ctx.Err().Error()
+		}
+		fmt.Fprintf(errOut, "anyfs: %s: unmounting %s\n", why, mnt)
+		unmounted := make(chan error, 1)
+		go func() { unmounted <- srv.Unmount() }()
+		select {
+		case err := <-unmounted:
+			if err != nil {
+				fmt.Fprintf(errOut, "anyfs: %s; still serving (close the files in use and press Ctrl-C again)\n",
+					oneLine(withPath("unmount", mnt, err).Error()))
+				continue
+			}
+			<-stopped
+			fmt.Fprintf(errOut, "anyfs: unmounted %s\n", mnt)
+			return nil
+		case <-sig:
+			return fmt.Errorf("unmount of %s did not finish; gave up (if it stays mounted, run: anyfs unmount %s)", mnt, mnt)
+		}
+	}
+}
+
+func (o *MountOptions) volumeOptions(log *slog.Logger) *fs.Options {
+	return &fs.Options{
+		ReadOnly:         o.ReadOnly,
+		CaseInsensitive:  o.CaseInsensitive,
+		VolumeLabel:      o.VolName,
+		AttrTimeout:      cacheTimeout(o.AttrTimeout),
+		EntryTimeout:     cacheTimeout(o.EntryTimeout),
+		NegativeTimeout:  cacheTimeout(o.NegativeTimeout),
+		MaxFileSize:      int64(o.MaxFileSize),
+		MetadataCacheTTL: o.MetadataCache,
+		NegativeCacheTTL: o.NegativeCache,
+		Logger:           log,
+		Trace:            o.Debug,
+	}
+}
+
+// writeOpenFiles prints the volume's open files (CBFS's opened-files snapshot).
+func writeOpenFiles(w io.Writer, v *fs.Volume) {
+	files := v.OpenFiles()
+	fmt.Fprintf(w, "anyfs: %d open files, %d handles\n", v.OpenFileCount(), v.OpenHandleCount())
+	for _, f := range files {
+		var procs []string
+		for _, p := range f.Processes {
+			procs = append(procs, fmt.Sprintf("%s[%d]", cmp.Or(p.Name, "?"), p.Pid))
+		}
+		note := ""
+		if f.Deleted {
+			note = " (deleted)"
+		}
+		fmt.Fprintf(w, "  %s%s\t%d handles\t%s\n", f.Name, note, f.Handles, strings.Join(procs, " "))
+	}
+}
+
+// cacheTimeout maps a timeout flag to fs.Options, where zero means the default
+// and a negative value disables the cache: on the command line 0 disables.
+func cacheTimeout(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
+}
+
+func (o *MountOptions) mountOptions(backend string, log *slog.Logger) *adapters.Options {
+	var raw []string
+	for _, o := range o.RawOptions {
+		for _, s := range strings.Split(o, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				raw = append(raw, s)
+			}
+		}
+	}
+	return &adapters.Options{
+		FSName:        "anyfs-" + backend,
+		AllowOther:    o.AllowOther,
+		AllowNonEmpty: o.AllowNonEmpty,
+		RawOptions:    raw,
+		NoPassthrough: o.NoPassthrough,
+		Debug:         o.Debug,
+		Logger:        log,
+	}
+}
+
+// checkAdapter refuses an --adapter value that is unknown or not compiled in.
+func checkAdapter(name string, available []string) error {
+	switch {
+	case name == "" && len(available) == 0:
+		return fmt.Errorf("no FUSE adapter is compiled into this anyfs for %s", runtime.GOOS)
+	case name == "":
+		return nil
+	case !slices.Contains(knownAdapters, name):
+		return flagErrorf("unknown adapter %q (known adapters: %s)", name, strings.Join(knownAdapters, ", "))
+	case !slices.Contains(available, name):
+		return noAdapterError(name, available)
+	}
+	return nil
+}
+
+func noAdapterError(name string, available []string) error {
+	have := "none"
+	if len(available) > 0 {
+		have = strings.Join(available, ", ")
+	}
+	return fmt.Errorf("adapter %s is not compiled into this anyfs (available: %s); %s", name, have, adapterHint(name))
+}
+
+// mountError turns an adapters.Mount error into a message that says what to do.
+func mountError(err error, mnt, adapter string, available []string) error {
+	switch {
+	case errors.Is(err, adapters.ErrNoFUSE):
+		if strings.Contains(err.Error(), "install") {
+			return fmt.Errorf("cannot mount %s: %w", mnt, err)
+		}
+		return fmt.Errorf("cannot mount %s: %w; %s", mnt, err, fuseHint)
+	case errors.Is(err, adapters.ErrNoAdapter):
+		if adapter == "" {
+			return fmt.Errorf("cannot mount %s: %w", mnt, err)
+		}
+		return noAdapterError(adapter, available)
+	}
+	return fmt.Errorf("cannot mount %s: %w", mnt, err)
+}
+
+// adapterName is the adapter that serves srv, for the "serving" line.
+func adapterName(asked string, srv adapters.Server) string {
+	if a, ok := srv.(interface{ Adapter() string }); ok {
+		return a.Adapter()
+	}
+	if asked != "" {
+		return asked
+	}
+	return adapters.Default()
+}

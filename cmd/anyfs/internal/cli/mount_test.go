@@ -1,0 +1,453 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/anyfs/anyfs/adapters"
+	"github.com/anyfs/anyfs/fs"
+)
+
+// testFactory returns a Factory with buffers for output, the real backend
+// table, both adapters "compiled in", and a Mount and Unmount that fail the test.
+func testFactory(t *testing.T) (f *Factory, out, errOut *bytes.Buffer) {
+	t.Helper()
+	out, errOut = new(bytes.Buffer), new(bytes.Buffer)
+	f = &Factory{
+		In:       strings.NewReader(""),
+		Out:      out,
+		ErrOut:   errOut,
+		Backends: DefaultBackends(),
+		Mount: func(v *fs.Volume, mnt, adapter string, o *adapters.Options) (adapters.Server, error) {
+			t.Errorf("Mount(%q, %q) called", mnt, adapter)
+			return nil, errors.New("test: no mounting")
+		},
+		Unmount: func(mnt string) error {
+			t.Errorf("Unmount(%q) called", mnt)
+			return errors.New("test: no unmounting")
+		},
+		Adapters: func() []string { return []string{adapters.Default(), otherAdapter()} },
+	}
+	return f, out, errOut
+}
+
+func otherAdapter() string {
+	if adapters.Default() == adapters.GoFUSE {
+		return adapters.CgoFUSE
+	}
+	return adapters.GoFUSE
+}
+
+func TestNewCmdMountFlags(t *testing.T) {
+	dflt := MountOptions{Backend: "mem", MountPoint: "mnt", AttrTimeout: time.Second, EntryTimeout: time.Second}
+	with := func(change func(o *MountOptions)) MountOptions {
+		o := dflt
+		change(&o)
+		return o
+	}
+	tests := []struct {
+		name    string
+		args    []string
+		want    MountOptions
+		wantErr string
+	}{
+		{name: "mount point only", args: []string{"mnt"}, want: dflt},
+		{name: "backend and mount point", args: []string{"passthrough:/srv/x", "mnt"},
+			want: with(func(o *MountOptions) { o.Backend = "passthrough:/srv/x" })},
+		{name: "backend arg with colons", args: []string{`passthrough:C:\data`, "mnt"},
+			want: with(func(o *MountOptions) { o.Backend = `passthrough:C:\data` })},
+		{name: "flags after arguments", args: []string{"mem", "mnt", "--read-only"},
+			want: with(func(o *MountOptions) { o.ReadOnly = true })},
+		{name: "every bool", args: []string{"--read-only", "--debug", "--allow-other", "--allow-non-empty", "--case-insensitive", "mnt"},
+			want: with(func(o *MountOptions) {
+				o.ReadOnly, o.Debug, o.AllowOther, o.AllowNonEmpty, o.CaseInsensitive = true, true, true, true, true
+			})},
+		{name: "volname", args: []string{"--volname", "My Disk", "mnt"},
+			want: with(func(o *MountOptions) { o.VolName = "My Disk" })},
+		{name: "timeouts", args: []string{"--attr-timeout", "10s", "--entry-timeout=1m", "--negative-timeout", "250ms", "mnt"},
+			want: with(func(o *MountOptions) {
+				o.AttrTimeout, o.EntryTimeout, o.NegativeTimeout = 10*time.Second, time.Minute, 250*time.Millisecond
+			})},
+		{name: "timeouts off", args: []string{"--attr-timeout=0", "--entry-timeout", "0s", "mnt"},
+			want: with(func(o *MountOptions) { o.AttrTimeout, o.EntryTimeout = 0, 0 })},
+		{name: "raw options repeat", args: []string{"-o", "noatime", "--option", "fsname=x,ro", "mnt"},
+			want: with(func(o *MountOptions) { o.RawOptions = []string{"noatime", "fsname=x,ro"} })},
+		{name: "adapter", args: []string{"--adapter", "cgofuse", "mnt"},
+			want: with(func(o *MountOptions) { o.Adapter = "cgofuse" })},
+		{name: "max file size", args: []string{"--max-file-size", "2G", "mnt"},
+			want: with(func(o *MountOptions) { o.MaxFileSize = 2 << 30 })},
+		{name: "max file size bytes", args: []string{"--max-file-size=1000", "mnt"},
+			want: with(func(o *MountOptions) { o.MaxFileSize = 1000 })},
+
+		{name: "no arguments", args: nil, wantErr: "missing mount point (usage: anyfs mount [BACKEND[:ARG]] MOUNTPOINT)"},
+		{name: "backend without mount point", args: []string{"mem"}, wantErr: "missing mount point after backend mem"},
+		{name: "backend with arg without mount point", args: []string{"passthrough:/srv"}, wantErr: "missing mount point after backend passthrough:/srv"},
+		{name: "three arguments", args: []string{"mem", "a", "b"}, wantErr: "too many arguments"},
+		{name: "bad duration", args: []string{"--attr-timeout", "soon", "mnt"}, wantErr: `invalid argument "soon" for "--attr-timeout"`},
+		{name: "bad size", args: []string{"--max-file-size", "-1", "mnt"}, wantErr: `bad size "-1"`},
+		{name: "unknown flag", args: []string{"--bogus", "mnt"}, wantErr: "unknown flag: --bogus"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, _, _ := testFactory(t)
+			var got *MountOptions
+			cmd := NewCmdMount(f, func(o *MountOptions) error {
+				got = o
+				return nil
+			})
+			cmd.SetArgs(tt.args)
+			cmd.SetOut(new(bytes.Buffer))
+			cmd.SetErr(new(bytes.Buffer))
+			cmd.SilenceUsage, cmd.SilenceErrors = true, true
+			err := cmd.Execute()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
+				}
+				if got != nil {
+					t.Fatalf("runF called for bad input: %+v", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("unexpected error: %v", err)
+			}
+			if got.Factory != f {
+				t.Errorf("Factory not passed through")
+			}
+			got.Factory = nil
+			if !reflect.DeepEqual(*got, tt.want) {
+				t.Errorf("options:\n got %+v\nwant %+v", *got, tt.want)
+			}
+		})
+	}
+}
+
+// TestMountBadInput runs the real mountRun with inputs it must refuse before
+// mounting, and checks the one-line message and the exit code.
+func TestMountBadInput(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	full := filepath.Join(dir, "full")
+	file := filepath.Join(dir, "file")
+	missing := filepath.Join(dir, "missing")
+	for _, d := range []string{empty, full} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range []string{file, filepath.Join(full, "x")} {
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A mount point that is fine on this OS, to show the other checks come first.
+	good := empty
+	if runtime.GOOS == "windows" {
+		good = missing
+	}
+
+	tests := []struct {
+		name     string
+		args     []string
+		adapters []string // nil: both
+		want     string   // the whole stderr line
+		code     int
+		goos     string // run only there ("!windows" for all but Windows)
+	}{
+		{name: "missing mount point", args: []string{"mount"}, code: exitUsage,
+			want: "anyfs: missing mount point (usage: anyfs mount [BACKEND[:ARG]] MOUNTPOINT)"},
+		{name: "only a backend", args: []string{"mount", "mem"}, code: exitUsage,
+			want: "anyfs: missing mount point after backend mem (usage: anyfs mount [BACKEND[:ARG]] MOUNTPOINT)"},
+		{name: "empty mount point", args: []string{"mount", "mem", ""}, code: exitUsage,
+			want: "anyfs: missing mount point (usage: anyfs mount [BACKEND[:ARG]] MOUNTPOINT)"},
+		{name: "unknown backend", args: []string{"mount", "nosuch:arg", good}, code: exitError,
+			want: `anyfs: unknown backend "nosuch" (known backends: mem, passthrough, dir, zip; see: anyfs backends)`},
+		{name: "backend needs argument", args: []string{"mount", "passthrough", good}, code: exitError,
+			want: "anyfs: backend passthrough needs an argument: passthrough:DIR"},
+		{name: "backend takes no argument", args: []string{"mount", "mem:x", good}, code: exitError,
+			want: `anyfs: backend mem takes no argument (got "mem:x")`},
+		{name: "backend fails to open", args: []string{"mount", "passthrough:" + missing, good}, code: exitError,
+			want: "anyfs: backend passthrough:" + missing + ": passthrough: "},
+		{name: "unknown adapter", args: []string{"mount", "--adapter", "kfuse", good}, code: exitUsage,
+			want: `anyfs: unknown adapter "kfuse" (known adapters: gofuse, cgofuse)`},
+		{name: "adapter not compiled in", args: []string{"mount", "--adapter", otherAdapter(), good},
+			adapters: []string{adapters.Default()}, code: exitError,
+			want: "anyfs: adapter " + otherAdapter() + " is not compiled into this anyfs (available: " + adapters.Default() + "); " + adapterHint(otherAdapter())},
+		{name: "no adapter at all", args: []string{"mount", good}, adapters: []string{}, code: exitError,
+			want: "anyfs: no FUSE adapter is compiled into this anyfs for " + runtime.GOOS},
+
+		{name: "mount point missing", args: []string{"mount", "mem", missing}, goos: "!windows", code: exitError,
+			want: "anyfs: mount point " + missing + " does not exist (create it with: mkdir -p " + missing + ")"},
+		{name: "mount point is a file", args: []string{"mount", file}, goos: "!windows", code: exitError,
+			want: "anyfs: mount point " + file + " is not a directory"},
+		{name: "mount point not empty", args: []string{"mount", "mem", full}, goos: "!windows", code: exitError,
+			want: "anyfs: mount point " + full + " is not empty (use --allow-non-empty to mount over it)"},
+
+		{name: "mount point exists", args: []string{"mount", "mem", empty}, goos: "windows", code: exitError,
+			want: "anyfs: mount point " + empty + " already exists; on Windows WinFsp creates it, so give a path that does not exist yet or a free drive letter such as X:"},
+		{name: "mount point parent missing", args: []string{"mount", "mem", filepath.Join(missing, "x")}, goos: "windows", code: exitError,
+			want: "anyfs: mount point " + filepath.Join(missing, "x") + ": its parent directory " + missing + " does not exist"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			switch {
+			case tt.goos == "!windows" && runtime.GOOS == "windows",
+				tt.goos != "" && tt.goos[0] != '!' && tt.goos != runtime.GOOS:
+				t.Skipf("checks a %s rule", tt.goos)
+			}
+			f, out, errOut := testFactory(t)
+			if tt.adapters != nil {
+				f.Adapters = func() []string { return tt.adapters }
+			}
+			code := run(context.Background(), f, tt.args)
+			if code != tt.code {
+				t.Errorf("exit code %d, want %d", code, tt.code)
+			}
+			got := errOut.String()
+			if strings.Count(got, "\n") != 1 || !strings.HasPrefix(got, tt.want) {
+				t.Errorf("stderr:\n got %q\nwant one line starting with %q", got, tt.want)
+			}
+			if out.Len() != 0 {
+				t.Errorf("stdout not empty: %q", out)
+			}
+		})
+	}
+}
+
+func TestMountAllowNonEmpty(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("WinFsp mount points must not exist")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "x"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := checkMountPoint(dir, true)
+	if err != nil || got != dir {
+		t.Fatalf("checkMountPoint(%q, true) = %q, %v", dir, got, err)
+	}
+}
+
+// TestMountErrorsFromAdapter checks what the user sees when adapters.Mount fails.
+func TestMountErrorsFromAdapter(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"no FUSE, with advice", fmt.Errorf("%w: /dev/fuse: no such device: install fuse3", adapters.ErrNoFUSE),
+			": FUSE is not available: /dev/fuse: no such device: install fuse3\n"},
+		{"no FUSE, no advice", fmt.Errorf("%w: /dev/fuse missing", adapters.ErrNoFUSE),
+			": FUSE is not available: /dev/fuse missing; " + fuseHint + "\n"},
+		{"no adapter", fmt.Errorf("%w: built without it", adapters.ErrNoAdapter),
+			": adapter not available: built without it\n"},
+		{"multi-line error", errors.New("fusermount3: failed\nbecause of reasons"),
+			": fusermount3: failed because of reasons\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, _, errOut := testFactory(t)
+			f.Mount = func(*fs.Volume, string, string, *adapters.Options) (adapters.Server, error) { return nil, tt.err }
+			mnt := mountableDir(t)
+			if code := run(context.Background(), f, []string{"mount", mnt}); code != exitError {
+				t.Errorf("exit code %d, want %d", code, exitError)
+			}
+			want := "anyfs: cannot mount " + mnt + tt.want
+			if got := errOut.String(); got != want {
+				t.Errorf("stderr:\n got %q\nwant %q", got, want)
+			}
+		})
+	}
+}
+
+// mountableDir returns a mount point that passes checkMountPoint on this OS.
+func mountableDir(t *testing.T) string {
+	if runtime.GOOS == "windows" {
+		return filepath.Join(t.TempDir(), "mnt")
+	}
+	return t.TempDir()
+}
+
+// fakeServer is an adapters.Server whose unmounts the test scripts.
+type fakeServer struct {
+	mnt      string
+	once     sync.Once
+	stopped  chan struct{}
+	unmounts chan chan error // each Unmount call sends a channel and returns what it receives
+}
+
+func newFakeServer(mnt string) *fakeServer {
+	return &fakeServer{mnt: mnt, stopped: make(chan struct{}), unmounts: make(chan chan error)}
+}
+
+func (s *fakeServer) MountPoint() string { return s.mnt }
+func (s *fakeServer) Wait()              { <-s.stopped }
+func (s *fakeServer) stop()              { s.once.Do(func() { close(s.stopped) }) }
+func (s *fakeServer) Unmount() error {
+	reply := make(chan error)
+	s.unmounts <- reply
+	err := <-reply
+	if err == nil {
+		s.stop()
+	}
+	return err
+}
+
+// TestMountServes mounts through a fake adapter and checks what mountRun hands
+// it, the "serving" line, and a clean exit when the context ends.
+func TestMountServes(t *testing.T) {
+	f, _, errOut := testFactory(t)
+	mnt := mountableDir(t)
+	srv := newFakeServer(mnt)
+	var (
+		gotVol  fs.Options
+		gotOpts adapters.Options
+		gotAd   string
+	)
+	mounted := make(chan struct{})
+	f.Mount = func(v *fs.Volume, m, adapter string, o *adapters.Options) (adapters.Server, error) {
+		if m != mnt {
+			t.Errorf("mount point %q, want %q", m, mnt)
+		}
+		gotVol, gotOpts, gotAd = v.Options(), *o, adapter
+		close(mounted)
+		return srv, nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, f, []string{"mount", "--read-only", "--attr-timeout", "0", "--entry-timeout", "5s",
+			"--volname", "vol", "--max-file-size", "1M", "--allow-other", "--debug", "-o", "noatime,ro", "-o", "x=1",
+			"--adapter", adapters.Default(), "mem", mnt})
+	}()
+	<-mounted
+	cancel()
+	(<-srv.unmounts) <- nil
+	if code := <-done; code != exitOK {
+		t.Errorf("exit code %d; stderr:\n%s", code, errOut)
+	}
+
+	if !gotVol.ReadOnly || gotVol.VolumeLabel != "vol" || gotVol.MaxFileSize != 1<<20 || !gotVol.Trace ||
+		gotVol.AttrTimeout >= 0 || gotVol.EntryTimeout != 5*time.Second || gotVol.NegativeTimeout >= 0 {
+		t.Errorf("volume options %+v", gotVol)
+	}
+	if !gotOpts.AllowOther || !gotOpts.Debug || gotOpts.FSName != "anyfs-mem" ||
+		!reflect.DeepEqual(gotOpts.RawOptions, []string{"noatime", "ro", "x=1"}) {
+		t.Errorf("adapter options %+v", gotOpts)
+	}
+	if gotAd != adapters.Default() {
+		t.Errorf("adapter %q", gotAd)
+	}
+	serving := fmt.Sprintf("anyfs: serving mem at %s (adapter %s); Ctrl-C to unmount\n", mnt, adapters.Default())
+	if !strings.Contains(errOut.String(), serving) || !strings.Contains(errOut.String(), "anyfs: unmounted "+mnt+"\n") {
+		t.Errorf("stderr:\n%s\nwant %q and the unmount", errOut, serving)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestServe(t *testing.T) {
+	type env struct {
+		srv *fakeServer
+		sig chan<- os.Signal
+		out *syncBuffer
+	}
+	type step func(t *testing.T, e env)
+	signal := func(t *testing.T, e env) { e.sig <- syscall.SIGTERM }
+	unmountReturns := func(err error) step {
+		return func(t *testing.T, e env) { (<-e.srv.unmounts) <- err }
+	}
+	// waitFor polls the output until it holds s, so that the next step does not
+	// race with serve's reaction to the last one.
+	waitFor := func(s string) step {
+		return func(t *testing.T, e env) {
+			for i := 0; !strings.Contains(e.out.String(), s); i++ {
+				if i == 1000 {
+					t.Fatalf("output %q never got %q", e.out.String(), s)
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}
+	}
+	stop := func(t *testing.T, e env) { e.srv.stop() }
+	tests := []struct {
+		name    string
+		steps   []step
+		wantErr string
+		wantOut []string
+	}{
+		{name: "unmounted from outside",
+			steps:   []step{stop},
+			wantOut: []string{"anyfs: /mnt was unmounted\n"}},
+		{name: "signal unmounts",
+			steps:   []step{signal, unmountReturns(nil)},
+			wantOut: []string{"anyfs: terminated: unmounting /mnt\n", "anyfs: unmounted /mnt\n"}},
+		{name: "busy, then unmounted on the second signal",
+			steps:   []step{signal, unmountReturns(errors.New("busy")), waitFor("still serving"), signal, unmountReturns(nil)},
+			wantOut: []string{"anyfs: unmount /mnt: busy; still serving", "anyfs: unmounted /mnt\n"}},
+		{name: "busy, then unmounted from outside",
+			steps:   []step{signal, unmountReturns(errors.New("busy")), waitFor("still serving"), stop},
+			wantOut: []string{"still serving", "was unmounted"}},
+		{name: "unmount hangs, second signal gives up",
+			steps: []step{signal,
+				func(t *testing.T, e env) {
+					reply := <-e.srv.unmounts // not answered until the test ends
+					e.sig <- syscall.SIGTERM
+					t.Cleanup(func() { reply <- errors.New("late") })
+				}},
+			wantErr: "unmount of /mnt did not finish; gave up (if it stays mounted, run: anyfs unmount /mnt)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sig := make(chan os.Signal)
+			e := env{srv: newFakeServer("/mnt"), sig: sig, out: new(syncBuffer)}
+			done := make(chan error, 1)
+			go func() { done <- serve(context.Background(), e.srv, sig, e.out) }()
+			for _, s := range tt.steps {
+				s(t, e)
+			}
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("serve did not return")
+			}
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr) {
+				t.Errorf("serve = %v, want error %q", err, tt.wantErr)
+			}
+			for _, w := range tt.wantOut {
+				if !strings.Contains(e.out.String(), w) {
+					t.Errorf("output %q lacks %q", e.out.String(), w)
+				}
+			}
+		})
+	}
+}

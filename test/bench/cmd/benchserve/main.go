@@ -1,0 +1,169 @@
+//go:build linux
+
+// Command benchserve mounts an anyfs backend for the benchmarks, with the volume and
+// mount options `anyfs mount` uses, plus the switches a comparison needs:
+//
+//	benchserve [flags] BACKEND MOUNTPOINT
+//
+// BACKEND is mem (memfs) or passthrough:DIR. It prints "ready" on stdout once
+// mounted, serves until SIGINT or SIGTERM, unmounts, and prints the volume's read
+// and write event counts on stderr (zero under FUSE passthrough). Build it with
+// -tags cgofuse,fuse3 to serve through the cgofuse adapter (-adapter cgofuse).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/anyfs/anyfs/adapters"
+	"github.com/anyfs/anyfs/backend/memfs"
+	"github.com/anyfs/anyfs/backend/passthrough"
+	"github.com/anyfs/anyfs/fs"
+)
+
+// noPassthrough hides the backend's fs.PassthroughFder, so every read and write is
+// served by the volume (FUSE passthrough off); every other event is the backend's.
+type noPassthrough struct{ *passthrough.FS }
+
+func (noPassthrough) PassthroughFd(any, any) (int, bool) { return -1, false }
+
+func main() {
+	adapter := flag.String("adapter", adapters.GoFUSE, "adapter: gofuse or cgofuse")
+	pt := flag.Bool("passthrough", true, "let the passthrough backend use FUSE passthrough where the kernel allows it")
+	attrT := flag.Duration("attr-timeout", time.Second, "kernel attribute cache timeout; 0 disables")
+	entryT := flag.Duration("entry-timeout", time.Second, "kernel entry cache timeout; 0 disables")
+	serialize := flag.String("serialize", "none", "event serialization: none, file or all")
+	cacheTTL := flag.Duration("metadata-cache", 0, "the volume's own metadata cache lifetime; 0 is off")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to `file`")
+	memprofile := flag.String("memprofile", "", "write a heap profile at unmount to `file`")
+	debug := flag.Bool("debug", false, "log every event and kernel request")
+	flag.Parse()
+	if flag.NArg() != 2 {
+		fmt.Fprintln(os.Stderr, "usage: benchserve [flags] mem|passthrough:DIR MOUNTPOINT")
+		os.Exit(2)
+	}
+	spec, mnt := flag.Arg(0), flag.Arg(1)
+
+	var b fs.Interface
+	switch name, arg, _ := strings.Cut(spec, ":"); name {
+	case "mem":
+		b = memfs.New(nil)
+	case "passthrough":
+		p, err := passthrough.New(arg, nil)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer p.Close()
+		if *pt {
+			b = p
+		} else {
+			b = noPassthrough{p}
+		}
+	default:
+		log.Fatalf("unknown backend %q", spec)
+	}
+
+	level := slog.LevelWarn
+	if *debug {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	vo := &fs.Options{
+		AttrTimeout:      timeout(*attrT),
+		EntryTimeout:     timeout(*entryT),
+		NegativeTimeout:  -1,
+		MetadataCacheTTL: *cacheTTL,
+		Logger:           logger,
+		Trace:            *debug,
+	}
+	switch *serialize {
+	case "none":
+	case "file":
+		vo.Serialize = fs.SerializePerFile
+	case "all":
+		vo.Serialize = fs.SerializeAll
+	default:
+		log.Fatalf("unknown -serialize %q", *serialize)
+	}
+	vol := fs.NewVolume(b, vo)
+
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
+	srv, err := adapters.Mount(vol, mnt, *adapter, &adapters.Options{
+		FSName: "anyfs-" + spec[:strings.IndexByte(spec+":", ':')],
+		Debug:  *debug,
+		Logger: logger,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Fprintf(os.Stderr, "benchserve: serving %s at %s with %s (FUSE passthrough allowed: %v)\n", spec, mnt, *adapter, *pt)
+	fmt.Println("ready")
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		srv.Wait()
+		close(done)
+	}()
+	select {
+	case <-sig:
+		for i := 0; ; i++ {
+			err := srv.Unmount()
+			if err == nil || i == 50 {
+				if err != nil {
+					log.Printf("unmount %s: %v", mnt, err)
+				}
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		<-done
+	case <-done:
+	}
+	for _, s := range vol.Stats() {
+		if s.Event == "OnReadFile" || s.Event == "OnWriteFile" {
+			fmt.Fprintf(os.Stderr, "benchserve: %s calls=%d\n", s.Event, s.Calls)
+		}
+	}
+	if *memprofile != "" {
+		f, err := os.Create(*memprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		runtime.GC()
+		if err := pprof.WriteHeapProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		f.Close()
+	}
+}
+
+// timeout maps a flag to fs.Options, where 0 disables the cache (as in anyfs mount).
+func timeout(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
+}

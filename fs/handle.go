@@ -93,21 +93,38 @@ func (v *Volume) release(f *openFile) (last, deleted bool) {
 	return false, f.deleted
 }
 
-// lookupOpen returns the table entry of name, if the file is open.
-func (v *Volume) lookupOpen(name string) *openFile {
+// borrow takes a reference on the open file at name, so that its FileContext stays
+// valid (no OnCloseFile) during a call made by path; nil when the file is not open.
+// Pair it with unborrow.
+func (v *Volume) borrow(name string) *openFile {
 	v.mu.Lock()
+	defer v.mu.Unlock()
 	f := v.files[v.key(name)]
-	v.mu.Unlock()
+	if f == nil || v.closed {
+		return nil
+	}
+	f.refs++
+	v.refs++
 	return f
 }
 
-func (v *Volume) fileContext(name string) any {
-	if f := v.lookupOpen(name); f != nil {
-		f.openMu.Lock()
-		defer f.openMu.Unlock()
-		return f.ctx
+// unborrow drops a borrowed reference; if the file's handles were closed meanwhile,
+// it fires the OnCloseFile they left to it.
+func (v *Volume) unborrow(ctx context.Context, f *openFile) {
+	if f == nil {
+		return
 	}
-	return nil
+	f.openMu.Lock()
+	defer f.openMu.Unlock()
+	last, deleted := v.release(f)
+	if !last || !f.opened {
+		return
+	}
+	e := CloseFileEvent{Name: f.path(), FileContext: f.ctx, PendingDeletion: deleted}
+	if err := v.callClose(ctx, f, &e); err != nil {
+		v.log.Warn("anyfs: OnCloseFile failed", "name", e.Name, "err", err)
+	}
+	f.ctx, f.opened = nil, false
 }
 
 // newHandle registers an opened handle. When the volume was unmounted while the open

@@ -106,11 +106,13 @@ func (v *Volume) findFold(ctx context.Context, dir, base string) (string, error)
 // Remove deletes the file (dir false: unlink) or empty directory (dir true: rmdir) at
 // name. Handles open on it keep working until closed.
 func (v *Volume) Remove(ctx context.Context, name string, dir bool) error {
-	fctx, err := v.checkRemove(ctx, name, dir)
-	if err != nil {
+	f := v.borrow(name)
+	defer v.unborrow(ctx, f)
+	fctx := openCtx(f)
+	if err := v.checkRemove(ctx, name, fctx, dir); err != nil {
 		return err
 	}
-	err = v.callDelete(ctx, name, fctx, dir)
+	err := v.callDelete(ctx, name, fctx, dir)
 	v.invalidate(name, dir)
 	if err != nil {
 		return err
@@ -128,53 +130,50 @@ func (v *Volume) CanDelete(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	_, err = v.checkRemove(ctx, name, fi.IsDir())
-	return err
+	f := v.borrow(name)
+	defer v.unborrow(ctx, f)
+	return v.checkRemove(ctx, name, openCtx(f), fi.IsDir())
 }
 
-// checkRemove applies the rules of unlink and rmdir and asks the backend; it returns
-// the open file's FileContext, if any.
-func (v *Volume) checkRemove(ctx context.Context, name string, dir bool) (any, error) {
+// checkRemove applies the rules of unlink and rmdir and asks the backend (with the
+// open file's FileContext fctx, if any).
+func (v *Volume) checkRemove(ctx context.Context, name string, fctx any, dir bool) error {
 	op := "unlink"
 	if dir {
 		op = "rmdir"
 	}
 	if v.opts.ReadOnly {
-		return nil, fmt.Errorf("%s %s: %w", op, name, ErrReadOnly)
+		return fmt.Errorf("%s %s: %w", op, name, ErrReadOnly)
 	}
 	if name == "/" {
-		return nil, fmt.Errorf("%s /: %w", op, ErrBusy)
+		return fmt.Errorf("%s /: %w", op, ErrBusy)
 	}
 	if v.deleter == nil {
-		return nil, fmt.Errorf("%s %s: %w", op, name, ErrNotSupported)
+		return fmt.Errorf("%s %s: %w", op, name, ErrNotSupported)
 	}
 	if err := v.checkAccess(ctx, op, name, AccessWrite); err != nil {
-		return nil, err
+		return err
 	}
 	fi, err := v.getInfo(ctx, name, nil)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	switch {
 	case dir && !fi.IsDir():
-		return nil, fmt.Errorf("%s %s: %w", op, name, ErrNotDir)
+		return fmt.Errorf("%s %s: %w", op, name, ErrNotDir)
 	case !dir && fi.IsDir():
-		return nil, fmt.Errorf("%s %s: %w", op, name, ErrIsDir)
+		return fmt.Errorf("%s %s: %w", op, name, ErrIsDir)
 	}
 	if dir {
 		empty, err := v.isEmpty(ctx, name)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if !empty {
-			return nil, fmt.Errorf("%s %s: %w", op, name, ErrNotEmpty)
+			return fmt.Errorf("%s %s: %w", op, name, ErrNotEmpty)
 		}
 	}
-	fctx := openCtx(v.lookupOpen(name))
-	if err := v.canDelete(ctx, name, fctx, dir); err != nil {
-		return nil, err
-	}
-	return fctx, nil
+	return v.canDelete(ctx, name, fctx, dir)
 }
 
 // detach marks the open file at name as deleted and takes it out of the table, so a
@@ -297,7 +296,9 @@ func (v *Volume) Rename(ctx context.Context, oldName, newName string, flags Rena
 			}
 		}
 	}
-	e := RenameOrMoveFileEvent{Name: oldName, NewName: newName, FileContext: v.fileContext(oldName),
+	f := v.borrow(oldName)
+	defer v.unborrow(ctx, f)
+	e := RenameOrMoveFileEvent{Name: oldName, NewName: newName, FileContext: openCtx(f),
 		ReplaceIfExists: exists && flags&RenameExchange == 0, Exchange: flags&RenameExchange != 0}
 	err = v.callRename(ctx, &e)
 	v.invalidate(oldName, true)
@@ -494,7 +495,9 @@ type Change struct {
 // Windows attributes) and returns the file's new information. The open handle's
 // contexts are used when the file is open.
 func (v *Volume) SetAttributes(ctx context.Context, name string, ch Change) (FileInfo, error) {
-	return v.setAttributes(ctx, name, v.lookupOpen(name), nil, ch)
+	f := v.borrow(name)
+	defer v.unborrow(ctx, f)
+	return v.setAttributes(ctx, name, f, nil, ch)
 }
 
 func (v *Volume) setAttributes(ctx context.Context, name string, f *openFile, hctx any, ch Change) (FileInfo, error) {

@@ -37,7 +37,9 @@ func (v *Volume) GetXattr(ctx context.Context, name, xattr string) (data []byte,
 	if err := v.checkAccess(ctx, "getxattr", name, AccessRead); err != nil {
 		return nil, err
 	}
-	e := GetNamedStreamEvent{Name: name, FileContext: v.fileContext(name), Stream: s}
+	f := v.borrow(name)
+	defer v.unborrow(ctx, f)
+	e := GetNamedStreamEvent{Name: name, FileContext: openCtx(f), Stream: s}
 	c := v.begin(evGetNamedStream, name, nil)
 	defer v.end(ctx, &c, &err)
 	err = v.streams.OnGetNamedStream(ctx, &e)
@@ -66,7 +68,9 @@ func (v *Volume) SetXattr(ctx context.Context, name, xattr string, data []byte, 
 		return err
 	}
 	defer v.invalidate(name, false)
-	e := SetNamedStreamEvent{Name: name, FileContext: v.fileContext(name), Stream: s, Data: data,
+	f := v.borrow(name)
+	defer v.unborrow(ctx, f)
+	e := SetNamedStreamEvent{Name: name, FileContext: openCtx(f), Stream: s, Data: data,
 		Create: flags&XattrCreate != 0, Replace: flags&XattrReplace != 0}
 	c := v.begin(evSetNamedStream, name, nil)
 	defer v.end(ctx, &c, &err)
@@ -81,7 +85,9 @@ func (v *Volume) ListXattr(ctx context.Context, name string) (names []string, er
 	if err := v.checkAccess(ctx, "listxattr", name, AccessRead); err != nil {
 		return nil, err
 	}
-	e := ListNamedStreamsEvent{Name: name, FileContext: v.fileContext(name)}
+	f := v.borrow(name)
+	defer v.unborrow(ctx, f)
+	e := ListNamedStreamsEvent{Name: name, FileContext: openCtx(f)}
 	err = func() (err error) {
 		c := v.begin(evListNamedStreams, name, nil)
 		defer v.end(ctx, &c, &err)
@@ -110,7 +116,9 @@ func (v *Volume) RemoveXattr(ctx context.Context, name, xattr string) (err error
 		return err
 	}
 	defer v.invalidate(name, false)
-	e := DeleteNamedStreamEvent{Name: name, FileContext: v.fileContext(name), Stream: s}
+	f := v.borrow(name)
+	defer v.unborrow(ctx, f)
+	e := DeleteNamedStreamEvent{Name: name, FileContext: openCtx(f), Stream: s}
 	c := v.begin(evDeleteNamedStream, name, nil)
 	defer v.end(ctx, &c, &err)
 	return v.streams.OnDeleteNamedStream(ctx, &e)

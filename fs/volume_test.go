@@ -739,3 +739,44 @@ func TestReadOnlyAttributeChangesMode(t *testing.T) {
 		t.Fatalf("clearing READONLY left no owner write bit: %o", fi.Mode)
 	}
 }
+
+// A call by path on an open file keeps the file's FileContext alive: the last
+// handle's close during the call does not close it under the call's feet.
+func TestPathCallHoldsOpenFile(t *testing.T) {
+	v, f := newTestVolume(t, Options{})
+	mustCreate(t, v, "/a", "content")
+	h, err := v.Open(bg, "/a", AccessRead, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	node := f.nodes["/a"]
+	inside, release := make(chan struct{}), make(chan struct{})
+	f.hook = func(op, name string) error {
+		if op == "SetFileSize" {
+			close(inside)
+			<-release
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			if f.closes[node] > 1 { // one close is the create's
+				return ErrBadHandle
+			}
+		}
+		return nil
+	}
+	done := make(chan error)
+	go func() {
+		_, err := v.SetAttributes(bg, "/a", Change{Valid: ChangeSize, Size: 3})
+		done <- err
+	}()
+	<-inside
+	h.Close(bg) // the last handle: its close must wait for the truncate
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatalf("truncate by path while the last handle closed: %v", err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closes[node] != 2 {
+		t.Fatalf("OnCloseFile fired %d times, want 2 (create and open)", f.closes[node])
+	}
+}

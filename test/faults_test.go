@@ -27,9 +27,21 @@ func faultMount(t *testing.T, adapter string) (*faultfs.FS, string) {
 	f := faultfs.New(memfs.New(nil))
 	v := fs.NewVolume(f, &fs.Options{Logger: quietLogger, AttrTimeout: -1, EntryTimeout: -1, NegativeTimeout: -1})
 	mnt := mounttest.Mount(t, v, adapter)
+	faultVolumes.Store(mnt, v)
 	// Release hung calls before the harness unmounts (cleanups run last-in first-out).
 	t.Cleanup(f.Clear)
 	return f, mnt
+}
+
+// faultVolumes are the volumes of faultMount, by mount point.
+var faultVolumes sync.Map
+
+// settle waits until the kernel released every file of the mount at mnt: it sends
+// RELEASE after close(2) returns, so a file just closed may still be open.
+func settle(t *testing.T, mnt string) {
+	t.Helper()
+	v, _ := faultVolumes.Load(mnt)
+	waitFor(t, "the kernel's releases", func() bool { return v.(*fs.Volume).OpenHandleCount() == 0 })
 }
 
 func mustWrite(t *testing.T, name, data string) {
@@ -111,6 +123,7 @@ func TestFaultErrnos(t *testing.T) {
 				if tt.setup != nil {
 					tt.setup(mnt)
 				}
+				settle(t, mnt)
 				f.Inject(tt.rule)
 				if err := tt.do(mnt); !errors.Is(err, tt.want) {
 					t.Fatalf("with the fault: %v, want %v", err, tt.want)
@@ -173,6 +186,7 @@ func TestFaultPanics(t *testing.T) {
 				if tt.setup != nil {
 					tt.setup(mnt)
 				}
+				settle(t, mnt)
 				// Every call on /f panics (the kernel retries a failed read-ahead, so
 				// a single panic may not reach the caller); other files are served.
 				f.Inject(faultfs.Rule{Event: tt.event, Name: "/f", Panic: "injected panic in " + tt.event})
@@ -198,11 +212,14 @@ func TestFaultPanics(t *testing.T) {
 		t.Run(adapter+"/OnCloseFile", func(t *testing.T) {
 			f, mnt := faultMount(t, adapter)
 			mustWrite(t, mnt+"/f", "data")
+			settle(t, mnt)
 			f.Inject(faultfs.Rule{Event: "OnCloseFile", Name: "/f", Panic: "injected", Count: 3})
-			for range 3 {
+			// Release comes after close returns: wait for each before the next open,
+			// or two opens share one open file and one release.
+			for i := range 3 {
 				wantContents(t, mnt+"/f", "data")
+				waitFor(t, "a panicking release", func() bool { return f.Hits("OnCloseFile") == i+1 })
 			}
-			waitFor(t, "the panicking releases", func() bool { return f.Hits("OnCloseFile") == 3 })
 			wantContents(t, mnt+"/f", "data")
 			if err := os.Remove(mnt + "/f"); err != nil {
 				t.Fatal(err)
@@ -251,6 +268,7 @@ func TestFaultHang(t *testing.T) {
 				os.Mkdir(mnt+"/h", 0o755)
 				mustWrite(t, mnt+"/h/slow", "slow data")
 				os.Mkdir(mnt+"/other", 0o755)
+				settle(t, mnt)
 				f.Inject(faultfs.Rule{Event: tt.event, Name: tt.hung, Hang: true})
 				hung := make(chan error, 1)
 				go func() { hung <- tt.do(mnt) }()
@@ -347,6 +365,7 @@ func TestFaultHangKilledCaller(t *testing.T) {
 		t.Run(adapter, func(t *testing.T) {
 			f, mnt := faultMount(t, adapter)
 			mustWrite(t, mnt+"/slow", "slow data")
+			settle(t, mnt)
 			f.Inject(faultfs.Rule{Event: "OnReadFile", Name: "/slow", Hang: true})
 			cmd := exec.Command("cat", mnt+"/slow")
 			if err := cmd.Start(); err != nil {

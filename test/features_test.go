@@ -5,7 +5,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -153,6 +156,113 @@ func TestVolumeCaches(t *testing.T) {
 			t.Logf("%d stats: %v (%d backend calls) without caches, %v (%d) with", 2*files*rounds, plain, plainCalls, cached, cachedCalls)
 			if cachedCalls*5 > plainCalls {
 				t.Fatalf("the caches saved too little: %d backend calls with, %d without", cachedCalls, plainCalls)
+			}
+		})
+	}
+}
+
+// reportingMemfs is memfs with an Error event, a name whose stat fails with an error
+// no table knows, and counters of opens, closes and concurrent events.
+type reportingMemfs struct {
+	*memfs.FS
+	reported          atomic.Int64
+	opens, closes     atomic.Int64
+	inside, maxInside atomic.Int64
+}
+
+func (r *reportingMemfs) OnError(ctx context.Context, e *fs.ErrorEvent) { r.reported.Add(1) }
+
+func (r *reportingMemfs) enter() func() {
+	n := r.inside.Add(1)
+	for {
+		m := r.maxInside.Load()
+		if n <= m || r.maxInside.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	time.Sleep(time.Millisecond)
+	return func() { r.inside.Add(-1) }
+}
+
+func (r *reportingMemfs) OnGetFileInfo(ctx context.Context, e *fs.GetFileInfoEvent) error {
+	defer r.enter()()
+	if strings.HasSuffix(e.Name, "/mystery") {
+		return errors.New("a backend error no table knows")
+	}
+	return r.FS.OnGetFileInfo(ctx, e)
+}
+
+func (r *reportingMemfs) OnOpenFile(ctx context.Context, e *fs.OpenFileEvent) error {
+	r.opens.Add(1)
+	return r.FS.OnOpenFile(ctx, e)
+}
+
+func (r *reportingMemfs) OnCloseFile(ctx context.Context, e *fs.CloseFileEvent) error {
+	r.closes.Add(1)
+	return r.FS.OnCloseFile(ctx, e)
+}
+
+// Event execution options through a real mount: SerializeAll runs one event at a
+// time, FireAllOpenCloseEvents fires an open and a close per handle, MaxFileSize
+// refuses writes past it with EFBIG, and an unmapped error reaches the Error event
+// and the caller as EIO.
+func TestEventOptions(t *testing.T) {
+	for _, adapter := range mounttest.Adapters() {
+		t.Run(adapter, func(t *testing.T) {
+			b := &reportingMemfs{FS: memfs.New(nil)}
+			v := fs.NewVolume(b, &fs.Options{Serialize: fs.SerializeAll, FireAllOpenCloseEvents: true,
+				MaxFileSize: 1000, AttrTimeout: -1, EntryTimeout: -1})
+			mnt := mounttest.Mount(t, v, adapter)
+			name := filepath.Join(mnt, "f")
+			if err := os.WriteFile(name, []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			// Several handles of one file, open at once.
+			var files []*os.File
+			for range 3 {
+				f, err := os.Open(name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				files = append(files, f)
+			}
+			if o := b.opens.Load(); o < 3 {
+				t.Errorf("%d OnOpenFile for 3 open handles, want one per handle", o)
+			}
+			for _, f := range files {
+				f.Close()
+			}
+			// Parallel stats are served one at a time.
+			var wg sync.WaitGroup
+			for range 8 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for range 20 {
+						os.Stat(name)
+					}
+				}()
+			}
+			wg.Wait()
+			if m := b.maxInside.Load(); m != 1 {
+				t.Errorf("%d events ran at once under SerializeAll", m)
+			}
+			// MaxFileSize.
+			f, err := os.OpenFile(name, os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = f.WriteAt([]byte("y"), 1000)
+			f.Close()
+			if !errors.Is(err, syscall.EFBIG) {
+				t.Errorf("write at the size limit: %v, want EFBIG", err)
+			}
+			// The Error event.
+			if _, err := os.Stat(filepath.Join(mnt, "mystery")); !errors.Is(err, syscall.EIO) {
+				t.Errorf("stat with an unmapped backend error: %v, want EIO", err)
+			}
+			if b.reported.Load() == 0 {
+				t.Error("the unmapped error did not reach OnError")
 			}
 		})
 	}

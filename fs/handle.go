@@ -214,7 +214,7 @@ func (v *Volume) openFileEvent(ctx context.Context, f *openFile, name string, ac
 		f.ctx, f.opened = e.FileContext, true
 	}
 	if e.InfoValid {
-		e.Info.normalize()
+		e.Info.Normalize()
 		_, e.Info.Name = Split(name)
 		info = &e.Info
 	}
@@ -360,7 +360,7 @@ func (v *Volume) create(ctx context.Context, name string, req CreateRequest, ope
 			return nil, FileInfo{}, nil, err
 		}
 	} else {
-		fi.normalize()
+		fi.Normalize()
 	}
 	_, fi.Name = Split(name)
 	return f, fi, e.HandleContext, nil

@@ -55,8 +55,10 @@ func (fi *FileInfo) IsDir() bool {
 	return fi.Attributes&attr.Directory != 0
 }
 
-// normalize fills the fields a backend may leave zero; see FileInfo.
-func (fi *FileInfo) normalize() {
+// Normalize fills the fields a backend may leave zero, as the volume does with
+// every reply: the type and permissions from the attributes (or the reverse), the
+// link count and the allocation size (see FileInfo).
+func (fi *FileInfo) Normalize() {
 	if fi.Mode.Type() == 0 {
 		switch {
 		case fi.Attributes&attr.Directory != 0:

@@ -41,7 +41,7 @@ func (v *Volume) getInfoLinks(ctx context.Context, name string, fctx any, keepZe
 		return FileInfo{}, err
 	}
 	zeroLinks := keepZeroLinks && e.Info.LinkCount == 0
-	e.Info.normalize()
+	e.Info.Normalize()
 	if zeroLinks {
 		e.Info.LinkCount = 0
 	}
@@ -403,7 +403,7 @@ func (v *Volume) Link(ctx context.Context, oldName, newName string) (fi FileInfo
 	v.invalidate(oldName, false)
 	v.invalidate(newName, false)
 	if e.InfoValid {
-		e.Info.normalize()
+		e.Info.Normalize()
 		_, e.Info.Name = Split(newName)
 		return e.Info, nil
 	}
@@ -440,7 +440,7 @@ func (v *Volume) Symlink(ctx context.Context, target, name string) (FileInfo, er
 	}
 	v.invalidate(name, false)
 	if e.InfoValid {
-		e.Info.normalize()
+		e.Info.Normalize()
 		_, e.Info.Name = Split(name)
 		return e.Info, nil
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"syscall"
 
@@ -23,29 +22,7 @@ var installHint = map[string]string{
 // unless opts.AllowNonEmpty (libfuse3 itself mounts over anything). Errors wrap
 // mountopt.ErrMountPoint.
 func checkMountPoint(mountPoint string, opts *mountopt.Options) (string, error) {
-	mnt, err := filepath.Abs(mountPoint)
-	if err != nil {
-		return "", fmt.Errorf("%w: %v", mountopt.ErrMountPoint, err)
-	}
-	st, err := os.Stat(mnt)
-	if err != nil {
-		return "", fmt.Errorf("%w: %v", mountopt.ErrMountPoint, err)
-	}
-	if !st.IsDir() {
-		return "", fmt.Errorf("%w: %s is not a directory", mountopt.ErrMountPoint, mnt)
-	}
-	if !opts.AllowNonEmpty {
-		d, err := os.Open(mnt)
-		if err != nil {
-			return "", fmt.Errorf("%w: %v", mountopt.ErrMountPoint, err)
-		}
-		names, _ := d.Readdirnames(1)
-		d.Close()
-		if len(names) > 0 {
-			return "", fmt.Errorf("%w: %s is not empty (allow it with the nonempty option)", mountopt.ErrMountPoint, mnt)
-		}
-	}
-	return mnt, nil
+	return mountopt.CheckMountPoint(mountPoint, opts.AllowNonEmpty)
 }
 
 // checkFUSE reports an error wrapping mountopt.ErrNoFUSE when the FUSE device is

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sync"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
@@ -34,7 +33,7 @@ func Mount(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Se
 	if opts == nil {
 		opts = &mountopt.Options{}
 	}
-	mnt, err := checkMountPoint(mountPoint, opts.AllowNonEmpty)
+	mnt, err := mountopt.CheckMountPoint(mountPoint, opts.AllowNonEmpty)
 	if err != nil {
 		return nil, err
 	}
@@ -137,34 +136,6 @@ func goOptions(v *fs.Volume, opts *mountopt.Options, logger *slog.Logger) *gofs.
 		gopts.NegativeTimeout = &negT
 	}
 	return gopts
-}
-
-// checkMountPoint returns the absolute mount point, or an error wrapping
-// mountopt.ErrMountPoint.
-func checkMountPoint(mountPoint string, allowNonEmpty bool) (string, error) {
-	mnt, err := filepath.Abs(mountPoint)
-	if err != nil {
-		return "", fmt.Errorf("%w: %v", mountopt.ErrMountPoint, err)
-	}
-	st, err := os.Stat(mnt)
-	if err != nil {
-		return "", fmt.Errorf("%w: %v", mountopt.ErrMountPoint, err)
-	}
-	if !st.IsDir() {
-		return "", fmt.Errorf("%w: %s is not a directory", mountopt.ErrMountPoint, mnt)
-	}
-	if !allowNonEmpty {
-		d, err := os.Open(mnt)
-		if err != nil {
-			return "", fmt.Errorf("%w: %v", mountopt.ErrMountPoint, err)
-		}
-		names, _ := d.Readdirnames(1)
-		d.Close()
-		if len(names) > 0 {
-			return "", fmt.Errorf("%w: %s is not empty (allow it with the nonempty option)", mountopt.ErrMountPoint, mnt)
-		}
-	}
-	return mnt, nil
 }
 
 // mountError classifies an error of go-fuse's mount.

@@ -4,7 +4,10 @@ package mountopt
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 )
 
 // Options configure a mount. The zero value mounts privately (only the mounting user
@@ -55,3 +58,31 @@ var (
 	// ErrNoAdapter: the requested adapter is not compiled into this program.
 	ErrNoAdapter = errors.New("adapter not available")
 )
+
+// CheckMountPoint returns the absolute path of a FUSE mount point: an existing
+// directory, empty unless allowNonEmpty. Errors wrap ErrMountPoint.
+func CheckMountPoint(mountPoint string, allowNonEmpty bool) (string, error) {
+	mnt, err := filepath.Abs(mountPoint)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrMountPoint, err)
+	}
+	st, err := os.Stat(mnt)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrMountPoint, err)
+	}
+	if !st.IsDir() {
+		return "", fmt.Errorf("%w: %s is not a directory", ErrMountPoint, mnt)
+	}
+	if !allowNonEmpty {
+		d, err := os.Open(mnt)
+		if err != nil {
+			return "", fmt.Errorf("%w: %v", ErrMountPoint, err)
+		}
+		names, _ := d.Readdirnames(1)
+		d.Close()
+		if len(names) > 0 {
+			return "", fmt.Errorf("%w: %s is not empty (allow it with the nonempty option)", ErrMountPoint, mnt)
+		}
+	}
+	return mnt, nil
+}

@@ -385,28 +385,7 @@ func wantErr(t TB, what string, err error, want ...error) bool {
 // normalized fills what a backend may leave zero, as the volume does, so that raw
 // replies can be compared.
 func normalized(fi fs.FileInfo) fs.FileInfo {
-	if fi.Mode.Type() == 0 {
-		switch {
-		case fi.Attributes&attr.Directory != 0:
-			fi.Mode |= attr.S_IFDIR
-		case fi.Attributes&attr.ReparsePoint != 0:
-			fi.Mode |= attr.S_IFLNK
-		default:
-			fi.Mode |= attr.S_IFREG
-		}
-		if fi.Mode.Perm() == 0 {
-			switch {
-			case fi.Mode.IsDir():
-				fi.Mode |= 0o755
-			case fi.Mode.IsSymlink():
-				fi.Mode |= 0o777
-			case fi.Attributes&attr.ReadOnly != 0:
-				fi.Mode |= 0o444
-			default:
-				fi.Mode |= 0o644
-			}
-		}
-	}
+	fi.Normalize()
 	return fi
 }
 

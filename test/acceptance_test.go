@@ -53,7 +53,7 @@ func TestPassthroughMirrorsSourceTree(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer p.Close()
+			t.Cleanup(func() { p.Close() }) // after the unmount: cleanups run last-in first-out
 			mnt := mounttest.Mount(t, fs.NewVolume(p, nil), adapter)
 			if st := run(t, mnt, "git", "status", "--porcelain"); st != "" {
 				t.Errorf("git status through the mount:\n%s", st)
@@ -90,7 +90,7 @@ func TestZipOfModule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer z.Close()
+	t.Cleanup(func() { z.Close() }) // after the unmount: cleanups run last-in first-out
 	mnt := mounttest.Mount(t, fs.NewVolume(z, nil), "")
 	run(t, "", "diff", "-r", unpacked, filepath.Join(mnt, mod+"@"+ver))
 	if err := os.WriteFile(filepath.Join(mnt, "x"), nil, 0o644); err == nil || !bytes.Contains([]byte(err.Error()), []byte("read-only")) {

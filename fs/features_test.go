@@ -189,3 +189,24 @@ func TestOpenFilesSnapshot(t *testing.T) {
 		t.Fatal("snapshot not empty after closing")
 	}
 }
+
+func TestRealName(t *testing.T) {
+	v, _ := newTestVolume(t, Options{CaseInsensitive: true})
+	v.Mkdir(bg, "/Docs", 0o755)
+	mustCreate(t, v, "/Docs/ReadMe.TXT", "x")
+	tests := []struct {
+		name, want string
+		errno      Errno
+	}{
+		{"/docs/readme.txt", "/Docs/ReadMe.TXT", OK},
+		{"/DOCS", "/Docs", OK},
+		{"/", "/", OK},
+		{"/docs/missing", "", ENOENT},
+	}
+	for _, tt := range tests {
+		got, err := v.RealName(bg, tt.name)
+		if e, _ := ErrnoOf(err); e != tt.errno || got != tt.want {
+			t.Errorf("RealName(%q) = %q, %v; want %q, %v", tt.name, got, err, tt.want, tt.errno)
+		}
+	}
+}

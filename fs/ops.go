@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -77,6 +78,24 @@ func (v *Volume) Lookup(ctx context.Context, dir, base string) (FileInfo, error)
 		return FileInfo{}, err
 	}
 	return v.getInfo(ctx, Join(dir, real), nil)
+}
+
+// RealName returns name with every component in the case it was stored with,
+// looking each up in turn (CBFS RealFileName, WinFsp Getpath). On a case-sensitive
+// volume that is name itself once it exists.
+func (v *Volume) RealName(ctx context.Context, name string) (string, error) {
+	real := "/"
+	for _, part := range strings.Split(strings.Trim(name, "/"), "/") {
+		if part == "" {
+			continue
+		}
+		fi, err := v.Lookup(ctx, real, part)
+		if err != nil {
+			return "", err
+		}
+		real = Join(real, cmp.Or(fi.Name, part))
+	}
+	return real, nil
 }
 
 // findFold finds the entry of dir whose name equals base ignoring case.

@@ -9,7 +9,6 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
@@ -38,6 +37,9 @@ type fileSystem struct {
 	zeroTime fuse.Timespec
 	// darwin chooses macOS st_flags values instead of the FreeBSD / WinFsp ones.
 	darwin bool
+	// caseInsensitive is the volume's option, read once: names need resolving to
+	// their stored case on every request.
+	caseInsensitive bool
 	// hiding turns libfuse3's renames of unlinked open files into unlinks
 	// (hidden.go).
 	hiding bool
@@ -54,7 +56,7 @@ type fileSystem struct {
 }
 
 func newFileSystem(v *fs.Volume, log *slog.Logger, debug bool) *fileSystem {
-	f := &fileSystem{v: v, log: log, debug: debug, getcontext: fuse.Getcontext,
+	f := &fileSystem{v: v, log: log, debug: debug, getcontext: fuse.Getcontext, caseInsensitive: v.Options().CaseInsensitive,
 		darwin: runtime.GOOS == "darwin", ready: make(chan struct{}),
 		destroyed: make(chan struct{}), handles: make(map[uint64]any),
 		hiding: hidesByRename, hidden: make(map[string][]uint64)}
@@ -149,13 +151,13 @@ func (f *fileSystem) closeAll(ctx context.Context) {
 // components, when they exist.
 func (f *fileSystem) name(ctx context.Context, path string) string {
 	name := fs.Clean(path)
-	if !f.v.Options().CaseInsensitive || name == "/" {
+	if !f.caseInsensitive || name == "/" {
 		return name
 	}
 	if _, err := f.v.Stat(ctx, name); err == nil {
 		return name
 	}
-	if real, err := f.realName(ctx, name); err == nil {
+	if real, err := f.v.RealName(ctx, name); err == nil {
 		return real
 	}
 	return name
@@ -165,32 +167,11 @@ func (f *fileSystem) name(ctx context.Context, path string) string {
 // is resolved as in name, its base name is kept as given.
 func (f *fileSystem) newName(ctx context.Context, path string) string {
 	name := fs.Clean(path)
-	if !f.v.Options().CaseInsensitive || name == "/" {
+	if !f.caseInsensitive || name == "/" {
 		return name
 	}
 	dir, base := fs.Split(name)
 	return fs.Join(f.name(ctx, dir), base)
-}
-
-// realName returns name with every component in its stored case, looking each up
-// in turn (CBFS RealFileName; cgofuse Getpath).
-func (f *fileSystem) realName(ctx context.Context, name string) (string, error) {
-	real := "/"
-	for _, part := range strings.Split(strings.Trim(name, "/"), "/") {
-		if part == "" {
-			continue
-		}
-		fi, err := f.v.Lookup(ctx, real, part)
-		if err != nil {
-			return "", err
-		}
-		stored := fi.Name
-		if stored == "" {
-			stored = part
-		}
-		real = fs.Join(real, stored)
-	}
-	return real, nil
 }
 
 // Attributes and stat.

@@ -116,7 +116,7 @@ func (f *fileSystem) Getpath(path string, fh uint64) (rc int, real string) {
 	if h := f.handle(fh); h != nil {
 		name = h.Name()
 	}
-	real, err := f.realName(ctx, name)
+	real, err := f.v.RealName(ctx, name)
 	if err != nil {
 		return errc(err), ""
 	}
@@ -360,7 +360,7 @@ func (f *fileSystem) Rename3(oldpath, newpath string, flags uint32) (rc int) {
 // rename that changes only the case of a name).
 func (f *fileSystem) renameTarget(ctx context.Context, oldName, newpath string) string {
 	name := f.newName(ctx, newpath)
-	if !f.v.Options().CaseInsensitive {
+	if !f.caseInsensitive {
 		return name
 	}
 	dir, base := fs.Split(name)

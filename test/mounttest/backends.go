@@ -47,6 +47,15 @@ func (l *lockingMemfs) OnUnlockFile(ctx context.Context, e *fs.UnlockFileEvent) 
 
 var _ fs.Locker = (*lockingMemfs)(nil)
 
+// LockEvents returns how many OnLockFile events a backend of Backends received:
+// always 0 for those without lock events.
+func LockEvents(b fs.Interface) int64 {
+	if l, ok := b.(*lockingMemfs); ok {
+		return l.locks.Load()
+	}
+	return 0
+}
+
 // newPassthrough mirrors a new host directory, removed (with the backend closed)
 // when the test ends.
 func newPassthrough(t testing.TB) fs.Interface {

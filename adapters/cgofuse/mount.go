@@ -113,6 +113,12 @@ func hostOptions(v *fs.Volume, opts *mountopt.Options) []string {
 		add("attr_timeout=%g", attrT.Seconds())
 		add("entry_timeout=%g", entryT.Seconds())
 		add("negative_timeout=%g", negT.Seconds())
+		if libfuse3 {
+			// libfuse 3.12 to 3.14 leave the idle-thread bound unset (UINT_MAX) and
+			// print "Ignoring invalid max threads value" at every mount; 10 is the
+			// bound libfuse had before.
+			add("max_idle_threads=10")
+		}
 		if !libfuse3 {
 			// Unlink unlinks: the volume keeps open handles of an unlinked file
 			// working (instead of libfuse renaming the file to .fuse_hidden*).

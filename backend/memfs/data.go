@@ -125,7 +125,7 @@ func (f *FS) writeAt(n *node, p []byte, off int64) int {
 			if !f.reserve(PageSize) {
 				break
 			}
-			pg = new(page)
+			pg = f.pool.alloc()
 			if n.pages == nil {
 				n.pages = make(map[int64]*page)
 			}
@@ -183,15 +183,17 @@ func (f *FS) dropFrom(n *node, size int64) {
 	case !n.prealloc && span <= 0:
 	case !n.prealloc && span <= int64(len(n.pages)):
 		for i := first; i <= last; i++ {
-			if _, ok := n.pages[i]; ok {
+			if pg, ok := n.pages[i]; ok {
+				f.pool.release(pg)
 				delete(n.pages, i)
 				freed++
 			}
 		}
 	default:
 		// A sparse map, or pages preallocated past the old end: walk the map.
-		for i := range n.pages {
+		for i, pg := range n.pages {
 			if i >= first {
+				f.pool.release(pg)
 				delete(n.pages, i)
 				freed++
 			}
@@ -241,7 +243,7 @@ func (f *FS) OnSetAllocationSize(_ context.Context, e *fs.SetAllocationSizeEvent
 		}
 		for i := range want {
 			if n.pages[i] == nil {
-				n.pages[i] = new(page)
+				n.pages[i] = f.pool.alloc()
 			}
 		}
 		if want*PageSize > n.size {
@@ -250,8 +252,9 @@ func (f *FS) OnSetAllocationSize(_ context.Context, e *fs.SetAllocationSizeEvent
 	} else {
 		keep := max(e.AllocationSize, n.size)
 		freed := 0
-		for i := range n.pages {
+		for i, pg := range n.pages {
 			if i*PageSize >= keep {
+				f.pool.release(pg)
 				delete(n.pages, i)
 				freed++
 			}

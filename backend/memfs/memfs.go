@@ -13,7 +13,11 @@
 // its *node, so an open file keeps working after it was unlinked or renamed.
 //
 // File data lives in PageSize pages kept in a map by page index: holes take no
-// memory and read as zeros, so one byte written at 1 TiB costs one page.
+// memory and read as zeros, so one byte written at 1 TiB costs one page. Past the
+// first 4 MiB of data, pages are carved from 2 MiB chunks of mapped memory (huge
+// pages on Linux), reused when freed; a chunk returns to the operating system once
+// all its pages are free (one is kept as a spare), and every chunk when the FS is
+// garbage collected.
 //
 // # Locking
 //
@@ -36,6 +40,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"os"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -89,6 +94,7 @@ type FS struct {
 
 	nextIno  atomic.Uint64
 	used     atomic.Int64 // bytes of allocated pages
+	pool     *pool        // where pages come from; unmapped when f is collected
 	files    atomic.Int64 // live inodes
 	capacity int64
 	maxFiles int64
@@ -135,7 +141,9 @@ func New(opts *Options) *FS {
 	if o.RootMode.Perm() == 0 {
 		o.RootMode = 0o755
 	}
-	f := &FS{capacity: max(o.Capacity, 0), maxFiles: max(o.MaxFiles, 0), label: o.VolumeLabel, id: o.VolumeID}
+	f := &FS{capacity: max(o.Capacity, 0), maxFiles: max(o.MaxFiles, 0), label: o.VolumeLabel, id: o.VolumeID,
+		pool: new(pool)}
+	runtime.AddCleanup(f, (*pool).close, f.pool)
 	if f.id == 0 {
 		h := fnv.New32a()
 		fmt.Fprintf(h, "%s %d", o.VolumeLabel, time.Now().UnixNano())
@@ -363,6 +371,9 @@ func (f *FS) free(n *node) {
 	}
 	n.freed = true
 	f.used.Add(-int64(len(n.pages)) * PageSize)
+	for _, pg := range n.pages {
+		f.pool.release(pg)
+	}
 	n.pages = nil
 	n.xattrs = nil
 	f.files.Add(-1)

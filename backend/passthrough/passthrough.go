@@ -21,6 +21,7 @@ import (
 type FS struct {
 	root    *os.Root
 	rootDir *os.File // the root directory itself, for *at calls on its entries
+	rootFd  int      // rootDir's descriptor (Unix)
 	opts    Options
 	chown   bool // give new files the request's owner
 }
@@ -65,7 +66,7 @@ func New(root string, opts *Options) (*FS, error) {
 		r.Close()
 		return nil, fmt.Errorf("passthrough: %w", err)
 	}
-	p := &FS{root: r, rootDir: d, opts: *opts}
+	p := &FS{root: r, rootDir: d, rootFd: int(d.Fd()), opts: *opts}
 	p.chown = !opts.NoChown && os.Geteuid() == 0
 	return p, nil
 }

@@ -24,24 +24,34 @@ func badName(string) bool { return false }
 
 func hostErr(err error) error { return err }
 
-// dirRef is a parent directory opened through the Root.
+// dirRef is an open parent directory: the root itself, a descriptor opened beneath
+// it (openBeneath), or a file opened through the Root.
 type dirRef struct {
-	f   *os.File
-	own bool
+	dfd int      // the directory's descriptor
+	f   *os.File // set when the Root opened it
+	own bool     // close it when done
 }
 
-func (d dirRef) fd() int { return int(d.f.Fd()) }
+func (d dirRef) fd() int { return d.dfd }
 
 func (d dirRef) close() {
-	if d.own {
+	switch {
+	case !d.own:
+	case d.f != nil:
 		d.f.Close()
+	default:
+		unix.Close(d.dfd)
 	}
 }
 
-// parent opens the parent directory of name through the Root (the only place
+// parent opens the parent directory of name beneath the root (the only place
 // intermediate components are resolved) and returns it with the final component,
 // which callers hand to *at calls that do not follow it. For "/" the parent is the
 // root itself and the final component ".".
+//
+// The kernel resolves the path in one call where it can (openBeneath: no symbolic
+// link, no escape from the root); otherwise os.Root walks it, following links that
+// stay inside the root.
 func (p *FS) parent(name string) (dirRef, string, error) {
 	dir, base, err := split(name)
 	if err != nil {
@@ -51,13 +61,19 @@ func (p *FS) parent(name string) (dirRef, string, error) {
 		base = "."
 	}
 	if dir == "." {
-		return dirRef{f: p.rootDir}, base, nil
+		return dirRef{dfd: p.rootFd, f: p.rootDir}, base, nil
+	}
+	if fd, ok, err := openBeneath(p.rootFd, dir); ok {
+		if err != nil {
+			return dirRef{}, "", pathErr("open", name, err)
+		}
+		return dirRef{dfd: fd, own: true}, base, nil
 	}
 	f, err := p.root.OpenFile(dir, os.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {
 		return dirRef{}, "", pathErr("open", name, err)
 	}
-	return dirRef{f: f, own: true}, base, nil
+	return dirRef{dfd: int(f.Fd()), f: f, own: true}, base, nil
 }
 
 func retryEINTR(fn func() error) error {

@@ -19,7 +19,8 @@
 #
 # Environment:
 #   BENCH_SIZE       size of the sequential file (default 1G; K, M, G suffixes)
-#   BENCH_REPEAT     runs of each workload, median reported (default 3)
+#   BENCH_REPEAT     rounds: runs of each workload, interleaved across the columns,
+#                    median reported (default 3)
 #   BENCH_FILES      files of the create/stat/unlink and stat workloads (default 10000)
 #   BENCH_LIST       entries of the listed directory (default 100000)
 #   BENCH_RANDREADS  random 4 KiB reads per run (default 20000)
@@ -154,84 +155,93 @@ start_server() {
 	return 1
 }
 
-run_args=(-size "$size" -repeat "$repeat" -files "$files" -list "$list" -randreads "$randreads")
+run_args=(-size "$size" -repeat 1 -files "$files" -list "$list" -randreads "$randreads")
 if [[ -n ${BENCH_ONLY:-} ]]; then
 	run_args+=(-only "$BENCH_ONLY")
 fi
-table_args=()
-for col in $columns; do
-	dir=$work/col-$col
-	data=$dir/data
-	mnt=$dir/mnt
-	mkdir -p "$data" "$mnt"
-	report=$out/$col.json
-	rm -f "$report"
-	table_args+=("$col=$report")
-	prof=()
-	if [[ -n ${BENCH_PROFILE:-} ]]; then
-		prof=(-cpuprofile "$BENCH_PROFILE/$col.pprof")
-	fi
-	# shellcheck disable=SC2206 # split the flags on purpose
-	extra=(${BENCH_SERVE_FLAGS:-})
-	server=()
-	case $col in
-	native) ;;
-	loopback) server=("$work/bin/loopback" -passthrough=false "${prof[@]}" "$data" "$mnt") ;;
-	loopback+pt) server=("$work/bin/loopback" -passthrough=true "${prof[@]}" "$data" "$mnt") ;;
-	anyfs-pt) server=("$work/bin/benchserve" -passthrough=false "${prof[@]}" "${extra[@]}" "passthrough:$data" "$mnt") ;;
-	anyfs-pt+pt) server=("$work/bin/benchserve" -passthrough=true "${prof[@]}" "${extra[@]}" "passthrough:$data" "$mnt") ;;
-	anyfs-pt-cgo)
-		if ((!cgo_ok)); then
-			rm -rf "$dir"
-			continue
+# Rounds: every column runs each workload once per round, the columns one after the
+# other, so that a machine whose speed drifts during the run affects every column
+# alike; the table reports the median of the rounds.
+declare -A reports
+for ((round = 1; round <= repeat; round++)); do
+	for col in $columns; do
+		dir=$work/col-$col
+		data=$dir/data
+		mnt=$dir/mnt
+		mkdir -p "$data" "$mnt"
+		report=$out/$col.$round.json
+		rm -f "$report"
+		reports[$col]+="${reports[$col]:+,}$report"
+		prof=()
+		if [[ -n ${BENCH_PROFILE:-} ]]; then
+			prof=(-cpuprofile "$BENCH_PROFILE/$col.$round.pprof")
 		fi
-		server=("$work/bin/benchserve-cgo" -adapter cgofuse -passthrough=false "${prof[@]}" "${extra[@]}" "passthrough:$data" "$mnt")
-		;;
-	memfs) server=("$work/bin/benchserve" "${prof[@]}" "${extra[@]}" mem "$mnt") ;;
-	*)
-		echo "compare.sh: unknown column $col" >&2
-		exit 2
-		;;
-	esac
-	echo "compare.sh: === $col" >&2
-	args=("${run_args[@]}")
-	target=$data
-	if ((${#server[@]})); then
-		if ((!fuse_ok)); then
-			rm -rf "$dir"
-			continue
-		fi
-		if [[ $col != memfs ]]; then
+		# shellcheck disable=SC2206 # split the flags on purpose
+		extra=(${BENCH_SERVE_FLAGS:-})
+		server=()
+		case $col in
+		native) ;;
+		loopback) server=("$work/bin/loopback" -passthrough=false "${prof[@]}" "$data" "$mnt") ;;
+		loopback+pt) server=("$work/bin/loopback" -passthrough=true "${prof[@]}" "$data" "$mnt") ;;
+		anyfs-pt) server=("$work/bin/benchserve" -passthrough=false "${prof[@]}" "${extra[@]}" "passthrough:$data" "$mnt") ;;
+		anyfs-pt+pt) server=("$work/bin/benchserve" -passthrough=true "${prof[@]}" "${extra[@]}" "passthrough:$data" "$mnt") ;;
+		anyfs-pt-cgo)
+			if ((!cgo_ok)); then
+				rm -rf "$dir"
+				continue
+			fi
+			server=("$work/bin/benchserve-cgo" -adapter cgofuse -passthrough=false "${prof[@]}" "${extra[@]}" "passthrough:$data" "$mnt")
+			;;
+		memfs) server=("$work/bin/benchserve" "${prof[@]}" "${extra[@]}" mem "$mnt") ;;
+		*)
+			echo "compare.sh: unknown column $col" >&2
+			exit 2
+			;;
+		esac
+		echo "compare.sh: === round $round/$repeat: $col" >&2
+		args=("${run_args[@]}")
+		target=$data
+		if ((${#server[@]})); then
+			if ((!fuse_ok)); then
+				rm -rf "$dir"
+				continue
+			fi
+			if [[ $col != memfs ]]; then
+				"$work/bin/workload" populate -dir "$data" -n "$list"
+			fi
+			if ! start_server "$out/$col" "${server[@]}"; then
+				rm -rf "$dir"
+				continue
+			fi
+			args+=(-pid "$server_pid")
+			if [[ $col == memfs ]]; then
+				args+=(-populate)
+			fi
+			target=$mnt
+		else
 			"$work/bin/workload" populate -dir "$data" -n "$list"
 		fi
-		if ! start_server "$out/$col" "${server[@]}"; then
-			rm -rf "$dir"
-			continue
+		if ! "$work/bin/workload" run -dir "$target" "${args[@]}" >"$report.tmp"; then
+			echo "compare.sh: the workloads failed on $col" >&2
+		else
+			mv "$report.tmp" "$report"
 		fi
-		args+=(-pid "$server_pid")
-		if [[ $col == memfs ]]; then
-			args+=(-populate)
+		stop_server
+		if ((round == 1)) && [[ -f $out/$col.stderr ]] && grep -q 'calls=' "$out/$col.stderr"; then
+			echo "$col: $(grep -oE 'On(Read|Write)File calls=[0-9]+' "$out/$col.stderr" | tr '\n' ' ')" >>"$out/events.txt"
 		fi
-		target=$mnt
-	else
-		"$work/bin/workload" populate -dir "$data" -n "$list"
-	fi
-	if ! "$work/bin/workload" run -dir "$target" "${args[@]}" >"$report.tmp"; then
-		echo "compare.sh: the workloads failed on $col" >&2
-	else
-		mv "$report.tmp" "$report"
-	fi
-	stop_server
-	if [[ -f $out/$col.stderr ]] && grep -q 'calls=' "$out/$col.stderr"; then
-		echo "$col: $(grep -o 'On[A-Za-z]*File calls=[0-9]*' "$out/$col.stderr" | tr '\n' ' ')" >>"$out/events.txt"
-	fi
-	rm -rf "$dir"
+		rm -rf "$dir"
+	done
+done
+table_args=()
+for col in $columns; do
+	table_args+=("$col=${reports[$col]:-$out/$col.none}")
 done
 
 md=()
 [[ -n ${BENCH_MD:-} ]] && md=(-md)
 echo
-echo "anyfs benchmark: $(uname -sr), $(nproc) CPUs, $(go version | cut -d' ' -f3), sequential file $((size >> 20)) MiB, $repeat run(s) per workload, $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "anyfs benchmark: $(uname -sr), $(nproc) CPUs, $(go version | cut -d' ' -f3), sequential file $((size >> 20)) MiB, $repeat round(s) of every workload, $(date -u +%Y-%m-%dT%H:%MZ)"
 "$work/bin/workload" table "${md[@]}" "${table_args[@]}"
 if [[ -f $out/events.txt ]]; then
 	echo

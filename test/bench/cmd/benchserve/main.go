@@ -142,9 +142,11 @@ func main() {
 		<-done
 	case <-done:
 	}
+	// Every event that was called, for the log (BENCH_OUT); compare.sh picks the
+	// read and write lines.
 	for _, s := range vol.Stats() {
-		if s.Event == "OnReadFile" || s.Event == "OnWriteFile" {
-			fmt.Fprintf(os.Stderr, "benchserve: %s calls=%d\n", s.Event, s.Calls)
+		if s.Calls > 0 || s.Event == "OnReadFile" || s.Event == "OnWriteFile" {
+			fmt.Fprintf(os.Stderr, "benchserve: %s calls=%d errors=%d total=%v\n", s.Event, s.Calls, s.Errors, s.Total)
 		}
 	}
 	if *memprofile != "" {

@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -159,14 +160,19 @@ func (r *runner) run() error {
 
 // add records a result from the values of its runs.
 func (r *runner) add(res Result, vals ...float64) {
+	res.Value = median(vals)
+	res.Min, res.Max, res.Runs = slices.Min(vals), slices.Max(vals), len(vals)
+	r.rep.Results = append(r.rep.Results, res)
+}
+
+// median returns the median of vals (the mean of the middle two for an even count).
+func median(vals []float64) float64 {
 	s := slices.Clone(vals)
 	slices.Sort(s)
-	res.Value = s[len(s)/2]
 	if len(s)%2 == 0 {
-		res.Value = (s[len(s)/2-1] + s[len(s)/2]) / 2
+		return (s[len(s)/2-1] + s[len(s)/2]) / 2
 	}
-	res.Min, res.Max, res.Runs = s[0], s[len(s)-1], len(s)
-	r.rep.Results = append(r.rep.Results, res)
+	return s[len(s)/2]
 }
 
 // repeat runs fn c.repeat times and returns the values it measured.
@@ -196,7 +202,52 @@ func (r *runner) dropCaches(level int) bool {
 		return false
 	}
 	r.rep.Cache = "drop_caches"
+	// Dropping the caches makes the kernel forget every inode of a FUSE mount at
+	// once: let the serving process work through those FORGETs before the clock
+	// starts, or a mount holding many inodes is timed while it does.
+	r.quiesce()
 	return true
+}
+
+// quiesce waits until the serving process (-pid) has used no CPU for 60 ms, or for
+// at most 10 s.
+func (r *runner) quiesce() {
+	if r.c.pid == 0 {
+		return
+	}
+	cpu := func() (int64, bool) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", r.c.pid))
+		if err != nil {
+			return 0, false
+		}
+		// The fields after the command name (which may hold spaces) in ")": state is
+		// field 3, utime and stime are fields 14 and 15.
+		i := bytes.LastIndexByte(b, ')')
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 13 {
+			return 0, false
+		}
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		s, _ := strconv.ParseInt(f[12], 10, 64)
+		return u + s, true
+	}
+	last, ok := cpu()
+	if !ok {
+		return
+	}
+	idle := 0
+	for deadline := time.Now().Add(10 * time.Second); idle < 3 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		now, ok := cpu()
+		if !ok {
+			return
+		}
+		if now == last {
+			idle++
+		} else {
+			idle, last = 0, now
+		}
+	}
 }
 
 // dropMountCache drops the pages of the file at p from the mount's page cache, not

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -32,20 +33,26 @@ func tableCmd(args []string) error {
 	fl.Parse(args)
 	var cols []column
 	for _, a := range fl.Args() {
-		name, file, ok := strings.Cut(a, "=")
+		name, files, ok := strings.Cut(a, "=")
 		if !ok {
-			return fmt.Errorf("table: %q is not NAME=FILE", a)
+			return fmt.Errorf("table: %q is not NAME=FILE[,FILE...]", a)
 		}
 		c := column{name: name}
-		data, err := os.ReadFile(file)
-		if err == nil {
+		var reps []*Report
+		for _, file := range strings.Split(files, ",") {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				continue // that round could not run
+			}
 			var rep Report
 			if err := json.Unmarshal(data, &rep); err != nil {
 				c.why = "bad report"
-			} else {
-				c.rep = &rep
+				reps = nil
+				break
 			}
-		} else {
+			reps = append(reps, &rep)
+		}
+		if c.rep = merge(reps); c.rep == nil && c.why == "" {
 			c.why = "n/a"
 		}
 		cols = append(cols, c)
@@ -53,6 +60,44 @@ func tableCmd(args []string) error {
 	t := &table{cols: cols, md: *md, w: os.Stdout}
 	t.print()
 	return nil
+}
+
+// merge combines the reports of several rounds of one column: each figure is the
+// median of the rounds' figures, with the extremes of all their runs.
+func merge(reps []*Report) *Report {
+	if len(reps) == 0 {
+		return nil
+	}
+	out := *reps[0]
+	out.Results = nil
+	vals := map[string][]float64{}
+	byKey := map[string]*Result{}
+	var order []string
+	for _, rep := range reps {
+		for _, r := range rep.Results {
+			m, ok := byKey[r.Key]
+			if !ok {
+				r := r
+				m = &r
+				byKey[r.Key] = m
+				order = append(order, r.Key)
+			} else {
+				m.Min, m.Max, m.Runs = min(m.Min, r.Min), max(m.Max, r.Max), m.Runs+r.Runs
+			}
+			vals[r.Key] = append(vals[r.Key], r.Value)
+		}
+		for _, n := range rep.Notes {
+			if !slices.Contains(out.Notes, n) {
+				out.Notes = append(out.Notes, n)
+			}
+		}
+	}
+	for _, k := range order {
+		m := byKey[k]
+		m.Value = median(vals[k])
+		out.Results = append(out.Results, *m)
+	}
+	return &out
 }
 
 type table struct {

@@ -136,6 +136,15 @@ type ReadFileEvent struct {
 	Buffer []byte
 	// BytesRead is the reply. Fewer bytes than asked for mean end of file.
 	BytesRead int
+	// SpliceOK says the adapter can take the data straight from a host descriptor
+	// (gofuse on Linux splices it to the kernel without copying it through this
+	// process). A handler may then set Spliced and SpliceFd instead of filling
+	// Buffer: the reply is up to len(Buffer) bytes of SpliceFd at Position, and
+	// BytesRead is ignored. SpliceFd must stay open, on the same file, until
+	// OnCloseFile of FileContext.
+	SpliceOK bool
+	Spliced  bool
+	SpliceFd int
 }
 
 // WriteFileEvent writes to an open file.

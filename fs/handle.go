@@ -420,6 +420,28 @@ func (h *Handle) Read(ctx context.Context, p []byte, off int64) (n int, err erro
 	return n, err
 }
 
+// ReadSplice is Read for an adapter that can move data from a host descriptor to
+// the kernel itself. When the backend answers with a descriptor
+// (ReadFileEvent.SpliceFd), ReadSplice returns it with spliced true and leaves p
+// alone: the reply is then up to len(p) bytes of fd at off, which the adapter must
+// take before the handle is closed. Otherwise it is Read.
+func (h *Handle) ReadSplice(ctx context.Context, p []byte, off int64) (n int, fd int, spliced bool, err error) {
+	if off < 0 {
+		return 0, -1, false, fmt.Errorf("read %s: %w", h.Name(), ErrInvalid)
+	}
+	e := readEvents.Get().(*ReadFileEvent)
+	*e = ReadFileEvent{Name: h.f.path(), FileContext: h.f.ctx, HandleContext: h.hctx, Position: off, Buffer: p,
+		SpliceOK: true}
+	n, err = h.read(ctx, e)
+	fd, spliced = e.SpliceFd, e.Spliced && err == nil
+	if !spliced {
+		fd = -1
+	}
+	*e = ReadFileEvent{}
+	readEvents.Put(e)
+	return n, fd, spliced, err
+}
+
 func (h *Handle) read(ctx context.Context, e *ReadFileEvent) (n int, err error) {
 	c := h.v.begin(evReadFile, e.Name, h.f)
 	defer h.v.end(ctx, &c, &err)

@@ -32,10 +32,13 @@ type hostileEnv struct {
 func hostileEnvs(t *testing.T, fn func(t *testing.T, e hostileEnv)) {
 	for _, adapter := range mounttest.Adapters() {
 		for _, b := range writableBackends {
+			if !b.runsOn(adapter) {
+				continue
+			}
 			t.Run(adapter+"/"+b.name, func(t *testing.T) {
 				backend, release := b.new(t)
 				t.Cleanup(release)
-				mnt := mounttest.Mount(t, fs.NewVolume(backend, &fs.Options{Logger: quietLogger}), adapter)
+				mnt := mounttest.MountWith(t, fs.NewVolume(backend, &fs.Options{Logger: quietLogger}), adapter, b.mount)
 				e := hostileEnv{mnt: mnt}
 				if b.name == "memfs" {
 					e.ref = referenceDir(t)

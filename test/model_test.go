@@ -49,27 +49,41 @@ const (
 )
 
 // writableBackend is a backend the reliability tests run against: New makes a fresh,
-// empty one and the function that releases it after the unmount.
+// empty one and the function that releases it after the unmount; mount holds its
+// mount options (nil: the defaults).
 type writableBackend struct {
-	name string
-	new  func(t testing.TB) (fs.Interface, func())
+	name  string
+	new   func(t testing.TB) (fs.Interface, func())
+	mount *adapters.Options
 }
 
-// writableBackends are memfs and passthrough (over a new host directory).
+// runsOn reports whether the tests run b through adapter: the variant without FUSE
+// passthrough differs from the default only through gofuse.
+func (b writableBackend) runsOn(adapter string) bool {
+	return b.mount == nil || !b.mount.NoPassthrough || adapter == adapters.GoFUSE
+}
+
+// newPassthroughBackend mirrors a new host directory, removed when released.
+func newPassthroughBackend(t testing.TB) (fs.Interface, func()) {
+	dir, err := os.MkdirTemp("", "anyfs-passthrough-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := passthrough.New(dir, nil)
+	if err != nil {
+		os.RemoveAll(dir)
+		t.Fatal(err)
+	}
+	return p, func() { p.Close(); os.RemoveAll(dir) }
+}
+
+// writableBackends are memfs and passthrough (over a new host directory), the
+// latter also without FUSE passthrough, so that its reads and writes go through
+// the volume.
 var writableBackends = []writableBackend{
-	{"memfs", func(testing.TB) (fs.Interface, func()) { return memfs.New(nil), func() {} }},
-	{"passthrough", func(t testing.TB) (fs.Interface, func()) {
-		dir, err := os.MkdirTemp("", "anyfs-passthrough-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := passthrough.New(dir, nil)
-		if err != nil {
-			os.RemoveAll(dir)
-			t.Fatal(err)
-		}
-		return p, func() { p.Close(); os.RemoveAll(dir) }
-	}},
+	{name: "memfs", new: func(testing.TB) (fs.Interface, func()) { return memfs.New(nil), func() {} }},
+	{name: "passthrough", new: newPassthroughBackend},
+	{name: "passthrough-nopt", new: newPassthroughBackend, mount: &adapters.Options{NoPassthrough: true}},
 }
 
 // quietLogger discards the volume's log (replays and tests that provoke errors).
@@ -90,7 +104,7 @@ func mountFresh(t testing.TB, b writableBackend, adapter string, opts *fs.Option
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := adapters.Mount(v, dir, adapter, nil)
+	srv, err := adapters.Mount(v, dir, adapter, b.mount)
 	if err != nil {
 		release()
 		os.Remove(dir)
@@ -844,6 +858,9 @@ func TestModel(t *testing.T) {
 	t.Logf("%s=%d %s=%d", modelSeedEnv, seed, modelOpsEnv, total)
 	for _, adapter := range mounttest.Adapters() {
 		for _, b := range writableBackends {
+			if !b.runsOn(adapter) {
+				continue
+			}
 			t.Run(adapter+"/"+b.name, func(t *testing.T) {
 				runModel(t, b, adapter, seed, total)
 			})
@@ -856,7 +873,7 @@ const modelWorkers = 4
 func runModel(t *testing.T, b writableBackend, adapter string, seed uint64, total int) {
 	backend, release := b.new(t)
 	t.Cleanup(release) // runs after the unmount (cleanups run last-in first-out)
-	mnt := mounttest.Mount(t, fs.NewVolume(backend, &fs.Options{Logger: quietLogger}), adapter)
+	mnt := mounttest.MountWith(t, fs.NewVolume(backend, &fs.Options{Logger: quietLogger}), adapter, b.mount)
 	ref := referenceDir(t)
 	start := time.Now()
 

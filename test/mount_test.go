@@ -21,7 +21,7 @@ func TestSuite(t *testing.T) {
 		for _, b := range mounttest.Backends {
 			t.Run(adapter+"/"+b.Name, func(t *testing.T) {
 				v := fs.NewVolume(b.New(t), nil)
-				mnt := mounttest.Mount(t, v, adapter)
+				mnt := mounttest.MountWith(t, v, adapter, b.Options)
 				mounttest.RunSuite(t, mnt, mounttest.Suite, mounttest.Skips(adapter, b.Skip))
 			})
 		}

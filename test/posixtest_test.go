@@ -35,7 +35,7 @@ func TestPosix(t *testing.T) {
 			t.Run(adapter+"/"+b.Name, func(t *testing.T) {
 				skip := mounttest.Skips(adapter, posixSkip)
 				v := fs.NewVolume(b.New(t), nil)
-				mnt := mounttest.Mount(t, v, adapter)
+				mnt := mounttest.MountWith(t, v, adapter, b.Options)
 				mounttest.RunSuite(t, mnt, posixtest.All, skip)
 			})
 		}

@@ -59,10 +59,13 @@ func TestStress(t *testing.T) {
 	scale := stressScale(t)
 	for _, adapter := range mounttest.Adapters() {
 		for _, b := range writableBackends {
+			if !b.runsOn(adapter) {
+				continue
+			}
 			t.Run(adapter+"/"+b.name, func(t *testing.T) {
 				backend, release := b.new(t)
 				t.Cleanup(release)
-				mnt := mounttest.Mount(t, fs.NewVolume(backend, &fs.Options{Logger: quietLogger}), adapter)
+				mnt := mounttest.MountWith(t, fs.NewVolume(backend, &fs.Options{Logger: quietLogger}), adapter, b.mount)
 				for _, w := range workloads {
 					t.Run(w.name, func(t *testing.T) {
 						dir := filepath.Join(mnt, w.name)

@@ -42,8 +42,13 @@ func (fh *fileHandle) PassthroughFd() (int, bool) {
 	return fd, ok
 }
 
+// read reads through the volume. A backend that answers with a host descriptor
+// (ReadFileEvent.SpliceFd) has go-fuse splice the data from it to the kernel.
 func (fh *fileHandle) read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
-	n, err := fh.h.Read(ctx, dest, off)
+	n, fd, spliced, err := fh.h.ReadSplice(ctx, dest, off)
+	if spliced {
+		return fuse.ReadResultFd(uintptr(fd), off, len(dest)), 0
+	}
 	if err != nil && !errors.Is(err, io.EOF) && n == 0 {
 		return nil, toErrno(err)
 	}

@@ -128,8 +128,10 @@ type file struct {
 	f     *os.File     // nil for a device, FIFO or socket created without opening
 	acc   fs.Access    // what f was opened for
 	isDir bool
-	refs  int        // OnOpenFile/OnCreateFile calls not yet closed; guarded by mu
-	amu   sync.Mutex // serializes appending writes
+	// regular: a regular file, whose data the kernel may splice from f
+	regular bool
+	refs    int        // OnOpenFile/OnCreateFile calls not yet closed; guarded by mu
+	amu     sync.Mutex // serializes appending writes
 }
 
 func fileOf(ctx any) *file {
@@ -182,11 +184,24 @@ func (p *FS) OnCloseFile(_ context.Context, e *fs.CloseFileEvent) error {
 	return err
 }
 
-// OnReadFile reads at e.Position with pread.
+// OnReadFile reads at e.Position with pread. Where the adapter can splice
+// (e.SpliceOK, on Linux) it answers with the descriptor of a regular file instead,
+// when that descriptor is open for reading and writing: such a descriptor is never
+// replaced before OnCloseFile.
 func (p *FS) OnReadFile(_ context.Context, e *fs.ReadFileEvent) error {
 	fc := fileOf(e.FileContext)
 	if fc == nil {
 		return fmt.Errorf("read %s: %w", e.Name, fs.ErrBadHandle)
+	}
+	if e.SpliceOK && spliceReads && fc.regular {
+		fc.mu.RLock()
+		if fc.acc == fs.AccessRead|fs.AccessWrite {
+			e.SpliceFd, e.Spliced = int(fc.f.Fd()), true
+		}
+		fc.mu.RUnlock()
+		if e.Spliced {
+			return nil
+		}
 	}
 	return p.use(e.Name, fc, fs.AccessRead, func(f *os.File) error {
 		n, err := f.ReadAt(e.Buffer, e.Position)

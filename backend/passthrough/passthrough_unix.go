@@ -202,7 +202,8 @@ func (p *FS) OnOpenFile(_ context.Context, e *fs.OpenFileEvent) error {
 	if e.Info, err = statFd(int(f.Fd())); err == nil {
 		e.InfoValid = true
 	}
-	e.FileContext = &file{f: f, acc: acc, isDir: isDir, refs: 1}
+	e.FileContext = &file{f: f, acc: acc, isDir: isDir, refs: 1,
+		regular: e.InfoValid && e.Info.Mode.Type() == attr.S_IFREG}
 	return nil
 }
 
@@ -266,7 +267,7 @@ func (p *FS) OnCreateFile(_ context.Context, e *fs.CreateFileEvent) error {
 			unix.Unlinkat(d.fd(), base, 0)
 			return pathErr("create", e.Name, err)
 		}
-		fc = &file{f: os.NewFile(uintptr(fd), base), acc: fs.AccessRead | fs.AccessWrite, refs: 1}
+		fc = &file{f: os.NewFile(uintptr(fd), base), acc: fs.AccessRead | fs.AccessWrite, refs: 1, regular: true}
 	case attr.S_IFDIR:
 		if err := unix.Mkdirat(d.fd(), base, perm); err != nil {
 			return pathErr("mkdir", e.Name, err)

@@ -23,3 +23,6 @@ func (p *FS) PassthroughFd(fileContext, _ any) (int, bool) {
 	}
 	return int(fc.f.Fd()), true
 }
+
+// spliceReads: the kernel can splice file data to a FUSE reply.
+const spliceReads = true

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/anyfs/anyfs/adapters"
 	"github.com/anyfs/anyfs/backend/memfs"
 	"github.com/anyfs/anyfs/backend/passthrough"
 	"github.com/anyfs/anyfs/fs"
@@ -17,6 +18,8 @@ type Backend struct {
 	New func(t testing.TB) fs.Interface
 	// Skip names suite tests that cannot apply to this backend, with the reason.
 	Skip map[string]string
+	// Options are the mount options of the suites that take them (nil: defaults).
+	Options *adapters.Options
 }
 
 // Backends are the backends of the mount suite. Append to it (in an init function
@@ -24,6 +27,11 @@ type Backend struct {
 var Backends = []Backend{
 	{Name: "memfs", New: func(testing.TB) fs.Interface { return memfs.New(nil) }},
 	{Name: "passthrough", New: newPassthrough, Skip: map[string]string{
+		"XattrLarge": "the host filesystem's limit applies (ext4 keeps an attribute value in one block)",
+	}},
+	// The passthrough backend without FUSE passthrough: reads and writes go through
+	// the volume (reads spliced from the backend's descriptor by gofuse).
+	{Name: "passthrough-nopt", New: newPassthrough, Options: &adapters.Options{NoPassthrough: true}, Skip: map[string]string{
 		"XattrLarge": "the host filesystem's limit applies (ext4 keeps an attribute value in one block)",
 	}},
 	{Name: "memfs+locker", New: func(testing.TB) fs.Interface { return &lockingMemfs{FS: memfs.New(nil)} }, Skip: map[string]string{

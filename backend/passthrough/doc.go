@@ -8,16 +8,21 @@
 //
 // # Confinement
 //
-// The root is an [os.Root]. Intermediate components are always resolved by
-// os.Root (Root.OpenFile of the parent directory, O_DIRECTORY): it walks one
-// component at a time with openat(O_NOFOLLOW), follows symbolic links only while
-// they stay beneath the root and refuses the rest. The final component is then
+// The root is an [os.Root]. Intermediate components are resolved beneath it:
+// on Linux 5.6 or newer by one openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS) of
+// the parent directory, which refuses any symbolic link and any escape; where
+// that call is missing or refuses the path (a symbolic link on the way, a path
+// longer than PATH_MAX, a concurrent rename), and on other systems, by os.Root
+// (Root.OpenFile of the parent directory, O_DIRECTORY), which walks one component
+// at a time with openat(O_NOFOLLOW), follows symbolic links only while they stay
+// beneath the root and refuses the rest. The final component is then
 // operated on relative to that parent descriptor with the *at system calls
 // (fstatat/statx, openat, mkdirat, mknodat, unlinkat, renameat2/renameatx_np,
 // linkat, symlinkat, readlinkat, fchmodat, fchownat, utimensat) and never
 // followed: AT_SYMLINK_NOFOLLOW, O_NOFOLLOW, or calls that do not follow by
-// definition. No host call ever gets a path of more than one component except
-// os.Root's own, so paths far longer than PATH_MAX work. Where a system call has no
+// definition. No host call gets a path of more than one component except the
+// parent's openat2 (only for paths shorter than PATH_MAX) and os.Root's own, so
+// paths far longer than PATH_MAX work. Where a system call has no
 // no-follow form (chmod of a non-directory on Linux before fchmodat2, user xattrs),
 // the final component is opened with O_PATH|O_NOFOLLOW and the call goes through
 // that descriptor's /proc/self/fd entry, which names exactly the opened inode.
@@ -37,6 +42,11 @@
 //     host allows it and otherwise with the access asked for; it is reopened with
 //     more access when a later handle needs it (on Linux through /proc/self/fd, so
 //     this also works for a file unlinked while open).
+//   - Reads: where the adapter can splice (gofuse on Linux) and the file is a
+//     regular file held open read-write, OnReadFile answers with that descriptor
+//     and the kernel splices the data into the reply; otherwise it preads into
+//     the event's buffer. With FUSE passthrough (fs.PassthroughFder) reads and
+//     writes do not reach the backend at all.
 //   - Appending writes go to the end of the host file as fstat sees it, under a
 //     per-file lock: atomic against this backend, not against other host writers.
 //   - Windows attributes on Unix hosts: only ReadOnly has an effect (it clears the

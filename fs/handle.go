@@ -409,14 +409,7 @@ var (
 
 // Read reads len(p) bytes at off. Fewer bytes mean end of file.
 func (h *Handle) Read(ctx context.Context, p []byte, off int64) (n int, err error) {
-	if off < 0 {
-		return 0, fmt.Errorf("read %s: %w", h.Name(), ErrInvalid)
-	}
-	e := readEvents.Get().(*ReadFileEvent)
-	*e = ReadFileEvent{Name: h.f.path(), FileContext: h.f.ctx, HandleContext: h.hctx, Position: off, Buffer: p}
-	n, err = h.read(ctx, e)
-	*e = ReadFileEvent{}
-	readEvents.Put(e)
+	n, _, _, err = h.readAt(ctx, p, off, false)
 	return n, err
 }
 
@@ -426,16 +419,21 @@ func (h *Handle) Read(ctx context.Context, p []byte, off int64) (n int, err erro
 // alone: the reply is then up to len(p) bytes of fd at off, which the adapter must
 // take before the handle is closed. Otherwise it is Read.
 func (h *Handle) ReadSplice(ctx context.Context, p []byte, off int64) (n int, fd int, spliced bool, err error) {
+	return h.readAt(ctx, p, off, true)
+}
+
+// readAt fires OnReadFile with a recycled event.
+func (h *Handle) readAt(ctx context.Context, p []byte, off int64, spliceOK bool) (n int, fd int, spliced bool, err error) {
 	if off < 0 {
 		return 0, -1, false, fmt.Errorf("read %s: %w", h.Name(), ErrInvalid)
 	}
 	e := readEvents.Get().(*ReadFileEvent)
 	*e = ReadFileEvent{Name: h.f.path(), FileContext: h.f.ctx, HandleContext: h.hctx, Position: off, Buffer: p,
-		SpliceOK: true}
+		SpliceOK: spliceOK}
 	n, err = h.read(ctx, e)
-	fd, spliced = e.SpliceFd, e.Spliced && err == nil
-	if !spliced {
-		fd = -1
+	fd, spliced = -1, spliceOK && e.Spliced && err == nil
+	if spliced {
+		fd = e.SpliceFd
 	}
 	*e = ReadFileEvent{}
 	readEvents.Put(e)

@@ -26,7 +26,8 @@ import (
 // hostileEnv is one mount and its reference.
 type hostileEnv struct {
 	mnt, ref string
-	tmpfs    bool // the reference is tmpfs
+	tmpfs    bool   // the reference is tmpfs
+	adapter  string // the adapter serving mnt
 }
 
 func hostileEnvs(t *testing.T, fn func(t *testing.T, e hostileEnv)) {
@@ -39,7 +40,7 @@ func hostileEnvs(t *testing.T, fn func(t *testing.T, e hostileEnv)) {
 				backend, release := b.new(t)
 				t.Cleanup(release)
 				mnt := mounttest.MountWith(t, fs.NewVolume(backend, &fs.Options{Logger: quietLogger}), adapter, b.mount)
-				e := hostileEnv{mnt: mnt}
+				e := hostileEnv{mnt: mnt, adapter: adapter}
 				if b.name == "memfs" {
 					e.ref = referenceDir(t)
 				} else {
@@ -344,9 +345,6 @@ func max64(a, b int) int {
 // page.
 func TestHostileTruncateNearMax(t *testing.T) {
 	hostileEnvs(t, func(t *testing.T, e hostileEnv) {
-		if strings.HasSuffix(t.Name(), "/memfs") {
-			knownIssue(t, "memfs: truncate from 2^63-1 to 2^63-2 loses the file's data (overflow in dropFrom)")
-		}
 		for _, root := range []string{e.mnt, e.ref} {
 			if err := os.WriteFile(root+"/f", []byte("0123456789"), 0o644); err != nil {
 				t.Fatal(err)
@@ -372,11 +370,8 @@ func TestHostileTruncateNearMax(t *testing.T) {
 // tmpfs.
 func TestHostileRemovedOpenDir(t *testing.T) {
 	hostileEnvs(t, func(t *testing.T, e hostileEnv) {
-		switch {
-		case strings.Contains(t.Name(), "/gofuse/"):
-			knownIssue(t, "gofuse: fstat of a removed open directory fails with ENOENT (no fallback to open directory handles; fs.Dir has no Stat)")
-		case strings.Contains(t.Name(), "/cgofuse/"):
-			knownIssue(t, "cgofuse: libfuse3's path-based API answers GETATTR of a removed directory with ESTALE itself (limitation)")
+		if why := mounttest.AdapterDifferences[e.adapter]["RemovedNodeFstat"]; why != "" {
+			t.Skip(why)
 		}
 		for _, how := range []string{"rmdir", "rename over"} {
 			e.both(t, "fstat after "+how, func(root string) string {
@@ -414,9 +409,6 @@ func TestHostileRemovedOpenDir(t *testing.T) {
 // is open, shows st_nlink 1 through the descriptor.
 func TestHostileUnlinkedOpenLinks(t *testing.T) {
 	hostileEnvs(t, func(t *testing.T, e hostileEnv) {
-		if strings.Contains(t.Name(), "/cgofuse/") {
-			knownIssue(t, "cgofuse: libfuse3 takes one off st_nlink of a hidden (unlinked open) file, which the adapter already unlinked")
-		}
 		e.both(t, "fstat", func(root string) string {
 			a, b := root+"/a", root+"/b"
 			os.WriteFile(a, []byte("data"), 0o644)
@@ -443,9 +435,6 @@ func TestHostileUnlinkedOpenLinks(t *testing.T) {
 // descriptor after the directory it was in is renamed.
 func TestHostileUnlinkedOpenMoved(t *testing.T) {
 	hostileEnvs(t, func(t *testing.T, e hostileEnv) {
-		if strings.Contains(t.Name(), "/cgofuse/") {
-			knownIssue(t, "cgofuse: the adapter's map of hidden (unlinked open) files is keyed by path and not updated when a directory above is renamed: fstat fails with ENOENT")
-		}
 		e.both(t, "fstat", func(root string) string {
 			os.Mkdir(root+"/b", 0o755)
 			os.Mkdir(root+"/c", 0o755)
@@ -473,9 +462,6 @@ func TestHostileUnlinkedOpenMoved(t *testing.T) {
 // renames onto the same name keep their own identities through their descriptors.
 func TestHostileDisplacedOpenFiles(t *testing.T) {
 	hostileEnvs(t, func(t *testing.T, e hostileEnv) {
-		if strings.Contains(t.Name(), "/cgofuse/") {
-			knownIssue(t, "cgofuse: hiding a displaced open file also takes the handles of a file hidden earlier under the same name; fstat then reports the other file")
-		}
 		e.both(t, "fstat", func(root string) string {
 			var out []string
 			var fds []int

@@ -634,17 +634,8 @@ func compareTrees(mnt, ref string) string {
 	return b.String()
 }
 
-// strictEnv set to 1 fails on known issues too (the model's forgiven mismatches,
-// the skipped known-issue subtests of the other reliability tests).
+// strictEnv set to 1 fails on known issues too (the model's forgiven mismatches).
 const strictEnv = "ANYFS_STRICT"
-
-// knownIssue skips t when it tests a known bug, unless ANYFS_STRICT=1.
-func knownIssue(t *testing.T, why string) {
-	t.Helper()
-	if os.Getenv(strictEnv) != "1" {
-		t.Skipf("KNOWN ISSUE (%s=1 to run): %s", strictEnv, why)
-	}
-}
 
 // knownModelIssues are mismatches caused by known bugs, forgiven (and counted)
 // unless ANYFS_STRICT=1. Remove an entry when its fix lands.

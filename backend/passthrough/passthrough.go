@@ -107,21 +107,6 @@ func split(name string) (dir, base string, err error) {
 	return rel[:i], rel[i+1:], nil
 }
 
-// rel returns the path of name relative to the root ("." for the root).
-func rel(name string) (string, error) {
-	dir, base, err := split(name)
-	if err != nil {
-		return "", err
-	}
-	if base == "" {
-		return ".", nil
-	}
-	if dir == "." {
-		return base, nil
-	}
-	return dir + "/" + base, nil
-}
-
 // file is the FileContext: one host descriptor for an open file.
 type file struct {
 	mu    sync.RWMutex // R: using f; W: replacing f

@@ -300,7 +300,7 @@ func TestCreateExactModes(t *testing.T) {
 		{"suid", attr.S_IFREG | 0o4755, false},
 		{"sgid", attr.S_IFREG | 0o2755, false},
 		{"allspecial", attr.S_IFREG | 0o7777, false},
-		{"none", attr.S_IFREG | 0, false},
+		{"none", attr.S_IFREG, false},
 		{"dir0777", attr.S_IFDIR | 0o777, true},
 		{"sticky", attr.S_IFDIR | 0o1777, true},
 		{"sgiddir", attr.S_IFDIR | 0o2775, true},

@@ -539,3 +539,18 @@ func (p *FS) OnGetVolumeSize(_ context.Context, e *fs.GetVolumeSizeEvent) error 
 	e.Size = fs.VolumeSize{TotalBytes: total, FreeBytes: free, AvailableBytes: avail}
 	return nil
 }
+
+// rel returns the path of name relative to the root ("." for the root).
+func rel(name string) (string, error) {
+	dir, base, err := split(name)
+	if err != nil {
+		return "", err
+	}
+	if base == "" {
+		return ".", nil
+	}
+	if dir == "." {
+		return base, nil
+	}
+	return dir + "/" + base, nil
+}

@@ -31,13 +31,12 @@ func (k *kit) closeDirect(name string, fctx, hctx any) {
 
 // listing is one direct enumeration.
 type listing struct {
-	dir     string
-	max     int
-	entries []fs.FileInfo
-	calls   int
-	open    *fs.OpenFileEvent
-	ectx    any
-	done    bool
+	dir   string
+	max   int
+	calls int
+	open  *fs.OpenFileEvent
+	ectx  any
+	done  bool
 }
 
 // maxCalls bounds a listing that never says Done.

@@ -277,7 +277,7 @@ func (k *kit) readAllErr(h *fs.Handle) (string, error) {
 	for off := int64(0); ; {
 		n, err := h.Read(k.ctx, buf, off)
 		if err != nil {
-			return string(out), fmt.Errorf("Read %s at %d: %w", h.Name(), off, err)
+			return string(out), fmt.Errorf("read %s at %d: %w", h.Name(), off, err)
 		}
 		out = append(out, buf[:n]...)
 		off += int64(n)

@@ -124,6 +124,7 @@ var AdapterDifferences = map[string]map[string]string{
 		"Fallocate":         "cgofuse has no fallocate operation: the kernel answers EOPNOTSUPP",
 		"FallocateKeepSize": "cgofuse has no fallocate operation: the kernel answers EOPNOTSUPP",
 		"OpenSymlinkRace":   "libfuse's high-level API answers ESTALE for a node renamed over during an open; the kernel retries once and then passes ESTALE on",
+		"RemovedNodeFstat":  "libfuse's high-level API cannot build a path for a node whose directory was removed (an open directory, or a file hidden as .fuse_hidden* there) and answers fstat with ESTALE itself; reads and writes through the descriptor still work",
 		// Not a test: tests that race lookups with renames accept ESTALE where this is set.
 		"StaleDuringRename": "libfuse's high-level API answers ESTALE for a name whose directory is renamed while the kernel looks it up",
 	},

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -301,23 +300,6 @@ func (o *MountOptions) volumeOptions(log *slog.Logger) *fs.Options {
 		NegativeCacheTTL: o.NegativeCache,
 		Logger:           log,
 		Trace:            o.Debug,
-	}
-}
-
-// writeOpenFiles prints the volume's open files (CBFS's opened-files snapshot).
-func writeOpenFiles(w io.Writer, v *fs.Volume) {
-	files := v.OpenFiles()
-	fmt.Fprintf(w, "anyfs: %d open files, %d handles\n", v.OpenFileCount(), v.OpenHandleCount())
-	for _, f := range files {
-		var procs []string
-		for _, p := range f.Processes {
-			procs = append(procs, fmt.Sprintf("%s[%d]", cmp.Or(p.Name, "?"), p.Pid))
-		}
-		note := ""
-		if f.Deleted {
-			note = " (deleted)"
-		}
-		fmt.Fprintf(w, "  %s%s\t%d handles\t%s\n", f.Name, note, f.Handles, strings.Join(procs, " "))
 	}
 }
 

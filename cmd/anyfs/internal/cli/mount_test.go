@@ -196,7 +196,7 @@ func TestMountBadInput(t *testing.T) {
 			want: "anyfs: mount point " + full + " is not empty (use --allow-non-empty to mount over it)"},
 
 		{name: "mount point exists", args: []string{"mount", "mem", empty}, goos: "windows", code: exitError,
-			want: "anyfs: mount point " + empty + " already exists; on Windows WinFsp creates it, so give a path that does not exist yet or a free drive letter such as X:"},
+			want: "anyfs: mount point " + empty + " already exists; on Windows WinFsp creates it, so give a path that does not exist yet or a free drive letter (X:)"},
 		{name: "mount point parent missing", args: []string{"mount", "mem", filepath.Join(missing, "x")}, goos: "windows", code: exitError,
 			want: "anyfs: mount point " + filepath.Join(missing, "x") + ": its parent directory " + missing + " does not exist"},
 	}

@@ -30,7 +30,7 @@ func checkMountPointOS(mnt string, _ bool) (string, error) {
 		return "", fmt.Errorf("mount point %s: %w", mnt, err)
 	}
 	if _, err := os.Lstat(abs); err == nil {
-		return "", fmt.Errorf("mount point %s already exists; on Windows WinFsp creates it, so give a path that does not exist yet or a free drive letter such as X:", abs)
+		return "", fmt.Errorf("mount point %s already exists; on Windows WinFsp creates it, so give a path that does not exist yet or a free drive letter (X:)", abs)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("mount point %s: %w", abs, err)
 	}

@@ -78,12 +78,27 @@ func (v *Volume) acquire(name string, isDir bool) (*openFile, error) {
 
 // release drops a reference; the last one removes the entry from the table.
 func (v *Volume) release(f *openFile) (last, deleted bool) {
+	last, deleted = v.drop(f)
+	v.unref()
+	return last, deleted
+}
+
+// unref drops the volume-wide count of references that Unmounted waits for.
+func (v *Volume) unref() {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	f.refs--
 	if v.refs--; v.refs == 0 {
 		v.idle.Broadcast()
 	}
+}
+
+// drop is release without unref: a caller that may have to fire OnCloseFile calls
+// unref after it, so that Unmounted, which waits until no reference is left, fires
+// OnUnmount after every OnCloseFile.
+func (v *Volume) drop(f *openFile) (last, deleted bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	f.refs--
 	if f.refs == 0 {
 		if v.files[f.key] == f {
 			delete(v.files, f.key)
@@ -116,7 +131,8 @@ func (v *Volume) unborrow(ctx context.Context, f *openFile) {
 	}
 	f.openMu.Lock()
 	defer f.openMu.Unlock()
-	last, deleted := v.release(f)
+	last, deleted := v.drop(f)
+	defer v.unref()
 	if !last || !f.opened {
 		return
 	}
@@ -380,7 +396,8 @@ func (v *Volume) callCreate(ctx context.Context, f *openFile, e *CreateFileEvent
 func (v *Volume) closeFileEvent(ctx context.Context, f *openFile, hctx any) {
 	f.openMu.Lock()
 	defer f.openMu.Unlock()
-	last, deleted := v.release(f)
+	last, deleted := v.drop(f)
+	defer v.unref()
 	if !last && !v.opts.FireAllOpenCloseEvents {
 		return
 	}

@@ -150,9 +150,9 @@ func checkSizeAndTimes(t TB, k *kit) {
 			if fi.Size != step.size {
 				t.Errorf("after writing %d bytes at %d, %s: size %d, want %d", len(step.data), step.off, how, fi.Size, step.size)
 			}
-			if fi.LastWriteTime.Before(before.Add(-g)) {
-				t.Errorf("after writing at %d, %s: LastWriteTime %v is before the write began (%v; Options.TimeGranularity %v)",
-					step.off, how, fi.LastWriteTime, before, g)
+			if fi.LastWriteTime.Before(before.Add(-g - k.opts.ClockLag)) {
+				t.Errorf("after writing at %d, %s: LastWriteTime %v is before the write began (%v; Options.TimeGranularity %v, ClockLag %v)",
+					step.off, how, fi.LastWriteTime, before, g, k.opts.ClockLag)
 			}
 		}
 	}

@@ -34,6 +34,10 @@ type Options struct {
 	// TimeGranularity is the resolution of the times the backend stores; zero means
 	// nanoseconds. Times are compared after truncation to it.
 	TimeGranularity time.Duration
+	// ClockLag is how far behind time.Now the times a backend stamps by itself (the
+	// modification time of a write) may be. A host file system stamps them from the
+	// kernel's coarse clock, up to a scheduler tick behind; zero means none.
+	ClockLag time.Duration
 
 	// Volume holds the options of the volumes the kit makes (case-insensitivity,
 	// name limits, ...). Nil means the defaults. The kit sets ReadOnly,

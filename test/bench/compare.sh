@@ -159,6 +159,13 @@ run_args=(-size "$size" -repeat 1 -files "$files" -list "$list" -randreads "$ran
 if [[ -n ${BENCH_ONLY:-} ]]; then
 	run_args+=(-only "$BENCH_ONLY")
 fi
+# populate makes the listed directory of a host directory, once: later rounds reuse it.
+populate() {
+	if [[ ! -d $1/list ]]; then
+		"$work/bin/workload" populate -dir "$1" -n "$list"
+	fi
+}
+
 # Rounds: every column runs each workload once per round, the columns one after the
 # other, so that a machine whose speed drifts during the run affects every column
 # alike; the table reports the median of the rounds.
@@ -207,7 +214,7 @@ for ((round = 1; round <= repeat; round++)); do
 				continue
 			fi
 			if [[ $col != memfs ]]; then
-				"$work/bin/workload" populate -dir "$data" -n "$list"
+				populate "$data"
 			fi
 			if ! start_server "$out/$col" "${server[@]}"; then
 				rm -rf "$dir"
@@ -219,7 +226,7 @@ for ((round = 1; round <= repeat; round++)); do
 			fi
 			target=$mnt
 		else
-			"$work/bin/workload" populate -dir "$data" -n "$list"
+			populate "$data"
 		fi
 		if ! "$work/bin/workload" run -dir "$target" "${args[@]}" >"$report.tmp"; then
 			echo "compare.sh: the workloads failed on $col" >&2
@@ -230,9 +237,9 @@ for ((round = 1; round <= repeat; round++)); do
 		if ((round == 1)) && [[ -f $out/$col.stderr ]] && grep -q 'calls=' "$out/$col.stderr"; then
 			echo "$col: $(grep -oE 'On(Read|Write)File calls=[0-9]+' "$out/$col.stderr" | tr '\n' ' ')" >>"$out/events.txt"
 		fi
-		rm -rf "$dir"
 	done
 done
+rm -rf "${work:?}"/col-*
 table_args=()
 for col in $columns; do
 	table_args+=("$col=${reports[$col]:-$out/$col.none}")

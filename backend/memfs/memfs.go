@@ -517,50 +517,52 @@ func (f *FS) OnCreateFile(_ context.Context, e *fs.CreateFileEvent) error {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	dir, base, err := f.parentOf(e.Name)
+	n, base, err := f.addNode("create", e.Name, typ, perm, e.Uid, e.Gid, func(n *node) {
+		if typ == attr.S_IFCHR || typ == attr.S_IFBLK {
+			n.rdev = e.Rdev
+		}
+		n.attrs = attr.ApplySetFileAttributes(0, e.Attributes) &^ attr.Normal
+		n.opens = 1
+	})
 	if err != nil {
 		return err
 	}
-	if dir.children[base] != nil {
-		return fmt.Errorf("memfs: create %s: %w", e.Name, fs.ErrExist)
-	}
-	if !f.reserveFile() {
-		return fmt.Errorf("memfs: create %s: no free inodes: %w", e.Name, fs.ErrNoSpace)
-	}
-	t := now()
-	n := f.newNode(typ, perm, e.Uid, e.Gid, t)
-	if typ == attr.S_IFCHR || typ == attr.S_IFBLK {
-		n.rdev = e.Rdev
-	}
-	n.attrs = attr.ApplySetFileAttributes(0, e.Attributes) &^ attr.Normal
-	n.opens = 1
-	insert(dir, base, n)
-	touch(dir, t)
 	n.infoLocked(&e.Info)
 	e.Info.Name = base
 	e.FileContext, e.InfoValid = n, true
 	return nil
 }
 
+// addNode makes a node of type typ at name, which must not exist, and links it into
+// its parent; init fills in the node before it is linked. It returns the node and
+// its base name. The caller holds f.mu.
+func (f *FS) addNode(op, name string, typ, perm attr.Mode, uid, gid uint32, init func(*node)) (*node, string, error) {
+	dir, base, err := f.parentOf(name)
+	if err != nil {
+		return nil, "", err
+	}
+	if dir.children[base] != nil {
+		return nil, "", fmt.Errorf("memfs: %s %s: %w", op, name, fs.ErrExist)
+	}
+	if !f.reserveFile() {
+		return nil, "", fmt.Errorf("memfs: %s %s: no free inodes: %w", op, name, fs.ErrNoSpace)
+	}
+	t := now()
+	n := f.newNode(typ, perm, uid, gid, t)
+	init(n)
+	insert(dir, base, n)
+	touch(dir, t)
+	return n, base, nil
+}
+
 // OnCreateSymlink creates a symbolic link holding e.Target as given.
 func (f *FS) OnCreateSymlink(_ context.Context, e *fs.CreateSymlinkEvent) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	dir, base, err := f.parentOf(e.Name)
+	n, base, err := f.addNode("symlink", e.Name, attr.S_IFLNK, 0o777, e.Uid, e.Gid, func(n *node) { n.target = e.Target })
 	if err != nil {
 		return err
 	}
-	if dir.children[base] != nil {
-		return fmt.Errorf("memfs: symlink %s: %w", e.Name, fs.ErrExist)
-	}
-	if !f.reserveFile() {
-		return fmt.Errorf("memfs: symlink %s: no free inodes: %w", e.Name, fs.ErrNoSpace)
-	}
-	t := now()
-	n := f.newNode(attr.S_IFLNK, 0o777, e.Uid, e.Gid, t)
-	n.target = e.Target
-	insert(dir, base, n)
-	touch(dir, t)
 	n.infoLocked(&e.Info)
 	e.Info.Name = base
 	e.InfoValid = true

@@ -107,6 +107,17 @@ func split(name string) (dir, base string, err error) {
 	return rel[:i], rel[i+1:], nil
 }
 
+// accFlags returns the open(2) access mode for acc.
+func accFlags(acc fs.Access) int {
+	switch acc & (fs.AccessRead | fs.AccessWrite) {
+	case fs.AccessWrite:
+		return os.O_WRONLY
+	case fs.AccessRead | fs.AccessWrite:
+		return os.O_RDWR
+	}
+	return os.O_RDONLY
+}
+
 // file is the FileContext: one host descriptor for an open file.
 type file struct {
 	mu    sync.RWMutex // R: using f; W: replacing f

@@ -84,16 +84,6 @@ func retryEINTR(fn func() error) error {
 	}
 }
 
-func accFlags(acc fs.Access) int {
-	switch acc & (fs.AccessRead | fs.AccessWrite) {
-	case fs.AccessWrite:
-		return unix.O_WRONLY
-	case fs.AccessRead | fs.AccessWrite:
-		return unix.O_RDWR
-	}
-	return unix.O_RDONLY
-}
-
 // openAt opens base in the directory d without following a final symbolic link (a
 // link gives ELOOP) and without blocking on a FIFO.
 func openAt(d int, base string, flags int) (*os.File, error) {

@@ -182,16 +182,6 @@ type fileBasicInfo struct {
 	_                                                       uint32
 }
 
-func accFlags(acc fs.Access) int {
-	switch acc & (fs.AccessRead | fs.AccessWrite) {
-	case fs.AccessWrite:
-		return os.O_WRONLY
-	case fs.AccessRead | fs.AccessWrite:
-		return os.O_RDWR
-	}
-	return os.O_RDONLY
-}
-
 // openFile opens name through the Root (which follows a final reparse point only
 // while it stays beneath the root).
 func (p *FS) openFile(name string, acc fs.Access, dir bool) (*os.File, error) {

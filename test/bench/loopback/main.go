@@ -19,13 +19,12 @@ import (
 	"fmt"
 	"log"
 	"os"
-	"os/signal"
-	"runtime/pprof"
-	"syscall"
 	"time"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/anyfs/anyfs/test/bench/internal/serve"
 )
 
 func main() {
@@ -61,19 +60,7 @@ func main() {
 	if !*passthrough {
 		opts.MountOptions.DisabledCapabilities = fuse.CAP_PASSTHROUGH
 	}
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			log.Fatal(err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			log.Fatal(err)
-		}
-		defer func() {
-			pprof.StopCPUProfile()
-			f.Close()
-		}()
-	}
+	defer serve.Profile(*cpuprofile)()
 	srv, err := gofs.Mount(mnt, root, opts)
 	if err != nil {
 		log.Fatal(err)
@@ -82,26 +69,5 @@ func main() {
 	fmt.Fprintf(os.Stderr, "loopback: serving %s at %s (kernel offers passthrough: %v, wanted: %v)\n", dir, mnt, offered, *passthrough)
 	fmt.Println("ready")
 
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() {
-		srv.Wait()
-		close(done)
-	}()
-	select {
-	case <-sig:
-		for i := 0; ; i++ {
-			err := srv.Unmount()
-			if err == nil || i == 50 {
-				if err != nil {
-					log.Printf("unmount %s: %v", mnt, err)
-				}
-				break
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		<-done
-	case <-done:
-	}
+	serve.UntilSignal(srv, mnt)
 }

@@ -17,17 +17,17 @@ import (
 	"log"
 	"log/slog"
 	"os"
-	"os/signal"
 	"runtime"
 	"runtime/pprof"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/anyfs/anyfs/adapters"
 	"github.com/anyfs/anyfs/backend/memfs"
 	"github.com/anyfs/anyfs/backend/passthrough"
 	"github.com/anyfs/anyfs/fs"
+
+	"github.com/anyfs/anyfs/test/bench/internal/serve"
 )
 
 // noPassthrough hides the backend's fs.PassthroughFder, so every read and write is
@@ -96,19 +96,7 @@ func main() {
 	}
 	vol := fs.NewVolume(b, vo)
 
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			log.Fatal(err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			log.Fatal(err)
-		}
-		defer func() {
-			pprof.StopCPUProfile()
-			f.Close()
-		}()
-	}
+	defer serve.Profile(*cpuprofile)()
 	srv, err := adapters.Mount(vol, mnt, *adapter, &adapters.Options{
 		FSName: "anyfs-" + spec[:strings.IndexByte(spec+":", ':')],
 		Debug:  *debug,
@@ -120,28 +108,7 @@ func main() {
 	fmt.Fprintf(os.Stderr, "benchserve: serving %s at %s with %s (FUSE passthrough allowed: %v)\n", spec, mnt, *adapter, *pt)
 	fmt.Println("ready")
 
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() {
-		srv.Wait()
-		close(done)
-	}()
-	select {
-	case <-sig:
-		for i := 0; ; i++ {
-			err := srv.Unmount()
-			if err == nil || i == 50 {
-				if err != nil {
-					log.Printf("unmount %s: %v", mnt, err)
-				}
-				break
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		<-done
-	case <-done:
-	}
+	serve.UntilSignal(srv, mnt)
 	// Every event that was called, for the log (BENCH_OUT); compare.sh picks the
 	// read and write lines.
 	for _, s := range vol.Stats() {

@@ -85,25 +85,26 @@ func retryEINTR(fn func() error) error {
 }
 
 // openAt opens base in the directory d without following a final symbolic link (a
-// link gives ELOOP) and without blocking on a FIFO.
-func openAt(d int, base string, flags int) (*os.File, error) {
+// link gives ELOOP) and without blocking on a FIFO, and returns it with its
+// information (the fstat that tells a FIFO from a regular file).
+func openAt(d int, base string, flags int) (*os.File, fs.FileInfo, error) {
 	var fd int
 	err := retryEINTR(func() (err error) {
 		fd, err = unix.Openat(d, base, flags|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK|unix.O_NOCTTY, 0)
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, fs.FileInfo{}, err
 	}
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
+	fi, err := statFd(fd)
+	if err != nil {
 		unix.Close(fd)
-		return nil, err
+		return nil, fs.FileInfo{}, err
 	}
-	if t := st.Mode & unix.S_IFMT; t == unix.S_IFREG || t == unix.S_IFDIR {
+	if t := fi.Mode.Type(); t == attr.S_IFREG || t == attr.S_IFDIR {
 		unix.SetNonblock(fd, false)
 	}
-	return os.NewFile(uintptr(fd), base), nil
+	return os.NewFile(uintptr(fd), base), fi, nil
 }
 
 // openFile opens the file name with access acc, or as a directory.
@@ -117,7 +118,7 @@ func (p *FS) openFile(name string, acc fs.Access, dir bool) (*os.File, error) {
 	if dir {
 		flags = unix.O_RDONLY | unix.O_DIRECTORY
 	}
-	f, err := openAt(d.fd(), base, flags)
+	f, _, err := openAt(d.fd(), base, flags)
 	return f, pathErr("open", name, err)
 }
 
@@ -172,28 +173,25 @@ func (p *FS) OnOpenFile(_ context.Context, e *fs.OpenFileEvent) error {
 	isDir := e.IsDir || e.Flags&fs.OpenDirectory != 0
 	var f *os.File
 	if !isDir {
-		f, err = openAt(d.fd(), base, unix.O_RDWR)
+		f, e.Info, err = openAt(d.fd(), base, unix.O_RDWR)
 		switch {
 		case err == nil:
 			acc = fs.AccessRead | fs.AccessWrite
 		case err == unix.EISDIR:
 			isDir = true
 		case err == unix.EACCES || err == unix.EPERM || err == unix.EROFS || err == unix.ETXTBSY:
-			f, err = openAt(d.fd(), base, accFlags(acc))
+			f, e.Info, err = openAt(d.fd(), base, accFlags(acc))
 		}
 	}
 	if isDir {
 		acc = fs.AccessRead
-		f, err = openAt(d.fd(), base, unix.O_RDONLY|unix.O_DIRECTORY)
+		f, e.Info, err = openAt(d.fd(), base, unix.O_RDONLY|unix.O_DIRECTORY)
 	}
 	if err != nil {
 		return pathErr("open", e.Name, err)
 	}
-	if e.Info, err = statFd(int(f.Fd())); err == nil {
-		e.InfoValid = true
-	}
-	e.FileContext = &file{f: f, acc: acc, isDir: isDir, refs: 1,
-		regular: e.InfoValid && e.Info.Mode.Type() == attr.S_IFREG}
+	e.InfoValid = true
+	e.FileContext = &file{f: f, acc: acc, isDir: isDir, refs: 1, regular: e.Info.Mode.Type() == attr.S_IFREG}
 	return nil
 }
 
@@ -262,7 +260,7 @@ func (p *FS) OnCreateFile(_ context.Context, e *fs.CreateFileEvent) error {
 		if err := unix.Mkdirat(d.fd(), base, perm); err != nil {
 			return pathErr("mkdir", e.Name, err)
 		}
-		f, err := openAt(d.fd(), base, unix.O_RDONLY|unix.O_DIRECTORY)
+		f, _, err := openAt(d.fd(), base, unix.O_RDONLY|unix.O_DIRECTORY)
 		if err == nil {
 			if err = p.setOwnerMode(int(f.Fd()), e); err != nil {
 				f.Close()

@@ -30,12 +30,6 @@ import (
 	"github.com/anyfs/anyfs/test/bench/internal/serve"
 )
 
-// noPassthrough hides the backend's fs.PassthroughFder, so every read and write is
-// served by the volume (FUSE passthrough off); every other event is the backend's.
-type noPassthrough struct{ *passthrough.FS }
-
-func (noPassthrough) PassthroughFd(any, any) (int, bool) { return -1, false }
-
 func main() {
 	adapter := flag.String("adapter", adapters.GoFUSE, "adapter: gofuse or cgofuse")
 	pt := flag.Bool("passthrough", true, "let the passthrough backend use FUSE passthrough where the kernel allows it")
@@ -63,11 +57,7 @@ func main() {
 			log.Fatal(err)
 		}
 		defer p.Close()
-		if *pt {
-			b = p
-		} else {
-			b = noPassthrough{p}
-		}
+		b = p
 	default:
 		log.Fatalf("unknown backend %q", spec)
 	}
@@ -98,9 +88,10 @@ func main() {
 
 	defer serve.Profile(*cpuprofile)()
 	srv, err := adapters.Mount(vol, mnt, *adapter, &adapters.Options{
-		FSName: "anyfs-" + spec[:strings.IndexByte(spec+":", ':')],
-		Debug:  *debug,
-		Logger: logger,
+		FSName:        "anyfs-" + spec[:strings.IndexByte(spec+":", ':')],
+		Debug:         *debug,
+		Logger:        logger,
+		NoPassthrough: !*pt, // as anyfs mount --no-passthrough
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -174,11 +174,28 @@ func check(img []byte) error {
 		return fmt.Errorf("reading .edata: %w", err)
 	}
 	le := binary.LittleEndian
-	at := func(rva uint32) []byte { return data[rva-s.VirtualAddress:] }
-	cstr := func(rva uint32) string { d := at(rva); return string(d[:bytes.IndexByte(d, 0)]) }
+	at := func(rva uint32) []byte {
+		if rva < s.VirtualAddress || rva-s.VirtualAddress >= uint32(len(data)) {
+			return nil
+		}
+		return data[rva-s.VirtualAddress:]
+	}
+	cstr := func(rva uint32) string {
+		d := at(rva)
+		if i := bytes.IndexByte(d, 0); i >= 0 {
+			return string(d[:i])
+		}
+		return ""
+	}
 	dir := at(sectionRVA)
-	name := cstr(le.Uint32(at(le.Uint32(dir[32:]))))
-	fn := le.Uint32(at(le.Uint32(dir[28:])))
+	if len(dir) < 40 {
+		return fmt.Errorf("no export directory at RVA %#x", sectionRVA)
+	}
+	names, funcs := at(le.Uint32(dir[32:])), at(le.Uint32(dir[28:]))
+	if len(names) < 4 || len(funcs) < 4 {
+		return fmt.Errorf("export tables outside the section")
+	}
+	name, fn := cstr(le.Uint32(names)), le.Uint32(funcs)
 	if got := cstr(le.Uint32(dir[12:])); got != dllName {
 		return fmt.Errorf("the image names itself %q, want %q", got, dllName)
 	}

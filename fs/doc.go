@@ -41,11 +41,13 @@
 // # Error handling
 //
 // Handlers return plain errors: the sentinels of this package (which alias io/fs's
-// where they exist), os errors, or on Unix a syscall.Errno, wrapped with %w as
-// needed. [ErrnoOf] maps them to a portable [Errno]; each adapter renders that with
-// its FUSE library's constants. An error that maps to nothing becomes EIO and is
-// logged and reported through [ErrorReporter]. A panic in a handler fails only that
-// request, with EIO ([PanicError]), and its stack is logged.
+// where they exist), os errors, or a syscall.Errno (on Unix the host's errno, on
+// Windows a Windows error code such as ERROR_ACCESS_DENIED or one of the E* values
+// Go's own packages return there), wrapped with %w as needed. [ErrnoOf] maps them
+// to a portable [Errno]; each adapter renders that with its FUSE library's
+// constants. An error that maps to nothing becomes EIO and is logged and reported
+// through [ErrorReporter]. A panic in a handler fails only that request, with EIO
+// ([PanicError]), and its stack is logged.
 //
 // # Concurrency
 //

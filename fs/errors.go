@@ -146,7 +146,7 @@ var errorTable = []struct {
 }
 
 // ErrnoOf maps err to its portable code: nil is OK; an [Errno] is itself; a
-// syscall.Errno (on any OS) or an error wrapping one is translated from the host's
+// syscall.Errno (Unix, Windows) or an error wrapping one is translated from the host's
 // numbering; an error that is or wraps one of the sentinels above gets that sentinel's
 // code. The second result is false when nothing matched and the code is the EIO
 // fallback: such errors are reported through the volume's Error event and log.

@@ -1,8 +1,8 @@
-//go:build !unix
+//go:build !unix && !windows
 
 package fs
 
-// hostErrno reports no match: outside Unix, syscall.Errno values are the host's own
-// error codes (Windows ERROR_*), which backends do not return for file errors; os
-// errors still map through the sentinels they wrap.
+// hostErrno reports no match: outside Unix and Windows, syscall.Errno values are
+// not file error codes a backend returns; os errors still map through the
+// sentinels they wrap.
 func hostErrno(error) (Errno, bool) { return 0, false }

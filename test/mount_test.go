@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -28,16 +29,28 @@ func TestSuite(t *testing.T) {
 	}
 }
 
-// TestMountPointErrors: a missing, non-directory or non-empty mount point is refused
-// with ErrMountPoint before anything is mounted.
+// TestMountPointErrors: a mount point the adapter cannot mount on is refused with
+// ErrMountPoint before anything is mounted. FUSE mounts on an existing empty
+// directory: a missing, non-directory or non-empty one is refused. WinFsp mounts on
+// a directory that does not exist yet, in one that does: an existing file or
+// directory (even an empty one) is refused, and so is a path whose parent is
+// missing.
 func TestMountPointErrors(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "file")
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	empty := filepath.Join(dir, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, adapter := range mounttest.Adapters() {
-		for _, mnt := range []string{filepath.Join(dir, "missing"), file, dir} {
+		bad := []string{filepath.Join(dir, "missing"), file, dir}
+		if winFsp(adapter) {
+			bad = []string{filepath.Join(dir, "missing", "mnt"), file, dir, empty, ""}
+		}
+		for _, mnt := range bad {
 			v := fs.NewVolume(mounttest.Backends[0].New(t), nil)
 			srv, err := adapters.Mount(v, mnt, adapter, nil)
 			if err == nil {
@@ -58,6 +71,9 @@ func TestMountPointErrors(t *testing.T) {
 func TestMountNonEmpty(t *testing.T) {
 	for _, adapter := range mounttest.Adapters() {
 		t.Run(adapter, func(t *testing.T) {
+			if winFsp(adapter) {
+				t.Skip("WinFsp mounts only on a path that does not exist yet: there is no mounting over a directory")
+			}
 			v := fs.NewVolume(mounttest.Backends[0].New(t), nil)
 			mnt := mounttest.MountWith(t, v, adapter, &adapters.Options{AllowNonEmpty: true})
 			// The harness mounted on an empty directory; mount a second volume over it.
@@ -118,12 +134,18 @@ func TestReadOnly(t *testing.T) {
 }
 
 // TestUnmountFromOutside unmounts with adapters.Unmount, as `anyfs unmount` does:
-// the server notices and Wait returns.
+// the server notices and Wait returns. A WinFsp mount ends only with the process
+// serving it: there adapters.Unmount fails with ErrNoAdapter, mounted or not, and
+// leaves the mount alone.
 func TestUnmountFromOutside(t *testing.T) {
 	for _, adapter := range mounttest.Adapters() {
 		t.Run(adapter, func(t *testing.T) {
 			mnt := filepath.Join(t.TempDir(), "mnt")
-			if err := os.Mkdir(mnt, 0o755); err != nil {
+			if winFsp(adapter) {
+				if err := adapters.Unmount(mnt); !errors.Is(err, adapters.ErrNoAdapter) {
+					t.Errorf("Unmount of a WinFsp mount point: %v, want ErrNoAdapter", err)
+				}
+			} else if err := os.Mkdir(mnt, 0o755); err != nil {
 				t.Fatal(err)
 			}
 			v := fs.NewVolume(mounttest.Backends[0].New(t), nil)
@@ -135,6 +157,18 @@ func TestUnmountFromOutside(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { srv.Unmount() })
+			if winFsp(adapter) {
+				if err := adapters.Unmount(mnt); !errors.Is(err, adapters.ErrNoAdapter) {
+					t.Errorf("Unmount of a WinFsp mount: %v, want ErrNoAdapter", err)
+				}
+				if _, err := os.Stat(mnt); err != nil {
+					t.Errorf("after a refused outside unmount: %v", err)
+				}
+				if err := srv.Unmount(); err != nil {
+					t.Errorf("Unmount: %v", err)
+				}
+				return
+			}
 			if err := adapters.Unmount(mnt); err != nil {
 				t.Fatal(err)
 			}
@@ -145,3 +179,7 @@ func TestUnmountFromOutside(t *testing.T) {
 		})
 	}
 }
+
+// winFsp reports whether adapter mounts through WinFsp, whose mount points are
+// paths that do not exist yet.
+func winFsp(adapter string) bool { return adapter == adapters.CgoFUSE && runtime.GOOS == "windows" }

@@ -226,16 +226,29 @@ func (f *fileSystem) Utimens3(path string, tmsp []fuse.Timespec, fh uint64) (rc 
 	return f.setattr(path, fh, ch)
 }
 
-// Setcrtime sets the creation (birth) time [Windows and macOS].
+// Setcrtime sets the creation (birth) time [Windows and macOS]. FILETIME 0
+// (1601-01-01) keeps it, as in Windows' SetFileTime.
 func (f *fileSystem) Setcrtime(path string, tmsp fuse.Timespec) (rc int) {
 	defer f.trace("Setcrtime", path, tmsp)(&rc)
-	return f.setattr(path, noHandle, fs.Change{Valid: fs.ChangeCrtime, Crtime: tmsp.Time()})
+	return f.setTime(path, tmsp, fs.Change{Valid: fs.ChangeCrtime, Crtime: tmsp.Time()})
 }
 
-// Setchgtime sets the change time [Windows and macOS].
+// Setchgtime sets the change time [Windows and macOS]. FILETIME 0 keeps it.
 func (f *fileSystem) Setchgtime(path string, tmsp fuse.Timespec) (rc int) {
 	defer f.trace("Setchgtime", path, tmsp)(&rc)
-	return f.setattr(path, noHandle, fs.Change{Valid: fs.ChangeCtime, Ctime: tmsp.Time()})
+	return f.setTime(path, tmsp, fs.Change{Valid: fs.ChangeCtime, Ctime: tmsp.Time()})
+}
+
+// setTime applies ch, a change of one time to tmsp, unless tmsp is FILETIME 0:
+// then nothing changes (not even the change time, which any change would bump),
+// and only the file's existence is checked.
+func (f *fileSystem) setTime(path string, tmsp fuse.Timespec, ch fs.Change) int {
+	if tmsp == filetimeZero {
+		ctx := f.ctx()
+		_, err := f.v.Stat(ctx, f.name(ctx, path))
+		return errc(err)
+	}
+	return f.setattr(path, noHandle, ch)
 }
 
 // Chflags sets the BSD flags that carry Windows attributes [Windows and macOS]: the

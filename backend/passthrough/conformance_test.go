@@ -9,6 +9,7 @@ import (
 	"github.com/anyfs/anyfs/backend/passthrough"
 	"github.com/anyfs/anyfs/fs"
 	"github.com/anyfs/anyfs/fs/fstest"
+	"github.com/anyfs/anyfs/internal/wine"
 )
 
 // TestConformance runs the fs/fstest kit over a new host directory per check.
@@ -24,6 +25,17 @@ func TestConformance(t *testing.T) {
 	}
 	if runtime.GOOS == "windows" {
 		opts.NoSymlinks, opts.NoNamedStreams, opts.NoOwners = true, true, true
+		// A mode keeps only its owner write bit (the ReadOnly attribute); names are
+		// what Windows can store; times are FILETIMEs, in 100 ns units.
+		opts.NoPermissions, opts.WindowsNames = true, true
+		opts.TimeGranularity = 100 * time.Nanosecond
+		if v, ok := wine.Version(); ok {
+			opts.Skip = map[string]string{
+				"Data/UnlinkOpen":           "Wine " + v + " has no POSIX delete semantics: a deleted open file keeps its name until the last handle closes",
+				"Rename/FileOverFile":       "Wine " + v + " has no POSIX rename semantics: a file open elsewhere cannot be renamed over",
+				"Attributes/FileAttributes": "Wine " + v + " reports ARCHIVE on every file and never on a directory",
+			}
+		}
 	}
 	fstest.Run(t, func(t *testing.T) fs.Interface {
 		p, err := passthrough.New(t.TempDir(), nil)

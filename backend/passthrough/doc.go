@@ -70,7 +70,12 @@
 //   - FreeBSD: as macOS but with mknodat; no exchange (ErrNotSupported), no-replace
 //     is check-then-rename; no named streams (ErrNotSupported).
 //   - Windows: see passthrough_windows.go: no nodes, symbolic links, named streams
-//     or owners; attributes and all four times are supported.
+//     or owners; attributes and all four times are supported; a mode keeps only its
+//     owner write bit (the ReadOnly attribute). Names Windows cannot store as they
+//     are (ending in a dot or a space, device names such as nul or con.txt, the
+//     characters <>:"\|?* and control characters) are refused with ErrInvalid in
+//     every call, never taken for another file, and host entries of such names are
+//     not listed.
 //   - Other systems: New fails with ErrNotSupported.
 package passthrough
 

@@ -86,7 +86,7 @@ func (p *FS) Close() error {
 // split validates a volume path and returns its parent's path relative to the root
 // ("." for the root itself) and its base name ("" for "/"). Components "." and "..",
 // empty components and NUL bytes are refused with ErrInvalid, and so are names the
-// host OS would read as several components (see badName).
+// host cannot store as they are (see badName).
 func split(name string) (dir, base string, err error) {
 	if name == "/" {
 		return ".", "", nil
@@ -96,8 +96,11 @@ func split(name string) (dir, base string, err error) {
 	}
 	rel := name[1:]
 	for _, c := range strings.Split(rel, "/") {
-		if c == "" || c == "." || c == ".." || badName(c) {
+		if c == "" || c == "." || c == ".." {
 			return "", "", fmt.Errorf("%q: %w: bad path component %q", name, fs.ErrInvalid, c)
+		}
+		if why := badName(c); why != "" {
+			return "", "", fmt.Errorf("%q: %w: %s", name, fs.ErrInvalid, why)
 		}
 	}
 	i := strings.LastIndexByte(rel, '/')

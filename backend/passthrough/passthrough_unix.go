@@ -20,7 +20,9 @@ var (
 	_ fs.NamedStreamer = (*FS)(nil)
 )
 
-func badName(string) bool { return false }
+// badName says why the host cannot store a name component: Unix hosts store every
+// name split lets through.
+func badName(string) string { return "" }
 
 func hostErr(err error) error { return err }
 

@@ -8,20 +8,29 @@ package passthrough
 // links name their target relative to the new parent's handle
 // (FILE_RENAME_INFORMATION_EX / FILE_LINK_INFORMATION RootDirectory).
 //
+// One path discipline for every call: split (passthrough.go) refuses, with
+// ErrInvalid, every name Windows cannot store as it is (see badName: a trailing dot
+// or space, a device name, a reserved character), so that Win32 path cleaning in
+// os.Root and the raw NT names of NtCreateFile always mean the same file. Lookups
+// are case-insensitive in both, as Windows' own are.
+//
 // Supported: stat, listing, open, read, write, create (files and directories, with
 // the Windows attributes asked for; a mode without write bits gives ReadOnly),
-// truncate, fsync, delete, rename (replace or not; no exchange), hard links,
-// attributes and the four times (SetFileInformationByHandle FileBasicInfo), volume
-// size. Not supported: device nodes, FIFOs and sockets, symbolic links (reparse
-// points are reported with their attributes but cannot be created or read), named
-// streams, owners (chown is accepted and ignored), preallocation (a no-op). Open
-// follows a final reparse point as long as it stays beneath the root (os.Root).
+// truncate, fsync, delete, rename (replace or not, a directory over an empty one
+// included; no exchange), hard links, attributes and the four times
+// (SetFileInformationByHandle FileBasicInfo), volume size. Not supported: device
+// nodes, FIFOs and sockets, symbolic links (reparse points are reported with their
+// attributes but cannot be created or read), named streams, owners (chown is
+// accepted and ignored), preallocation (a no-op). Open follows a final reparse
+// point as long as it stays beneath the root (os.Root).
 
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"os"
-	"syscall"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -32,14 +41,46 @@ import (
 
 var _ fs.HardLinker = (*FS)(nil)
 
-// badName refuses what Windows would read as a separator, a stream or a drive.
-func badName(c string) bool {
+// badName says why Windows cannot store the name component c, or "" when it can.
+// Win32 path handling, which os.Root applies to the names it is given, would make
+// such a name another one (it strips trailing dots and spaces, so "f." is "f"; it
+// reads "nul" or "con.txt" as a device), while the NT calls of this file would take
+// it as it is. Refusing these names in split, which every call goes through, keeps
+// both on the same file; a host entry of such a name is not listed (see statEntry).
+func badName(c string) string {
+	if last := c[len(c)-1]; last == '.' || last == ' ' {
+		return fmt.Sprintf("Windows cannot store %q: it ends in %q", c, last)
+	}
 	for _, r := range c {
-		if r == '\\' || r == ':' {
-			return true
+		if r < 0x20 || strings.ContainsRune(`<>:"\|?*`, r) {
+			return fmt.Sprintf("Windows cannot store %q: %q is a reserved character", c, r)
 		}
 	}
-	return false
+	if isDeviceName(c) {
+		return fmt.Sprintf("Windows cannot store %q: it names a device", c)
+	}
+	return ""
+}
+
+// isDeviceName reports whether Win32 reads the name component c as a device: CON,
+// PRN, AUX, NUL, COM0-COM9, LPT0-LPT9 (also with the digits ¹ ² ³), CONIN$ or
+// CONOUT$, in any case, alone or followed by spaces or an extension ("nul.txt").
+func isDeviceName(c string) bool {
+	stem, _, _ := strings.Cut(c, ".")
+	stem = strings.ToUpper(strings.TrimRight(stem, " "))
+	switch stem {
+	case "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$":
+		return true
+	}
+	if len(stem) < 4 || (stem[:3] != "COM" && stem[:3] != "LPT") {
+		return false
+	}
+	switch d := stem[3:]; d {
+	case "¹", "²", "³":
+		return true
+	default:
+		return len(d) == 1 && '0' <= d[0] && d[0] <= '9'
+	}
 }
 
 // dirRef is a parent directory opened through the Root.
@@ -80,7 +121,9 @@ func openAt(dir windows.Handle, base string, access, options uint32) (windows.Ha
 	if err != nil {
 		return 0, err
 	}
-	oa := windows.OBJECT_ATTRIBUTES{RootDirectory: dir, ObjectName: name}
+	// Case-insensitive as os.Root opens (and as Windows treats every lookup unless a
+	// directory is marked case-sensitive), so that both find the same file.
+	oa := windows.OBJECT_ATTRIBUTES{RootDirectory: dir, ObjectName: name, Attributes: windows.OBJ_CASE_INSENSITIVE}
 	oa.Length = uint32(unsafe.Sizeof(oa))
 	var h windows.Handle
 	var iosb windows.IO_STATUS_BLOCK
@@ -101,40 +144,8 @@ func ntErr(err error) error {
 	return err
 }
 
-// hostErr maps Windows error codes that have an anyfs sentinel and that
-// syscall.Errno's own Is does not cover.
-func hostErr(err error) error {
-	var e syscall.Errno
-	if !errors.As(err, &e) {
-		return err
-	}
-	var s error
-	switch e {
-	case windows.ERROR_DIR_NOT_EMPTY:
-		s = fs.ErrNotEmpty
-	case windows.ERROR_DIRECTORY:
-		s = fs.ErrNotDir
-	case windows.ERROR_SHARING_VIOLATION, windows.ERROR_LOCK_VIOLATION:
-		s = fs.ErrBusy
-	case windows.ERROR_NOT_SAME_DEVICE:
-		s = fs.ErrCrossDevice
-	case windows.ERROR_FILENAME_EXCED_RANGE:
-		s = fs.ErrNameTooLong
-	case windows.ERROR_DISK_FULL, windows.ERROR_HANDLE_DISK_FULL:
-		s = fs.ErrNoSpace
-	case windows.ERROR_INVALID_NAME, windows.ERROR_INVALID_PARAMETER:
-		s = fs.ErrInvalid
-	case windows.ERROR_NOT_SUPPORTED, windows.ERROR_INVALID_FUNCTION:
-		s = fs.ErrNotSupported
-	case windows.ERROR_CANT_RESOLVE_FILENAME:
-		s = fs.ErrLoop
-	case windows.ERROR_WRITE_PROTECT:
-		s = fs.ErrReadOnly
-	default:
-		return err
-	}
-	return errors.Join(s, err)
-}
+// hostErr leaves host errors as they are: fs.ErrnoOf maps Windows error codes.
+func hostErr(err error) error { return err }
 
 func ftime(t windows.Filetime) time.Time { return time.Unix(0, t.Nanoseconds()) }
 
@@ -226,7 +237,13 @@ func (p *FS) reopen(name string, old *os.File, acc fs.Access) (*os.File, error) 
 
 func datasync(f *os.File) error { return f.Sync() }
 
+// statEntry reports a listed entry. An entry whose name Windows cannot store
+// (made outside Win32: by an NT call, or on the Linux side of Wine) is reported
+// missing, so the listing leaves it out: every call on it would be refused.
 func (p *FS) statEntry(dir *os.File, _, name string) (fs.FileInfo, error) {
+	if badName(name) != "" {
+		return fs.FileInfo{}, fs.ErrNotExist
+	}
 	return statAt(windows.Handle(dir.Fd()), name)
 }
 
@@ -440,7 +457,9 @@ const (
 )
 
 // OnRenameOrMoveFile renames through a handle of the source (opened without
-// following) and names the target relative to the new parent's handle.
+// following) and names the target relative to the new parent's handle. Windows
+// never renames over a directory: a directory replacing an empty one (which the
+// volume has checked) goes through replaceDir.
 func (p *FS) OnRenameOrMoveFile(_ context.Context, e *fs.RenameOrMoveFileEvent) error {
 	if e.Exchange {
 		return fs.ErrNotSupported
@@ -455,30 +474,93 @@ func (p *FS) OnRenameOrMoveFile(_ context.Context, e *fs.RenameOrMoveFileEvent) 
 		return err
 	}
 	defer nd.close()
-	h, err := openAt(od.h(), ob, windows.DELETE, 0)
+	h, err := openAt(od.h(), ob, windows.DELETE|windows.FILE_READ_ATTRIBUTES, 0)
 	if err != nil {
 		return pathErr("rename", e.Name, err)
 	}
 	defer windows.CloseHandle(h)
-	n16, err := windows.UTF16FromString(nb)
-	if err != nil {
-		return pathErr("rename", e.Name, err)
+	if e.ReplaceIfExists {
+		src, err := statHandle(h)
+		if err != nil {
+			return pathErr("rename", e.Name, err)
+		}
+		if dst, err := statAt(nd.h(), nb); err == nil && dst.Attributes&src.Attributes&attr.Directory != 0 && src.FileID != dst.FileID {
+			return pathErr("rename", e.Name, replaceDir(h, od.h(), ob, nd.h(), nb))
+		}
 	}
-	info := &fileRenameInfoEx{RootDirectory: nd.h(), FileNameLength: uint32((len(n16) - 1) * 2)}
+	return pathErr("rename", e.Name, renameHandle(h, nd.h(), nb, e.ReplaceIfExists))
+}
+
+// renameHandle renames the file opened (with DELETE access) as h to name in the
+// directory dir, with POSIX semantics where the host has them (a file open
+// elsewhere can be replaced) and the classic rename where not (FAT, older
+// Windows).
+func renameHandle(h, dir windows.Handle, name string, replace bool) error {
+	n16, err := windows.UTF16FromString(name)
+	if err != nil {
+		return err
+	}
+	info := &fileRenameInfoEx{RootDirectory: dir, FileNameLength: uint32((len(n16) - 1) * 2)}
 	copy(info.FileName[:], n16)
 	info.Flags = windows.FILE_RENAME_POSIX_SEMANTICS
-	if e.ReplaceIfExists {
+	if replace {
 		info.Flags |= windows.FILE_RENAME_REPLACE_IF_EXISTS
 	}
 	var iosb windows.IO_STATUS_BLOCK
 	err = windows.NtSetInformationFile(h, &iosb, (*byte)(unsafe.Pointer(info)), uint32(unsafe.Sizeof(*info)), fileRenameInformationEx)
 	if err != nil {
-		// Without POSIX semantics (FAT, older Windows): FILE_RENAME_INFORMATION, whose
-		// first field is the BOOLEAN ReplaceIfExists.
+		// FILE_RENAME_INFORMATION, whose first field is the BOOLEAN ReplaceIfExists.
 		info.Flags &^= windows.FILE_RENAME_POSIX_SEMANTICS
 		err = windows.NtSetInformationFile(h, &iosb, (*byte)(unsafe.Pointer(info)), uint32(unsafe.Sizeof(*info)), fileRenameInformation)
 	}
-	return pathErr("rename", e.Name, ntErr(err))
+	return ntErr(err)
+}
+
+// replaceDir renames the directory opened as h (named ob in od) over the
+// directory nb in nd, as rename(2) replaces an empty directory. Windows refuses
+// to rename over a directory, so the target is first renamed aside under a
+// temporary name, h takes its name, and the target is deleted through its own
+// handle, which fails if it is not empty; each failure undoes the steps before
+// it, so the host ends as it began.
+func replaceDir(h, od windows.Handle, ob string, nd windows.Handle, nb string) error {
+	t, err := openAt(nd, nb, windows.DELETE, windows.FILE_DIRECTORY_FILE)
+	if err != nil {
+		return err
+	}
+	defer windows.CloseHandle(t)
+	aside := fmt.Sprintf(".anyfs-replaced-%016x", rand.Uint64())
+	if err := renameHandle(t, nd, aside, false); err != nil {
+		return err
+	}
+	if err := renameHandle(h, nd, nb, false); err != nil {
+		renameHandle(t, nd, nb, false)
+		return err
+	}
+	if err := deleteHandle(t); err != nil {
+		renameHandle(h, od, ob, false)
+		renameHandle(t, nd, nb, false)
+		return err
+	}
+	return nil
+}
+
+// deleteHandle deletes the file or empty directory opened (with DELETE access) as
+// h: with POSIX semantics where the host has them (its name goes at once, also
+// while others hold it open), else at the last close.
+func deleteHandle(h windows.Handle) error {
+	const fileDispositionInformationEx = 64
+	ex := uint32(windows.FILE_DISPOSITION_DELETE | windows.FILE_DISPOSITION_POSIX_SEMANTICS)
+	var iosb windows.IO_STATUS_BLOCK
+	err := windows.NtSetInformationFile(h, &iosb, (*byte)(unsafe.Pointer(&ex)), uint32(unsafe.Sizeof(ex)), fileDispositionInformationEx)
+	switch err {
+	case nil:
+		return nil
+	case windows.STATUS_INVALID_INFO_CLASS, windows.STATUS_INVALID_PARAMETER, windows.STATUS_NOT_SUPPORTED, windows.STATUS_NOT_IMPLEMENTED:
+		// No POSIX semantics here (FAT, older Windows, Wine): the classic delete.
+		del := struct{ DeleteFile bool }{true} // FILE_DISPOSITION_INFO
+		return windows.SetFileInformationByHandle(h, windows.FileDispositionInfo, (*byte)(unsafe.Pointer(&del)), uint32(unsafe.Sizeof(del)))
+	}
+	return ntErr(err)
 }
 
 // OnCreateHardLink links through a handle of the source, naming the link relative

@@ -125,9 +125,15 @@ func checkSizeAndTimes(t TB, k *kit) {
 	name := k.work(t, v) + "/grow"
 	k.writeFile(t, v, name, "")
 	g := k.opts.TimeGranularity
-	if fi := k.stat(t, v, name); fi.Size != 0 {
+	fi := k.stat(t, v, name)
+	if fi.Size != 0 {
 		t.Errorf("Stat of a new file: size %d, want 0", fi.Size)
 	}
+	// A write that leaves LastWriteTime as it was is caught below only once the
+	// clock is past the creation time by more than the slack the check allows; on
+	// a coarse clock (Windows ticks every 15.6 ms) the first write could otherwise
+	// begin within the tick the file was made in.
+	k.waitClockPast(t, fi.LastWriteTime.Add(g+k.opts.ClockLag))
 	h, err := v.Open(k.ctx, name, fs.AccessRead|fs.AccessWrite, 0)
 	if err != nil {
 		t.Fatalf("Open %s: %v", name, err)
@@ -379,5 +385,18 @@ func checkConcurrent(t TB, k *kit) {
 	}
 	if l := k.list(t, v, dir); len(l) != want {
 		t.Errorf("after 8 concurrent writers: %d entries in %s, want %d", len(l), dir, want)
+	}
+}
+
+// waitClockPast waits until time.Now is after when, for at most a second more
+// than the slack the options allow; a time further ahead of the clock is an error.
+func (k *kit) waitClockPast(t TB, when time.Time) {
+	t.Helper()
+	limit := time.Now().Add(time.Second + k.opts.TimeGranularity + k.opts.ClockLag)
+	for !time.Now().After(when) {
+		if time.Now().After(limit) {
+			t.Fatalf("the clock (%v) did not pass %v: a time the backend stamped is ahead of it", time.Now(), when)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

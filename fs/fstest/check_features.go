@@ -46,6 +46,10 @@ func (k *kit) attrTargets(t TB) (*volume, []string) {
 
 func checkChmod(t TB, k *kit) {
 	v, names := k.attrTargets(t)
+	if k.opts.NoPermissions {
+		checkChmodReadOnly(t, k, v, names)
+		return
+	}
 	for _, name := range names {
 		for _, mode := range []attr.Mode{0o600, 0o751, 0o644, 0o2755} {
 			fi, err := v.SetAttributes(k.ctx, name, fs.Change{Valid: fs.ChangeMode, Mode: mode})
@@ -72,6 +76,50 @@ func checkChmod(t TB, k *kit) {
 	}
 	if st := k.stat(t, v, names[0]); st.Mode.Perm() != 0o640 {
 		t.Errorf("fchmod %s 0640: Stat says %#o", names[0], st.Mode.Perm())
+	}
+}
+
+// checkChmodReadOnly checks mode changes on a backend that keeps only the
+// ReadOnly attribute (Options.NoPermissions): the owner write bit of a file's mode
+// sets or clears it, which Stat shows as a mode without or with write bits; a
+// directory's mode changes nothing, but the change succeeds.
+func checkChmodReadOnly(t TB, k *kit, v *volume, names []string) {
+	file, dir := names[0], names[1]
+	want := func(what string, fi fs.FileInfo, readOnly bool) {
+		t.Helper()
+		if fi.Mode&attr.S_IWUSR == 0 != readOnly {
+			t.Errorf("%s: mode %#o (attributes %v), want it read-only: %v", what, fi.Mode.Perm(), fi.Attributes, readOnly)
+		}
+	}
+	for _, mode := range []attr.Mode{0o444, 0o644, 0o500, 0o600, 0o2755} {
+		fi, err := v.SetAttributes(k.ctx, file, fs.Change{Valid: fs.ChangeMode, Mode: mode})
+		if err != nil {
+			t.Errorf("chmod %s %#o: %v", file, mode, err)
+			continue
+		}
+		readOnly := mode&attr.S_IWUSR == 0
+		want(fmt.Sprintf("chmod %s %#o, the reply", file, mode), fi, readOnly)
+		want(fmt.Sprintf("chmod %s %#o, Stat", file, mode), k.stat(t, v, file), readOnly)
+	}
+	for _, mode := range []attr.Mode{0o500, 0o755} {
+		if _, err := v.SetAttributes(k.ctx, dir, fs.Change{Valid: fs.ChangeMode, Mode: mode}); err != nil {
+			t.Errorf("chmod %s %#o: %v", dir, mode, err)
+		}
+		if st := k.stat(t, v, dir); !st.Mode.IsDir() {
+			t.Errorf("chmod %s %#o changed the file type to %s", dir, mode, typeName(st.Mode))
+		}
+	}
+	// Through a handle (fchmod), and back.
+	h, err := v.Open(k.ctx, file, fs.AccessRead, 0)
+	if err != nil {
+		t.Fatalf("Open %s: %v", file, err)
+	}
+	defer h.Close(k.ctx)
+	for _, mode := range []attr.Mode{0o440, 0o640} {
+		if _, err := h.SetAttributes(k.ctx, fs.Change{Valid: fs.ChangeMode, Mode: mode}); err != nil {
+			t.Errorf("fchmod %s %#o: %v", file, mode, err)
+		}
+		want(fmt.Sprintf("fchmod %s %#o, Stat", file, mode), k.stat(t, v, file), mode&attr.S_IWUSR == 0)
 	}
 }
 
@@ -150,7 +198,7 @@ func checkFileAttributes(t TB, k *kit) {
 			continue
 		}
 		if st := k.stat(t, v, name); st.Attributes&set != set {
-			t.Errorf("setting attributes HIDDEN|ARCHIVE on %s: Stat says %#x", name, st.Attributes)
+			t.Errorf("setting attributes HIDDEN|ARCHIVE on %s: Stat says %v", name, st.Attributes)
 		}
 		if _, err := v.SetAttributes(k.ctx, name, fs.Change{Valid: fs.ChangeAttributes, Attributes: attr.Normal}); err != nil {
 			t.Errorf("clearing attributes of %s (NORMAL): %v", name, err)
@@ -158,7 +206,7 @@ func checkFileAttributes(t TB, k *kit) {
 		}
 		st := k.stat(t, v, name)
 		if st.Attributes&set != 0 {
-			t.Errorf("clearing attributes of %s (NORMAL): Stat says %#x", name, st.Attributes)
+			t.Errorf("clearing attributes of %s (NORMAL): Stat says %v", name, st.Attributes)
 		}
 		if st.Mode.IsDir() != strings.HasSuffix(name, "/d") {
 			t.Errorf("clearing attributes of %s changed its type to %s", name, typeName(st.Mode))

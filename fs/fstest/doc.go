@@ -27,4 +27,13 @@
 // that the declared Options match: a backend without [fs.Symlinker] must say
 // NoSymlinks, and so on. A declared "No" skips the checks of that feature and checks
 // instead that the volume refuses it cleanly.
+//
+// # Windows hosts
+//
+// A backend that stores on a Windows host declares what Windows keeps:
+// Options.NoPermissions (a mode is only the ReadOnly attribute),
+// Options.WindowsNames (the kit makes only names Windows can store, and checks that
+// the others are refused in every call without reaching the file Win32 would take
+// them for) and a TimeGranularity of 100 ns. Options.Skip names checks that the host
+// or emulator underneath cannot pass, with the reason the skip reports.
 package fstest

@@ -11,6 +11,7 @@ import (
 	"path"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -462,6 +463,71 @@ func (b emptyPages) OnEnumerateDirectory(ctx context.Context, e *fs.EnumerateDir
 	return err
 }
 
+// win32Aliases creates files as Win32 would: trailing dots and spaces stripped,
+// so "f." is created as (or opens) "f".
+type win32Aliases struct{ *mapFS }
+
+func (b win32Aliases) OnCreateFile(ctx context.Context, e *fs.CreateFileEvent) error {
+	e.Name = strings.TrimRight(e.Name, ". ")
+	return b.mapFS.OnCreateFile(ctx, e)
+}
+
+// windowsNamed refuses, as a backend over a Windows host must, the names the kit
+// knows Windows cannot store.
+type windowsNamed struct{ *mapFS }
+
+func unstorable(name string) error {
+	for _, c := range strings.Split(name, "/") {
+		if slices.Contains(windowsUnstorable, c) {
+			return fmt.Errorf("%q: %w: Windows cannot store %q", name, fs.ErrInvalid, c)
+		}
+	}
+	return nil
+}
+
+func (b windowsNamed) OnGetFileInfo(ctx context.Context, e *fs.GetFileInfoEvent) error {
+	if err := unstorable(e.Name); err != nil {
+		return err
+	}
+	return b.mapFS.OnGetFileInfo(ctx, e)
+}
+
+func (b windowsNamed) OnOpenFile(ctx context.Context, e *fs.OpenFileEvent) error {
+	if err := unstorable(e.Name); err != nil {
+		return err
+	}
+	return b.mapFS.OnOpenFile(ctx, e)
+}
+
+func (b windowsNamed) OnCreateFile(ctx context.Context, e *fs.CreateFileEvent) error {
+	if err := unstorable(e.Name); err != nil {
+		return err
+	}
+	return b.mapFS.OnCreateFile(ctx, e)
+}
+
+func (b windowsNamed) OnRenameOrMoveFile(ctx context.Context, e *fs.RenameOrMoveFileEvent) error {
+	if err := errors.Join(unstorable(e.Name), unstorable(e.NewName)); err != nil {
+		return err
+	}
+	return b.mapFS.OnRenameOrMoveFile(ctx, e)
+}
+
+func (b windowsNamed) OnCreateHardLink(ctx context.Context, e *fs.CreateHardLinkEvent) error {
+	if err := errors.Join(unstorable(e.Name), unstorable(e.LinkName)); err != nil {
+		return err
+	}
+	return b.mapFS.OnCreateHardLink(ctx, e)
+}
+
+// ignoringChmod accepts mode changes and keeps the old mode.
+type ignoringChmod struct{ *mapFS }
+
+func (b ignoringChmod) OnSetFileAttributes(ctx context.Context, e *fs.SetFileAttributesEvent) error {
+	e.SetMode = false
+	return b.mapFS.OnSetFileAttributes(ctx, e)
+}
+
 func TestChecksCatchBrokenBackends(t *testing.T) {
 	for _, c := range []struct {
 		name  string
@@ -497,6 +563,10 @@ func TestChecksCatchBrokenBackends(t *testing.T) {
 		{"StreamFlags", func() fs.Interface { return flaglessStreams{newMapFS()} }, Options{}, "NamedStreams/Events", "with Create over an existing stream"},
 		{"StreamFlagsXattr", func() fs.Interface { return flaglessStreams{newMapFS()} }, Options{}, "NamedStreams/Xattr", "XattrCreate"},
 		{"StaleMtime", func() fs.Interface { return staleTimes{newMapFS()} }, Options{}, "Data/SizeAndTimes", "LastWriteTime"},
+		{"StaleMtimeCoarseClock", func() fs.Interface { return staleTimes{newMapFS()} }, Options{TimeGranularity: 20 * time.Millisecond, ClockLag: 20 * time.Millisecond}, "Data/SizeAndTimes", "LastWriteTime"},
+		{"Win32Aliases", func() fs.Interface { return win32Aliases{newMapFS()} }, Options{WindowsNames: true}, "Errors/WindowsNames", `Create with OpenTruncate "/fstest.d/f."`},
+		{"WindowsNamesUnchecked", func() fs.Interface { return newMapFS() }, Options{WindowsNames: true}, "Errors/WindowsNames", "want EINVAL"},
+		{"ChmodIgnored", func() fs.Interface { return ignoringChmod{newMapFS()} }, Options{NoPermissions: true}, "Attributes/Chmod", "want it read-only: true"},
 		{"CoarseTimes", func() fs.Interface { return coarseTimes{newMapFS()} }, Options{}, "Attributes/Times", "TimeGranularity"},
 		{"NoAppend", func() fs.Interface { return noAppend{newMapFS()} }, Options{}, "Data/Append", "append handle"},
 		{"LinkCopies", func() fs.Interface { return sharedLinkCount{newMapFS()} }, Options{}, "HardLinks/Link", "FileID"},
@@ -513,6 +583,11 @@ func TestChecksCatchBrokenBackends(t *testing.T) {
 // with a coarse enough granularity, and unrelated checks pass.
 func TestBrokenBackendsOtherwisePass(t *testing.T) {
 	mustPass(t, coarseTimes{newMapFS()}, Options{TimeGranularity: 1e9}, "Attributes/Times")
+	mustPass(t, newMapFS(), Options{TimeGranularity: 20 * time.Millisecond, ClockLag: 20 * time.Millisecond}, "Data/SizeAndTimes")
+	for _, check := range []string{"Errors/WindowsNames", "Enumerate/Complete", "Enumerate/Paging"} {
+		mustPass(t, windowsNamed{newMapFS()}, Options{WindowsNames: true}, check)
+	}
+	mustPass(t, newMapFS(), Options{NoPermissions: true}, "Attributes/Chmod")
 	mustPass(t, repeatingEnum{newMapFS()}, Options{}, "Data/WriteRead")
 	mustPass(t, noFeatures{newMapFS()}, Options{NoHardLinks: true, NoSymlinks: true, NoNamedStreams: true, NoRename: true}, "Options/Capabilities")
 }

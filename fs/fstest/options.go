@@ -31,6 +31,19 @@ type Options struct {
 	// NoFileAttributes says the backend does not store Windows attributes (hidden,
 	// system, archive): they are not checked.
 	NoFileAttributes bool
+	// NoPermissions says the backend stores no permission bits, only the ReadOnly
+	// attribute, as a Windows host does: a mode change of a file sets ReadOnly when
+	// the owner write bit is clear and clears it otherwise, and the mode reported is
+	// the one the volume derives from the attributes; a mode change of a directory
+	// succeeds and changes nothing the kit checks.
+	NoPermissions bool
+	// WindowsNames says the backend stores only names Windows can store, as a
+	// backend over a Windows host does: none ending in a dot or a space, no device
+	// names (nul, con.txt, COM1, ...), none holding <>:"\|?* or a control
+	// character. The kit makes no other names, and checks that every call refuses
+	// them with fs.ErrInvalid and leaves alone the file Win32 would take them for
+	// ("f." for "f").
+	WindowsNames bool
 	// TimeGranularity is the resolution of the times the backend stores; zero means
 	// nanoseconds. Times are compared after truncation to it.
 	TimeGranularity time.Duration
@@ -38,6 +51,12 @@ type Options struct {
 	// modification time of a write) may be. A host file system stamps them from the
 	// kernel's coarse clock, up to a scheduler tick behind; zero means none.
 	ClockLag time.Duration
+
+	// Skip names checks not to run ("Group/Name", as Run names the subtests) and
+	// why: for limits of the host or emulator the backend runs on, not of the
+	// backend itself (a host file system without POSIX delete semantics, say). A
+	// skipped check says its reason.
+	Skip map[string]string
 
 	// Volume holds the options of the volumes the kit makes (case-insensitivity,
 	// name limits, ...). Nil means the defaults. The kit sets ReadOnly,

@@ -33,11 +33,23 @@ func Run(t *testing.T, newBackend func(t *testing.T) fs.Interface, opts Options)
 		t.Run(group, func(t *testing.T) {
 			for _, c := range cs {
 				t.Run(c.name, func(t *testing.T) {
+					if why, ok := opts.Skip[c.group+"/"+c.name]; ok {
+						t.Skipf("skipped (Options.Skip): %s", why)
+					}
 					runCheck(t, newBackend(t), opts, c.fn)
 				})
 			}
 		})
 		checks = nil
+	}
+	known := map[string]bool{}
+	for _, c := range allChecks {
+		known[c.group+"/"+c.name] = true
+	}
+	for name := range opts.Skip {
+		if !known[name] {
+			t.Errorf("Options.Skip: no check is named %q", name)
+		}
 	}
 	for _, c := range orderedChecks() {
 		if c.group != group {

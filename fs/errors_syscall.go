@@ -1,4 +1,4 @@
-//go:build unix
+//go:build unix || windows
 
 package fs
 
@@ -7,7 +7,9 @@ import (
 	"syscall"
 )
 
-// hostErrnos maps the host's errno values to portable codes.
+// hostErrnos maps the host's errno values to portable codes. On Windows these are the
+// E* values Go's own packages return there (os.Root answers syscall.ENOTDIR, ...);
+// errors_windows.go adds the Windows error codes (ERROR_*).
 var hostErrnos = map[syscall.Errno]Errno{
 	syscall.EPERM: EPERM, syscall.ENOENT: ENOENT, syscall.EIO: EIO, syscall.EBADF: EBADF,
 	syscall.EAGAIN: EAGAIN, syscall.EACCES: EACCES, syscall.EBUSY: EBUSY,

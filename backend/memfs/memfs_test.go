@@ -233,7 +233,7 @@ func TestSparse(t *testing.T) {
 func TestAllocate(t *testing.T) {
 	v, m := newVolume(t, &memfs.Options{Capacity: 16 * memfs.PageSize})
 	h := create(t, v, "/f")
-	if err := h.Allocate(bg, 0, 5000, false); err != nil {
+	if err := h.Allocate(bg, 0, 5000, 0); err != nil {
 		t.Fatal(err)
 	}
 	fi := must[fs.FileInfo](t)(h.Stat(bg))

@@ -47,6 +47,10 @@ const (
 	evGetVolumeID
 	evMount
 	evUnmount
+	evAllocateRange
+	evSeekData
+	evCopyFileRange
+	evTestLock
 	evCount
 )
 
@@ -58,7 +62,8 @@ var eventNames = [evCount]string{
 	"OnCreateHardLink", "OnCreateSymlink", "OnReadSymlink", "OnListNamedStreams",
 	"OnGetNamedStream", "OnSetNamedStream", "OnDeleteNamedStream", "OnLockFile",
 	"OnUnlockFile", "OnGetVolumeSize", "OnGetVolumeLabel", "OnSetVolumeLabel",
-	"OnGetVolumeID", "OnMount", "OnUnmount",
+	"OnGetVolumeID", "OnMount", "OnUnmount", "OnAllocateRange", "OnSeekData",
+	"OnCopyFileRange", "OnTestLock",
 }
 
 func (e event) String() string { return eventNames[e] }

@@ -8,7 +8,7 @@
 // OnEnumerateDirectory, OnCloseDirectoryEnumeration, OnOpenFile, OnReadFile,
 // OnCloseFile), and any of the optional interfaces ([Creator], [Writer], [Deleter],
 // [Renamer], [AttributeSetter], [HardLinker], [Symlinker], [NamedStreamer], [Locker],
-// [VolumeSizer], ...). Each event is a method OnXxx(ctx, *XxxEvent) error; the event
+// [RangeAllocator], [DataSeeker], [RangeCopier], [VolumeSizer], ...). Each event is a method OnXxx(ctx, *XxxEvent) error; the event
 // struct carries the request and the reply fields the handler fills. The volume
 // detects the optional interfaces once, in [NewVolume]: a backend without [Writer]
 // and [Creator] is mounted read-only. Each optional interface's doc says what happens
@@ -57,7 +57,9 @@
 //
 // # Platform differences
 //
-// On Linux the "user." extended attributes are the named streams; on macOS and
-// Windows attribute names are stream names as they are. Windows attributes travel in
+// On Linux the "user." extended attributes are the named streams, and the trusted.,
+// security. and system. namespaces reach an [XattrNamespacer] under the volume's
+// rules (see [Volume.SetXattr]); on macOS and Windows attribute names are stream
+// names as they are. Windows attributes travel in
 // FileInfo.Attributes; the cgofuse adapter hands them to WinFsp through st_flags.
 package fs

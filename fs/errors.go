@@ -37,6 +37,7 @@ var (
 	ErrInterrupted    = errors.New("interrupted")                       // EINTR
 	ErrIO             = errors.New("input/output error")                // EIO
 	ErrNotImplemented = errors.New("function not implemented")          // ENOSYS
+	ErrNoSuchAddress  = errors.New("no such device or address")         // ENXIO: no data (or hole) at or after an offset
 )
 
 // Errno is a portable error code: the POSIX name of what went wrong. It is not an OS
@@ -74,6 +75,7 @@ const (
 	ENOTSUP
 	ESTALE
 	EINTR
+	ENXIO
 	errnoCount // number of codes; keep last
 )
 
@@ -84,7 +86,7 @@ var errnoNames = [errnoCount]string{
 	ENOSPC: "ENOSPC", EROFS: "EROFS", EMLINK: "EMLINK", ERANGE: "ERANGE",
 	EDEADLK: "EDEADLK", ENAMETOOLONG: "ENAMETOOLONG", ENOSYS: "ENOSYS",
 	ENOTEMPTY: "ENOTEMPTY", ELOOP: "ELOOP", ENODATA: "ENODATA", ENOTSUP: "ENOTSUP",
-	ESTALE: "ESTALE", EINTR: "EINTR",
+	ESTALE: "ESTALE", EINTR: "EINTR", ENXIO: "ENXIO",
 }
 
 // String returns the POSIX name of e, such as "ENOENT".
@@ -143,6 +145,7 @@ var errorTable = []struct {
 	{os.ErrDeadlineExceeded, EINTR},
 	{ErrIO, EIO},
 	{ErrNotImplemented, ENOSYS},
+	{ErrNoSuchAddress, ENXIO},
 }
 
 // ErrnoOf maps err to its portable code: nil is OK; an [Errno] is itself; a

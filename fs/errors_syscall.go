@@ -19,7 +19,7 @@ var hostErrnos = map[syscall.Errno]Errno{
 	syscall.ERANGE: ERANGE, syscall.EDEADLK: EDEADLK, syscall.ENAMETOOLONG: ENAMETOOLONG,
 	syscall.ENOSYS: ENOSYS, syscall.ENOTEMPTY: ENOTEMPTY, syscall.ELOOP: ELOOP,
 	errNoAttr: ENODATA, syscall.ENOTSUP: ENOTSUP, syscall.ESTALE: ESTALE,
-	syscall.EINTR: EINTR,
+	syscall.EINTR: EINTR, syscall.ENXIO: ENXIO,
 }
 
 func init() {

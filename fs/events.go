@@ -281,6 +281,10 @@ type ListNamedStreamsEvent struct {
 	FileContext any
 	// Streams is the reply: the names.
 	Streams []string
+	// Xattrs is the reply of an XattrNamespacer: the whole names of the file's
+	// attributes in the namespaces it stores ("trusted.a"). The volume filters what
+	// the caller may not see.
+	Xattrs []string
 }
 
 // GetNamedStreamEvent reads a named stream.
@@ -288,6 +292,9 @@ type GetNamedStreamEvent struct {
 	Name        string
 	FileContext any
 	Stream      string
+	// Xattr is set instead of Stream, for an XattrNamespacer only: the whole name of
+	// an attribute of another namespace ("trusted.a").
+	Xattr string
 	// Data is the reply; ErrNoAttribute when the stream does not exist.
 	Data []byte
 }
@@ -297,6 +304,7 @@ type SetNamedStreamEvent struct {
 	Name        string
 	FileContext any
 	Stream      string
+	Xattr       string // as in GetNamedStreamEvent
 	Data        []byte
 	// Create: fail with ErrExist if the stream exists. Replace: fail with
 	// ErrNoAttribute if it does not.
@@ -308,11 +316,15 @@ type DeleteNamedStreamEvent struct {
 	Name        string
 	FileContext any
 	Stream      string
+	Xattr       string // as in GetNamedStreamEvent
 }
 
 // LockFileEvent asks for a byte-range lock. The volume keeps the lock table and
 // detects conflicts between its own callers; the event lets a backend take the lock
-// in its storage too (or refuse it with ErrWouldBlock).
+// in its storage too (or refuse it with ErrWouldBlock: a waiting caller is then
+// asked again until the lock is free or the wait is interrupted). The lock replaces
+// whatever Owner held in the range (an upgrade or a downgrade). The volume fires the
+// lock events of one open file one at a time.
 type LockFileEvent struct {
 	Name                       string
 	FileContext, HandleContext any
@@ -322,6 +334,9 @@ type LockFileEvent struct {
 	Exclusive bool
 	// Owner identifies the lock owner (POSIX: the process; flock: the open file).
 	Owner uint64
+	// Flock: a flock(2) lock (the range is the whole file); otherwise a POSIX
+	// (fcntl) lock. The two kinds do not conflict with each other.
+	Flock bool
 }
 
 // UnlockFileEvent releases a range locked by OnLockFile.
@@ -330,6 +345,25 @@ type UnlockFileEvent struct {
 	FileContext, HandleContext any
 	Offset, Length             uint64
 	Owner                      uint64
+	Flock                      bool
+	// Kept are the locks of the same kind that other owners of this open file still
+	// hold inside the range, clipped to it. A backend that holds one lock for the
+	// whole open file (a host descriptor's) keeps these parts locked with their type
+	// and releases only the rest.
+	Kept []Lock
+}
+
+// TestLockEvent asks whether a POSIX lock could be taken in the backend's storage
+// (F_GETLK), after the volume found no conflict among its own locks.
+type TestLockEvent struct {
+	Name                       string
+	FileContext, HandleContext any
+	Offset, Length             uint64 // Length 0: to the end of the file
+	Exclusive                  bool
+	Owner                      uint64
+	// Holder is the reply: a lock held outside the volume that conflicts, or one of
+	// type LockUnlock (the zero value) when there is none.
+	Holder Lock
 }
 
 // GetVolumeSizeEvent asks for the volume's capacity (statfs).

@@ -555,37 +555,5 @@ func (h *Handle) setSize(ctx context.Context, size int64) error {
 	return err
 }
 
-// Allocate preallocates storage for the handle's file (fallocate): the size grows to
-// off+length if it was smaller, unless keepSize (FALLOC_FL_KEEP_SIZE).
-func (h *Handle) Allocate(ctx context.Context, off, length int64, keepSize bool) (err error) {
-	if h.v.allocator == nil || h.v.opts.ReadOnly {
-		return fmt.Errorf("allocate %s: %w", h.Name(), ErrNotSupported)
-	}
-	if off < 0 || length <= 0 {
-		return fmt.Errorf("allocate %s: %w", h.Name(), ErrInvalid)
-	}
-	e := SetAllocationSizeEvent{Name: h.f.path(), FileContext: h.f.ctx, HandleContext: h.hctx, AllocationSize: off + length}
-	c := h.v.begin(evSetAllocationSize, e.Name, h.f)
-	err = func() (err error) {
-		defer h.v.end(ctx, &c, &err)
-		return h.v.allocator.OnSetAllocationSize(ctx, &e)
-	}()
-	if err != nil {
-		return err
-	}
-	h.v.invalidate(h.f.path(), false)
-	if keepSize {
-		return nil
-	}
-	fi, err := h.Stat(ctx)
-	if err != nil {
-		return err
-	}
-	if fi.Size < off+length {
-		return h.setSize(ctx, off+length)
-	}
-	return nil
-}
-
 // Caller returns the process that opened the handle.
 func (h *Handle) Caller() Caller { return h.caller }

@@ -43,6 +43,31 @@ type AllocationSizer interface {
 	OnSetAllocationSize(ctx context.Context, e *SetAllocationSizeEvent) error
 }
 
+// RangeAllocator allocates and frees the storage of byte ranges of a file
+// (fallocate(2): preallocation, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE). Without
+// it fallocate preallocates with OnSetAllocationSize, from the start of the file to
+// the end of the range, and punching holes and zeroing ranges fail with
+// ErrNotSupported.
+type RangeAllocator interface {
+	OnAllocateRange(ctx context.Context, e *AllocateRangeEvent) error
+}
+
+// DataSeeker finds the data and the holes of a sparse file (lseek SEEK_DATA and
+// SEEK_HOLE). Without it the whole file is data, as Linux answers for file systems
+// without holes: SEEK_DATA gives the offset itself and SEEK_HOLE the end of the
+// file.
+type DataSeeker interface {
+	OnSeekData(ctx context.Context, e *SeekDataEvent) error
+}
+
+// RangeCopier copies bytes between two open files of the volume inside the
+// backend's storage (copy_file_range(2)), without the data passing through the
+// volume. Without it, or when it answers ErrNotSupported, the kernel copies with
+// reads and writes.
+type RangeCopier interface {
+	OnCopyFileRange(ctx context.Context, e *CopyFileRangeEvent) error
+}
+
 // Cleaner is told of every close(2) of a descriptor. Without it nothing happens.
 type Cleaner interface {
 	OnCleanupFile(ctx context.Context, e *CleanupFileEvent) error
@@ -115,6 +140,23 @@ type NamedStreamer interface {
 type Locker interface {
 	OnLockFile(ctx context.Context, e *LockFileEvent) error
 	OnUnlockFile(ctx context.Context, e *UnlockFileEvent) error
+}
+
+// LockTester reports the locks that holders outside the volume have in a Locker's
+// storage (F_GETLK). Without it F_GETLK reports the volume's own locks only.
+type LockTester interface {
+	OnTestLock(ctx context.Context, e *TestLockEvent) error
+}
+
+// XattrNamespacer is a NamedStreamer that also stores the extended attributes of
+// Linux namespaces other than user. (see [Volume.SetXattr]). The stream events then
+// carry such an attribute by its whole name in their Xattr field, with Stream
+// empty. Without it those namespaces fail with ErrNotSupported.
+type XattrNamespacer interface {
+	NamedStreamer
+	// XattrNamespaces returns the namespaces the backend stores, of
+	// XattrTrusted, XattrSecurity and XattrSystem.
+	XattrNamespaces() []string
 }
 
 // VolumeSizer reports capacity. Without it statfs reports an empty volume of no fixed

@@ -2,9 +2,11 @@ package fs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sync"
+	"time"
 )
 
 // LockType is the type of a byte-range lock.
@@ -38,6 +40,7 @@ type heldLock struct {
 	Lock
 	owner uint64
 	flock *Handle // non-nil for flock locks
+	via   *Handle // the handle the lock was taken through
 }
 
 func overlaps(a, b Lock) bool { return a.Start <= b.End && b.Start <= a.End }
@@ -97,8 +100,28 @@ func (t *lockTable) wake() {
 	}
 }
 
+// kept returns the locks of the kind of flock (flock or POSIX) that owners other
+// than owner (or, for flock, handles other than flock) hold inside lk, clipped to
+// it: what a Locker must keep when owner releases lk. The caller holds t.mu.
+func (t *lockTable) kept(lk Lock, owner uint64, flock *Handle) []Lock {
+	var out []Lock
+	for _, l := range t.locks {
+		if (l.flock != nil) != (flock != nil) || !overlaps(l.Lock, lk) {
+			continue
+		}
+		if (flock != nil && l.flock == flock) || (flock == nil && l.owner == owner) {
+			continue
+		}
+		k := l.Lock
+		k.Start, k.End = max(k.Start, lk.Start), min(k.End, lk.End)
+		out = append(out, k)
+	}
+	return out
+}
+
 // GetLock returns the first lock that conflicts with lk for owner, or a Lock of type
-// LockUnlock when lk could be taken (F_GETLK).
+// LockUnlock when lk could be taken (F_GETLK). With a [LockTester], a POSIX lock the
+// volume finds free is also tested in the backend's storage.
 func (h *Handle) GetLock(ctx context.Context, owner uint64, lk Lock, flock bool) (Lock, error) {
 	t := &h.f.locks
 	t.mu.Lock()
@@ -110,12 +133,26 @@ func (h *Handle) GetLock(ctx context.Context, owner uint64, lk Lock, flock bool)
 	if l, ok := t.conflict(lk, owner, fh); ok {
 		return l.Lock, nil
 	}
-	return Lock{Type: LockUnlock}, nil
+	if h.v.tester == nil || flock || lk.Type == LockUnlock {
+		return Lock{Type: LockUnlock}, nil
+	}
+	return h.v.testLockEvent(ctx, h, lk, owner)
 }
+
+// Polling bounds for a lock that is held outside the volume (the backend refused it
+// with ErrWouldBlock) while the caller waits: the backend is asked again after
+// lockPollMin, doubling up to lockPollMax, until the lock is granted or the wait is
+// interrupted.
+const (
+	lockPollMin = 2 * time.Millisecond
+	lockPollMax = 100 * time.Millisecond
+)
 
 // SetLock takes or (with LockUnlock) releases lk for owner (F_SETLK, or F_SETLKW when
 // wait is set; flock(2) when flock is set, where the handle is the owner). A conflict
-// fails with ErrWouldBlock, or waits until the lock is free or ctx is done.
+// fails with ErrWouldBlock, or waits until the lock is free or ctx is done
+// (ErrInterrupted). A lock the backend's storage refuses (a [Locker] answering
+// ErrWouldBlock: held outside the volume) is asked for again while the caller waits.
 func (h *Handle) SetLock(ctx context.Context, owner uint64, lk Lock, flock, wait bool) error {
 	if lk.End < lk.Start {
 		return fmt.Errorf("lock %s: %w", h.Name(), ErrInvalid)
@@ -128,30 +165,43 @@ func (h *Handle) SetLock(ctx context.Context, owner uint64, lk Lock, flock, wait
 		fh = h
 	}
 	t := &h.f.locks
+	poll := lockPollMin
 	for {
 		t.mu.Lock()
+		if h.closed.Load() {
+			t.mu.Unlock()
+			return fmt.Errorf("lock %s: %w", h.Name(), ErrBadHandle)
+		}
 		if lk.Type == LockUnlock {
-			released := t.remove(lk, owner, fh)
-			if released {
+			if t.remove(lk, owner, fh) {
+				h.v.unlockEvent(ctx, h, lk, owner, flock, t.kept(lk, owner, fh))
 				t.wake()
 			}
 			t.mu.Unlock()
-			if released {
-				h.v.unlockEvent(ctx, h, lk, owner)
-			}
 			return nil
 		}
 		if _, ok := t.conflict(lk, owner, fh); !ok {
-			if err := h.v.lockEvent(ctx, h, lk, owner); err != nil {
-				t.mu.Unlock()
+			err := h.v.lockEvent(ctx, h, lk, owner, flock)
+			if err == nil {
+				if t.remove(lk, owner, fh) {
+					t.wake() // a write lock downgraded to read may free waiters
+				}
+				t.locks = append(t.locks, heldLock{Lock: lk, owner: owner, flock: fh, via: h})
+			}
+			t.mu.Unlock()
+			if err == nil || !wait || !errors.Is(err, ErrWouldBlock) {
 				return err
 			}
-			if t.remove(lk, owner, fh) {
-				t.wake() // a write lock downgraded to read may free waiters
+			// Held outside the volume, which will not say when it is free.
+			timer := time.NewTimer(poll)
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+				timer.Stop()
+				return fmt.Errorf("lock %s: %w", h.Name(), ErrInterrupted)
 			}
-			t.locks = append(t.locks, heldLock{Lock: lk, owner: owner, flock: fh})
-			t.mu.Unlock()
-			return nil
+			poll = min(2*poll, lockPollMax)
+			continue
 		}
 		if !wait {
 			t.mu.Unlock()
@@ -170,46 +220,67 @@ func (h *Handle) SetLock(ctx context.Context, owner uint64, lk Lock, flock, wait
 	}
 }
 
-// releaseOwner drops the POSIX locks of owner (at flush) or the flock locks of h (at
-// close).
+// releaseOwner drops the POSIX locks of owner (at flush) or, when closing, the
+// flock locks of h and every POSIX lock taken through h: FUSE sends no unlock for
+// the OFD locks of a closed file (their owner is the open file), and the POSIX
+// locks of a process went at the flush of its close.
 func (t *lockTable) releaseOwner(v *Volume, ctx context.Context, h *Handle, owner uint64, closing bool) {
 	all := Lock{Start: 0, End: math.MaxUint64}
-	var fh *Handle
-	if closing {
-		fh = h
-	}
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	if len(t.locks) == 0 {
-		t.mu.Unlock()
 		return
 	}
-	released := t.remove(all, owner, fh)
-	if released {
+	if !closing {
+		if t.remove(all, owner, nil) {
+			v.unlockEvent(ctx, h, all, owner, false, t.kept(all, owner, nil))
+			t.wake()
+		}
+		return
+	}
+	if t.remove(all, 0, h) {
+		v.unlockEvent(ctx, h, all, 0, true, t.kept(all, 0, h))
 		t.wake()
 	}
-	t.mu.Unlock()
-	if released {
-		v.unlockEvent(ctx, h, all, owner)
+	var gone []heldLock
+	out := t.locks[:0]
+	for _, l := range t.locks {
+		if l.flock == nil && l.via == h {
+			gone = append(gone, l)
+		} else {
+			out = append(out, l)
+		}
+	}
+	t.locks = out
+	for _, l := range gone {
+		r := Lock{Start: l.Start, End: l.End}
+		v.unlockEvent(ctx, h, r, l.owner, false, t.kept(r, l.owner, nil))
+	}
+	if len(gone) > 0 {
+		t.wake()
 	}
 }
 
-func (v *Volume) lockEvent(ctx context.Context, h *Handle, lk Lock, owner uint64) (err error) {
+// The lock events fire with the table's mutex held, so that the backend sees the
+// changes of one open file in the table's order.
+
+func (v *Volume) lockEvent(ctx context.Context, h *Handle, lk Lock, owner uint64, flock bool) (err error) {
 	if v.locker == nil {
 		return nil
 	}
 	e := LockFileEvent{Name: h.f.path(), FileContext: h.f.ctx, HandleContext: h.hctx,
-		Offset: lk.Start, Length: rangeLength(lk), Exclusive: lk.Type == LockWrite, Owner: owner}
+		Offset: lk.Start, Length: rangeLength(lk), Exclusive: lk.Type == LockWrite, Owner: owner, Flock: flock}
 	c := v.begin(evLockFile, e.Name, h.f)
 	defer v.end(ctx, &c, &err)
 	return v.locker.OnLockFile(ctx, &e)
 }
 
-func (v *Volume) unlockEvent(ctx context.Context, h *Handle, lk Lock, owner uint64) {
+func (v *Volume) unlockEvent(ctx context.Context, h *Handle, lk Lock, owner uint64, flock bool, kept []Lock) {
 	if v.locker == nil {
 		return
 	}
 	e := UnlockFileEvent{Name: h.f.path(), FileContext: h.f.ctx, HandleContext: h.hctx,
-		Offset: lk.Start, Length: rangeLength(lk), Owner: owner}
+		Offset: lk.Start, Length: rangeLength(lk), Owner: owner, Flock: flock, Kept: kept}
 	var err error
 	func() {
 		c := v.begin(evUnlockFile, e.Name, h.f)
@@ -219,6 +290,17 @@ func (v *Volume) unlockEvent(ctx context.Context, h *Handle, lk Lock, owner uint
 	if err != nil {
 		v.log.Warn("anyfs: OnUnlockFile failed", "name", e.Name, "err", err)
 	}
+}
+
+func (v *Volume) testLockEvent(ctx context.Context, h *Handle, lk Lock, owner uint64) (_ Lock, err error) {
+	e := TestLockEvent{Name: h.f.path(), FileContext: h.f.ctx, HandleContext: h.hctx,
+		Offset: lk.Start, Length: rangeLength(lk), Exclusive: lk.Type == LockWrite, Owner: owner}
+	c := v.begin(evTestLock, e.Name, h.f)
+	defer v.end(ctx, &c, &err)
+	if err = v.tester.OnTestLock(ctx, &e); err != nil {
+		return Lock{}, err
+	}
+	return e.Holder, nil
 }
 
 func rangeLength(lk Lock) uint64 {

@@ -23,6 +23,14 @@ type Capabilities struct {
 	NamedStreams  bool // NamedStreamer
 	Locks         bool // Locker: the backend takes locks in its storage
 	Allocation    bool // AllocationSizer
+	// RangeAllocation: RangeAllocator (punching holes, zeroing ranges).
+	RangeAllocation bool
+	SeekData        bool // DataSeeker
+	CopyRange       bool // RangeCopier
+	LockTest        bool // LockTester
+	// XattrNamespaces are the extended-attribute namespaces beyond user. that the
+	// backend stores (XattrNamespacer).
+	XattrNamespaces []string
 }
 
 // Volume is the engine adapters serve: it owns the semantics every adapter shares
@@ -40,6 +48,12 @@ type Volume struct {
 	creator   Creator
 	writer    Writer
 	allocator AllocationSizer
+	ranger    RangeAllocator
+	seeker    DataSeeker
+	copier    RangeCopier
+	tester    LockTester
+	xattrNS   XattrNamespacer
+	xattrNSs  map[string]bool // the namespaces xattrNS stores
 	cleaner   Cleaner
 	flusher   Flusher
 	setter    AttributeSetter
@@ -91,6 +105,11 @@ func NewVolume(b Interface, opts *Options) *Volume {
 	v.creator, _ = implements[Creator](b)
 	v.writer, _ = implements[Writer](b)
 	v.allocator, _ = implements[AllocationSizer](b)
+	v.ranger, _ = implements[RangeAllocator](b)
+	v.seeker, _ = implements[DataSeeker](b)
+	v.copier, _ = implements[RangeCopier](b)
+	v.tester, _ = implements[LockTester](b)
+	v.xattrNS, _ = implements[XattrNamespacer](b)
 	v.cleaner, _ = implements[Cleaner](b)
 	v.flusher, _ = implements[Flusher](b)
 	v.setter, _ = implements[AttributeSetter](b)
@@ -112,6 +131,16 @@ func NewVolume(b Interface, opts *Options) *Volume {
 		v.opts.ReadOnly = true
 	}
 	w := !v.opts.ReadOnly
+	var namespaces []string
+	if v.xattrNS != nil {
+		v.xattrNSs = make(map[string]bool)
+		for _, ns := range v.xattrNS.XattrNamespaces() {
+			if isXattrNamespace(ns) && !v.xattrNSs[ns] {
+				v.xattrNSs[ns] = true
+				namespaces = append(namespaces, ns)
+			}
+		}
+	}
 	v.caps = Capabilities{
 		Writable:      w,
 		Delete:        w && v.deleter != nil,
@@ -121,7 +150,13 @@ func NewVolume(b Interface, opts *Options) *Volume {
 		Symlinks:      v.symlinker != nil,
 		NamedStreams:  v.streams != nil,
 		Locks:         v.locker != nil,
-		Allocation:    w && v.allocator != nil,
+		Allocation:    w && (v.allocator != nil || v.ranger != nil),
+
+		RangeAllocation: w && v.ranger != nil,
+		SeekData:        v.seeker != nil,
+		CopyRange:       w && v.copier != nil,
+		LockTest:        v.locker != nil && v.tester != nil,
+		XattrNamespaces: namespaces,
 	}
 	return v
 }
@@ -160,7 +195,11 @@ func (v *Volume) Backend() Interface { return v.b }
 func (v *Volume) Options() Options { return v.opts }
 
 // Capabilities returns what the backend can do, as detected by NewVolume.
-func (v *Volume) Capabilities() Capabilities { return v.caps }
+func (v *Volume) Capabilities() Capabilities {
+	c := v.caps
+	c.XattrNamespaces = append([]string(nil), c.XattrNamespaces...)
+	return c
+}
 
 // Logger returns the volume's logger.
 func (v *Volume) Logger() *slog.Logger { return v.log }

@@ -40,6 +40,7 @@ var errnos = map[fs.Errno]int{
 	fs.ENOTSUP:      fuse.ENOTSUP,
 	fs.ESTALE:       eSTALE,
 	fs.EINTR:        fuse.EINTR,
+	fs.ENXIO:        fuse.ENXIO,
 }
 
 // errc renders err as cgofuse wants it: 0 for success, a negative error number

@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -43,6 +44,9 @@ type fileSystem struct {
 	// hiding turns libfuse3's renames of unlinked open files into unlinks
 	// (hidden.go).
 	hiding bool
+	// noSecurityXattrs: on Linux the backend stores no security. attributes, so
+	// the one the kernel asks for at every write is answered here.
+	noSecurityXattrs bool
 
 	ready       chan struct{} // closed by Init
 	readyOnce   sync.Once
@@ -59,7 +63,8 @@ func newFileSystem(v *fs.Volume, log *slog.Logger, debug bool) *fileSystem {
 	f := &fileSystem{v: v, log: log, debug: debug, getcontext: fuse.Getcontext, caseInsensitive: v.Options().CaseInsensitive,
 		darwin: runtime.GOOS == "darwin", ready: make(chan struct{}),
 		destroyed: make(chan struct{}), handles: make(map[uint64]any),
-		hiding: hidesByRename, hidden: make(map[string][]uint64)}
+		hiding: hidesByRename, hidden: make(map[string][]uint64),
+		noSecurityXattrs: runtime.GOOS == "linux" && !slices.Contains(v.Capabilities().XattrNamespaces, fs.XattrSecurity)}
 	if runtime.GOOS == "windows" {
 		f.zeroTime = filetimeZero
 	}

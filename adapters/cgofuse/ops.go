@@ -4,7 +4,6 @@ package cgofuse
 
 import (
 	"context"
-	"runtime"
 	"strings"
 	"time"
 
@@ -406,12 +405,13 @@ func (f *fileSystem) Setxattr(path, name string, value []byte, flags int) (rc in
 	return errc(f.v.SetXattr(ctx, f.name(ctx, path), name, data, xf))
 }
 
-// Getxattr returns an extended attribute's value. On Linux the security namespace,
-// which the kernel asks about at every write (security.capability), has no
-// attributes, as the go-fuse adapter answers.
+// Getxattr returns an extended attribute's value. On Linux, for a backend that
+// stores no security. attributes, that namespace, which the kernel asks about at
+// every write (security.capability), has none without asking the volume, as the
+// go-fuse adapter answers.
 func (f *fileSystem) Getxattr(path, name string) (rc int, data []byte) {
 	defer f.trace("Getxattr", path, name)(&rc)
-	if runtime.GOOS == "linux" && strings.HasPrefix(name, "security.") {
+	if f.noSecurityXattrs && strings.HasPrefix(name, "security.") {
 		return -fuse.ENOATTR, nil
 	}
 	ctx := f.ctx()

@@ -38,6 +38,7 @@ var errnos = map[fs.Errno]syscall.Errno{
 	fs.ENOTSUP:      syscall.ENOTSUP,
 	fs.ESTALE:       syscall.ESTALE,
 	fs.EINTR:        syscall.EINTR,
+	fs.ENXIO:        syscall.ENXIO,
 }
 
 // toErrno renders err for the kernel. Errors no row matches are EIO (the volume has

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
@@ -50,7 +51,9 @@ func Mount(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Se
 		logger = v.Logger()
 	}
 
-	m := &mount{v: v, mnt: mnt}
+	vo := v.Options()
+	attrT, _, _ := vo.KernelTimeouts()
+	m := &mount{v: v, mnt: mnt, attrTimeout: attrT}
 	root := &node{m: m}
 	gopts := goOptions(v, opts, logger)
 	if rootInfo.FileID != 0 {
@@ -103,13 +106,15 @@ func goOptions(v *fs.Volume, opts *mountopt.Options, logger *slog.Logger) *gofs.
 		MaxWrite:     maxWrite,
 		MaxReadAhead: maxReadAhead,
 		EnableLocks:  v.Capabilities().Locks,
-		// security.capability and ACL queries (one per write) are answered without
-		// a round trip to the volume: only user. attributes are named streams.
-		IgnoreSecurityLabels: true,
-		DisableXAttrs:        !v.Capabilities().NamedStreams,
-		DirectMount:          directMount(),
-		Debug:                opts.Debug,
-		Logger:               slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// The kernel asks for security.capability before every write and for the
+		// POSIX ACLs of a file: a backend that stores neither namespace has them
+		// answered (no attribute) without a round trip to the volume.
+		IgnoreSecurityLabels: !slices.Contains(v.Capabilities().XattrNamespaces, fs.XattrSecurity) &&
+			!slices.Contains(v.Capabilities().XattrNamespaces, fs.XattrSystem),
+		DisableXAttrs: !v.Capabilities().NamedStreams,
+		DirectMount:   directMount(),
+		Debug:         opts.Debug,
+		Logger:        slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	if opts.Debug {
 		mo.Logger = slog.NewLogLogger(logger.Handler(), slog.LevelInfo) // the request trace

@@ -4,8 +4,10 @@ package gofuse
 
 import (
 	"context"
+	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -24,6 +26,8 @@ const unknownIno = 0xffffffff
 type mount struct {
 	v   *fs.Volume
 	mnt string
+	// attrTimeout is how long the kernel caches attributes (0: not at all).
+	attrTimeout time.Duration
 	// owners holds the lock owner of each FLUSH in flight, keyed by the request's
 	// cancel channel (unique among requests in flight), because go-fuse's node API
 	// does not pass it on; see rawFS.Flush.
@@ -47,6 +51,10 @@ type node struct {
 	mu   sync.Mutex
 	open map[*fileHandle]struct{} // open handles, for requests on an unlinked file
 	dirs map[*dirHandle]struct{}  // open directory handles, for fstat of a removed directory
+
+	// noCap is when (Unix nanoseconds) the node's known absence of
+	// security.capability expires; see Getxattr.
+	noCap atomic.Int64
 }
 
 var (
@@ -61,6 +69,8 @@ var (
 	_ gofs.NodeFsyncer        = (*node)(nil)
 	_ gofs.NodeReleaser       = (*node)(nil)
 	_ gofs.NodeAllocater      = (*node)(nil)
+	_ gofs.NodeLseeker        = (*node)(nil)
+	_ gofs.NodeCopyFileRanger = (*node)(nil)
 	_ gofs.NodeMkdirer        = (*node)(nil)
 	_ gofs.NodeMknoder        = (*node)(nil)
 	_ gofs.NodeUnlinker       = (*node)(nil)
@@ -550,14 +560,29 @@ func (n *node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
 
 // Extended attributes.
 
+// secCap is the attribute the kernel asks for before every write to a file, to
+// know whether the write must drop it.
+const secCap = "security.capability"
+
+// Getxattr reads an attribute. The absence of security.capability is remembered
+// for the attribute timeout, as the file's attributes are, so that a run of writes
+// costs the volume one question; a change of the node's attributes through the
+// mount, or a NotifyChange of it, forgets it.
 func (n *node) Getxattr(ctx context.Context, name string, dest []byte) (uint32, syscall.Errno) {
+	if name == secCap && time.Now().UnixNano() < n.noCap.Load() {
+		return 0, errNoAttr
+	}
 	p, ok := n.path()
 	if !ok {
 		return 0, syscall.ENOENT
 	}
 	data, err := n.m.v.GetXattr(n.m.ctx(ctx), p, name)
 	if err != nil {
-		return 0, toErrno(err)
+		errno := toErrno(err)
+		if name == secCap && errno == errNoAttr && n.m.attrTimeout > 0 {
+			n.noCap.Store(time.Now().Add(n.m.attrTimeout).UnixNano())
+		}
+		return 0, errno
 	}
 	if len(dest) == 0 { // a size query
 		return uint32(len(data)), 0
@@ -569,6 +594,7 @@ func (n *node) Getxattr(ctx context.Context, name string, dest []byte) (uint32, 
 }
 
 func (n *node) Setxattr(ctx context.Context, name string, data []byte, flags uint32) syscall.Errno {
+	n.noCap.Store(0)
 	p, ok := n.path()
 	if !ok {
 		return syscall.ENOENT
@@ -603,6 +629,7 @@ func (n *node) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errn
 }
 
 func (n *node) Removexattr(ctx context.Context, name string) syscall.Errno {
+	n.noCap.Store(0)
 	p, ok := n.path()
 	if !ok {
 		return syscall.ENOENT
@@ -665,16 +692,83 @@ func (n *node) Release(ctx context.Context, f gofs.FileHandle) syscall.Errno {
 	return toErrno(fh.h.Close(n.m.ctx(context.WithoutCancel(ctx))))
 }
 
+// fallocate's mode bits (linux/falloc.h), the same on every system FUSE runs on.
+const (
+	fallocKeepSize  = 0x01
+	fallocPunchHole = 0x02
+	fallocZeroRange = 0x10
+)
+
 func (n *node) Allocate(ctx context.Context, f gofs.FileHandle, off uint64, size uint64, mode uint32) syscall.Errno {
 	fh, ok := f.(*fileHandle)
 	if !ok {
 		return syscall.EBADF
 	}
-	const keepSize = 0x01    // FALLOC_FL_KEEP_SIZE
-	if mode&^keepSize != 0 { // PUNCH_HOLE, ZERO_RANGE, ...: not in the event model
+	if mode&^(fallocKeepSize|fallocPunchHole|fallocZeroRange) != 0 { // COLLAPSE_RANGE, INSERT_RANGE, ...
 		return syscall.EOPNOTSUPP
 	}
-	return toErrno(fh.h.Allocate(n.m.ctx(ctx), int64(off), int64(size), mode&keepSize != 0))
+	if off > math.MaxInt64 || size > math.MaxInt64 {
+		return syscall.EFBIG
+	}
+	var m fs.AllocateMode
+	if mode&fallocKeepSize != 0 {
+		m |= fs.AllocateKeepSize
+	}
+	if mode&fallocPunchHole != 0 {
+		m |= fs.AllocatePunchHole
+	}
+	if mode&fallocZeroRange != 0 {
+		m |= fs.AllocateZeroRange
+	}
+	return toErrno(fh.h.Allocate(n.m.ctx(ctx), int64(off), int64(size), m))
+}
+
+// Lseek answers SEEK_DATA and SEEK_HOLE; the kernel handles the other seeks itself.
+func (n *node) Lseek(ctx context.Context, f gofs.FileHandle, off uint64, whence uint32) (uint64, syscall.Errno) {
+	fh, ok := f.(*fileHandle)
+	if !ok {
+		return 0, syscall.EBADF
+	}
+	if whence != seekData && whence != seekHole {
+		return 0, syscall.EINVAL
+	}
+	if off > math.MaxInt64 {
+		return 0, syscall.ENXIO
+	}
+	got, err := fh.h.SeekData(n.m.ctx(ctx), int64(off), whence == seekHole)
+	if err != nil {
+		return 0, toErrno(err)
+	}
+	return uint64(got), 0
+}
+
+// maxCopy bounds one COPY_FILE_RANGE reply, whose size field has 32 bits; the
+// caller of copy_file_range gets a short count and asks again for the rest.
+const maxCopy = 1 << 30
+
+// CopyFileRange copies between two open files of the mount. Without the backend's
+// event it answers ENOSYS, which makes the kernel copy with reads and writes from
+// then on; ENOTSUP from the backend does the same for this call only.
+func (n *node) CopyFileRange(ctx context.Context, fhIn gofs.FileHandle, offIn uint64, out *gofs.Inode, fhOut gofs.FileHandle, offOut uint64, length uint64, flags uint64) (uint32, syscall.Errno) {
+	in, ok := fhIn.(*fileHandle)
+	dst, ok2 := fhOut.(*fileHandle)
+	if !ok || !ok2 {
+		return 0, syscall.EBADF
+	}
+	if !n.m.v.Capabilities().CopyRange {
+		return 0, syscall.ENOSYS
+	}
+	if flags != 0 {
+		return 0, syscall.EINVAL
+	}
+	if offIn > math.MaxInt64 || offOut > math.MaxInt64 {
+		return 0, syscall.EFBIG
+	}
+	got, err := in.h.CopyRange(n.m.ctx(ctx), int64(offIn), dst.h, int64(offOut), int64(min(length, maxCopy)))
+	if err != nil && got == 0 {
+		return 0, toErrno(err)
+	}
+	return uint32(got), 0
 }
 
 // Locks.

@@ -68,5 +68,8 @@ func (i *invalidator) InvalidateContent(name string) error {
 	if in == nil {
 		return nil
 	}
+	if n, ok := in.Operations().(*node); ok {
+		n.noCap.Store(0)
+	}
 	return i.run(func() syscall.Errno { return in.NotifyContent(0, 0) })
 }

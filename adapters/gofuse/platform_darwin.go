@@ -17,6 +17,9 @@ const (
 	errNoAttr = syscall.ENOATTR
 	oDirect   = 0 // macOS has no O_DIRECT (F_NOCACHE is an fcntl)
 	oDsync    = syscall.O_DSYNC
+	// lseek's whence values for holes, as the host defines them.
+	seekData = unix.SEEK_DATA
+	seekHole = unix.SEEK_HOLE
 )
 
 // checkFUSE reports, before mounting, what is missing for a FUSE mount.

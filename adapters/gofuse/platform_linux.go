@@ -17,6 +17,9 @@ const (
 	errNoAttr = syscall.ENODATA
 	oDirect   = syscall.O_DIRECT
 	oDsync    = syscall.O_DSYNC
+	// lseek's whence values for holes, as the kernel sends them.
+	seekData = unix.SEEK_DATA
+	seekHole = unix.SEEK_HOLE
 )
 
 // checkFUSE reports, before mounting, what is missing for a FUSE mount.

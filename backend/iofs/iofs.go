@@ -22,8 +22,12 @@
 //
 // # Names and identity
 //
-// Volume paths map to io/fs paths ("/" is ".", "/a/b" is "a/b"); names io/fs does
-// not accept fail with ErrInvalid. FileID is stable per path for the life of the
+// Volume paths map to io/fs paths ("/" is ".", "/a/b" is "a/b"); paths with empty,
+// "." or ".." elements fail with ErrInvalid. Names need not be valid UTF-8: the host
+// directories of [OpenDir] and the archives of this package serve such names like
+// any other (Linux names are bytes). Other file systems refuse them (io/fs paths
+// are UTF-8): a listing leaves such an entry out, and says so once through
+// Options.Logger, instead of failing. FileID is stable per path for the life of the
 // backend (a table assigns numbers in the order names are first seen).
 //
 // # Symbolic links
@@ -40,6 +44,7 @@ import (
 	"fmt"
 	"io"
 	iofs "io/fs"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -71,19 +76,26 @@ type Options struct {
 	// TotalBytes is the capacity reported by OnGetVolumeSize when the file system
 	// does not know its own size (zip archives report the sum of their entries).
 	TotalBytes uint64
+	// Logger is told, once per name, of directory entries left out of a listing
+	// because the file system cannot open them by name (an io/fs.FS refuses names
+	// that are not valid UTF-8). Nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // FS is the backend. Close it when the volume is unmounted if it was made by
 // [OpenDir] or [OpenZip].
 type FS struct {
-	fsys   iofs.FS
-	links  ReadLinkFS // fsys, if it reports symbolic links
-	opts   Options
-	closer io.Closer
-	total  uint64
+	fsys  iofs.FS
+	links ReadLinkFS // fsys, if it reports symbolic links
+	// anyNames: fsys opens names that are not valid UTF-8 (OpenDir's, ZipFS)
+	anyNames bool
+	opts     Options
+	closer   io.Closer
+	total    uint64
 
-	mu  sync.Mutex
-	ids map[string]uint64
+	mu   sync.Mutex
+	ids  map[string]uint64
+	told map[string]bool // entries whose skipping was logged
 }
 
 var (
@@ -99,10 +111,17 @@ func New(fsys iofs.FS, opts *Options) *FS {
 		opts = &Options{}
 	}
 	b := &FS{fsys: fsys, opts: *opts, ids: map[string]uint64{".": 1}, total: opts.TotalBytes}
+	if b.opts.Logger == nil {
+		b.opts.Logger = slog.Default()
+	}
 	if b.opts.ReadBackCache == 0 {
 		b.opts.ReadBackCache = 1 << 20
 	}
 	b.links, _ = fsys.(ReadLinkFS)
+	switch fsys.(type) {
+	case dirFS, *ZipFS:
+		b.anyNames = true
+	}
 	if z, ok := fsys.(*ZipFS); ok && b.total == 0 {
 		b.total = z.size
 	}
@@ -110,7 +129,9 @@ func New(fsys iofs.FS, opts *Options) *FS {
 }
 
 // OpenDir serves the host directory dir. It is opened with os.OpenRoot, so
-// symbolic links cannot lead outside it. Close the backend to release it.
+// symbolic links cannot lead outside it, and served through its methods, so that
+// names that are not valid UTF-8 work too (os.Root.FS would refuse them). Close the
+// backend to release it.
 func OpenDir(dir string, opts *Options) (*FS, error) {
 	r, err := os.OpenRoot(dir)
 	if err != nil {
@@ -124,7 +145,7 @@ func OpenDir(dir string, opts *Options) (*FS, error) {
 		r.Close()
 		return nil, fmt.Errorf("iofs: %w", err)
 	}
-	b := New(r.FS(), opts)
+	b := New(dirFS{r}, opts)
 	b.closer = r
 	return b, nil
 }
@@ -147,7 +168,7 @@ func fsPath(name string) (string, error) {
 		return ".", nil
 	}
 	p, ok := strings.CutPrefix(name, "/")
-	if !ok || !iofs.ValidPath(p) {
+	if !ok || !validPath(p) {
 		return "", &iofs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
 	return p, nil
@@ -254,6 +275,11 @@ func (b *FS) OnEnumerateDirectory(_ context.Context, e *fs.EnumerateDirectoryEve
 		if en.dir != "." {
 			p = en.dir + "/" + p
 		}
+		if !b.anyNames && !iofs.ValidPath(p) {
+			// io/fs paths are valid UTF-8: the file system could not open it.
+			b.skip(e.Name, d.Name(), iofs.ErrInvalid)
+			continue
+		}
 		var fi iofs.FileInfo
 		var err error
 		if b.links != nil {
@@ -265,6 +291,10 @@ func (b *FS) OnEnumerateDirectory(_ context.Context, e *fs.EnumerateDirectoryEve
 			if errors.Is(err, iofs.ErrNotExist) {
 				continue
 			}
+			if skipped(err) {
+				b.skip(e.Name, d.Name(), err)
+				continue
+			}
 			return pathErr("readdir", e.Name, err)
 		}
 		info := b.info(p, fi)
@@ -273,6 +303,22 @@ func (b *FS) OnEnumerateDirectory(_ context.Context, e *fs.EnumerateDirectoryEve
 	}
 	e.Done = en.next >= len(en.entries)
 	return nil
+}
+
+// skip logs, once per entry, that an entry of the directory dir is left out.
+func (b *FS) skip(dir, name string, err error) {
+	key := dir + "\x00" + name
+	b.mu.Lock()
+	if b.told == nil {
+		b.told = make(map[string]bool)
+	}
+	told := b.told[key]
+	b.told[key] = true
+	b.mu.Unlock()
+	if !told {
+		b.opts.Logger.Warn("iofs: directory entry left out of the listing: the file system cannot open it by name",
+			"dir", dir, "name", fmt.Sprintf("%q", name), "err", err)
+	}
 }
 
 // OnCloseDirectoryEnumeration drops the listing.

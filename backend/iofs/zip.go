@@ -150,7 +150,7 @@ const maxLinkHops = 40
 // intermediate components, and in the final one when follow is set. A link whose
 // target leaves the archive (absolute, or above its root) leads nowhere.
 func (z *ZipFS) lookup(op, p string, follow bool) (*zipEntry, error) {
-	if !iofs.ValidPath(p) {
+	if !validPath(p) {
 		return nil, &iofs.PathError{Op: op, Path: p, Err: iofs.ErrInvalid}
 	}
 	orig := p

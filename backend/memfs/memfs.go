@@ -1,9 +1,20 @@
-// Package memfs is the in-memory reference backend of anyfs. It implements every
-// optional event of package fs: creation and deletion, sparse file data, hard and
-// symbolic links, named streams (extended attributes), Windows attributes, POSIX
-// modes and owners, nanosecond times, atomic rename (with exchange), volume size,
-// label and ID, locks (accepted; the volume keeps the lock table) and mount
-// notifications.
+// Package memfs is the in-memory reference backend of anyfs. It implements the
+// optional events of package fs: creation and deletion, sparse file data (holes,
+// fallocate's modes, SEEK_DATA and SEEK_HOLE, copy_file_range keeping holes), hard
+// and symbolic links, named streams and, as tmpfs, the trusted. and security.
+// extended attributes, Windows attributes, POSIX modes and owners, nanosecond
+// times, atomic rename (with exchange), volume size, label and ID, and mount
+// notifications. It has no lock events (fs.Locker): nothing outside the mount
+// shares its data, so locks stay with the kernel, as on a local file system.
+//
+// # Capacity
+//
+// A volume holds at most Options.Capacity bytes of file data: by default half of
+// the machine's memory, as tmpfs (MemoryLimit). statfs reports it as the volume's
+// size, and a write that would cross it stores what fits and then fails with
+// fs.ErrNoSpace (ENOSPC), so a big copy ends with "no space" instead of the
+// operating system killing the process for want of memory; what was written stays.
+// Extended attributes and the tree itself are not counted.
 //
 // # Structure
 //
@@ -42,6 +53,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,7 +67,9 @@ import (
 // this size, and AllocationSize is always a multiple of it.
 const PageSize = 4096
 
-// DefaultCapacity is the size statfs reports for a volume without a Capacity.
+// DefaultCapacity is the size statfs reports for a volume without a limit
+// (Options.Capacity negative, or zero where the system does not say how much
+// memory it has).
 const DefaultCapacity = 1 << 40
 
 // RootID is the FileID of the root directory.
@@ -68,11 +82,15 @@ const direntSize = 20
 // maxLabel is the longest volume label, in characters (the NTFS limit).
 const maxLabel = 32
 
-// Options configure a memfs. The zero value (or nil) is an unlimited volume labelled
-// "memfs".
+// Options configure a memfs. The zero value (or nil) is a volume labelled "memfs"
+// that holds up to half of the machine's memory.
 type Options struct {
-	// Capacity limits the bytes of file data (whole pages). Writes beyond it fail
-	// with fs.ErrNoSpace. Zero means no limit (statfs then reports DefaultCapacity).
+	// Capacity limits the bytes of file data (whole pages), which statfs reports as
+	// the volume's size. A write that would cross it stores what fits and fails
+	// with fs.ErrNoSpace when nothing does; what was written stays. Zero means
+	// MemoryLimit(), half of the machine's memory as tmpfs has it (or no limit
+	// where the system does not say); a negative value means no limit (statfs
+	// then reports DefaultCapacity).
 	Capacity int64
 	// MaxFiles limits the number of files (inodes, the root included). Creating
 	// more fails with fs.ErrNoSpace. Zero means no limit.
@@ -126,6 +144,10 @@ var (
 	_ fs.VolumeLabelSetter = (*FS)(nil)
 	_ fs.VolumeIDer        = (*FS)(nil)
 	_ fs.MountNotifiee     = (*FS)(nil)
+	_ fs.XattrNamespacer   = (*FS)(nil)
+	_ fs.RangeAllocator    = (*FS)(nil)
+	_ fs.DataSeeker        = (*FS)(nil)
+	_ fs.RangeCopier       = (*FS)(nil)
 )
 
 // New makes an empty filesystem: a root directory owned by the calling process's
@@ -141,7 +163,14 @@ func New(opts *Options) *FS {
 	if o.RootMode.Perm() == 0 {
 		o.RootMode = 0o755
 	}
-	f := &FS{capacity: max(o.Capacity, 0), maxFiles: max(o.MaxFiles, 0), label: o.VolumeLabel, id: o.VolumeID,
+	capacity := o.Capacity
+	switch {
+	case capacity < 0:
+		capacity = 0
+	case capacity == 0:
+		capacity = MemoryLimit()
+	}
+	f := &FS{capacity: capacity, maxFiles: max(o.MaxFiles, 0), label: o.VolumeLabel, id: o.VolumeID,
 		pool: new(pool)}
 	runtime.AddCleanup(f, (*pool).close, f.pool)
 	if f.id == 0 {
@@ -179,7 +208,7 @@ type node struct {
 	rdev   uint64
 	size   int64
 	pages  map[int64]*page
-	xattrs map[string][]byte
+	xattrs map[stream][]byte
 	opens  int32 // FileContexts handed out and not closed
 	// prealloc: pages may exist past the end of the file (OnSetAllocationSize).
 	prealloc bool
@@ -231,6 +260,9 @@ func (n *node) infoLocked(fi *fs.FileInfo) {
 	default:
 		fi.Size = n.size
 		fi.AllocationSize = int64(len(n.pages)) * PageSize
+		if fi.AllocationSize == 0 && n.size > 0 {
+			fi.AllocationSize = -1 // all hole: fs.FileInfo's zero would mean "as big as Size"
+		}
 	}
 }
 
@@ -412,6 +444,9 @@ func (f *FS) reserveFile() bool {
 		}
 	}
 }
+
+// Capacity returns the bytes of file data the volume may hold; 0 means no limit.
+func (f *FS) Capacity() int64 { return f.capacity }
 
 // Used returns the bytes of file data the volume holds (whole pages) and the
 // number of files (inodes) it has.
@@ -862,22 +897,55 @@ func (f *FS) OnCleanupFile(context.Context, *fs.CleanupFileEvent) error { return
 // OnFlushFile does nothing: memory is as durable as memfs gets.
 func (f *FS) OnFlushFile(context.Context, *fs.FlushFileEvent) error { return nil }
 
-// ---- NamedStreamer ----
+// ---- NamedStreamer, XattrNamespacer ----
 
-// OnListNamedStreams lists a file's named streams, sorted.
+// XattrNamespaces reports that memfs stores the trusted. and security. extended
+// attributes besides the user. ones, as tmpfs does; the volume applies the rules of
+// who may set and see them. It stores no POSIX ACLs (system.).
+func (f *FS) XattrNamespaces() []string { return []string{fs.XattrTrusted, fs.XattrSecurity} }
+
+// stream is a named stream or, with an Xattr name, an attribute of another
+// namespace; the two are kept apart, so "user.trusted.a" is not "trusted.a".
+type stream struct {
+	name  string
+	xattr bool
+}
+
+func streamOf(s, xattr string) stream {
+	if xattr != "" {
+		return stream{name: xattr, xattr: true}
+	}
+	return stream{name: s}
+}
+
+func (s stream) String() string {
+	if s.xattr {
+		return s.name
+	}
+	return "stream " + strconv.Quote(s.name)
+}
+
+// OnListNamedStreams lists a file's named streams and its attributes of the other
+// namespaces, sorted.
 func (f *FS) OnListNamedStreams(_ context.Context, e *fs.ListNamedStreamsEvent) error {
 	n, err := f.lookup(e.Name, e.FileContext)
 	if err != nil {
 		return err
 	}
+	var names, xattrs []string
 	n.mu.RLock()
-	names := make([]string, 0, len(n.xattrs))
 	for k := range n.xattrs {
-		names = append(names, k)
+		if k.xattr {
+			xattrs = append(xattrs, k.name)
+		} else {
+			names = append(names, k.name)
+		}
 	}
 	n.mu.RUnlock()
 	slices.Sort(names)
+	slices.Sort(xattrs)
 	e.Streams = append(e.Streams, names...)
+	e.Xattrs = append(e.Xattrs, xattrs...)
 	return nil
 }
 
@@ -887,11 +955,12 @@ func (f *FS) OnGetNamedStream(_ context.Context, e *fs.GetNamedStreamEvent) erro
 	if err != nil {
 		return err
 	}
+	k := streamOf(e.Stream, e.Xattr)
 	n.mu.RLock()
 	defer n.mu.RUnlock()
-	v, ok := n.xattrs[e.Stream]
+	v, ok := n.xattrs[k]
 	if !ok {
-		return fmt.Errorf("memfs: %s: stream %q: %w", e.Name, e.Stream, fs.ErrNoAttribute)
+		return fmt.Errorf("memfs: %s: %v: %w", e.Name, k, fs.ErrNoAttribute)
 	}
 	e.Data = append(make([]byte, 0, len(v)), v...)
 	return nil
@@ -900,27 +969,28 @@ func (f *FS) OnGetNamedStream(_ context.Context, e *fs.GetNamedStreamEvent) erro
 // OnSetNamedStream stores a copy of e.Data. Create fails with fs.ErrExist when the
 // stream exists, Replace with fs.ErrNoAttribute when it does not.
 func (f *FS) OnSetNamedStream(_ context.Context, e *fs.SetNamedStreamEvent) error {
-	if e.Stream == "" {
+	if e.Stream == "" && e.Xattr == "" {
 		return fmt.Errorf("memfs: %s: empty stream name: %w", e.Name, fs.ErrInvalid)
 	}
 	n, err := f.lookup(e.Name, e.FileContext)
 	if err != nil {
 		return err
 	}
+	k := streamOf(e.Stream, e.Xattr)
 	data := append(make([]byte, 0, len(e.Data)), e.Data...)
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	_, exists := n.xattrs[e.Stream]
+	_, exists := n.xattrs[k]
 	switch {
 	case e.Create && exists:
-		return fmt.Errorf("memfs: %s: stream %q: %w", e.Name, e.Stream, fs.ErrExist)
+		return fmt.Errorf("memfs: %s: %v: %w", e.Name, k, fs.ErrExist)
 	case e.Replace && !exists:
-		return fmt.Errorf("memfs: %s: stream %q: %w", e.Name, e.Stream, fs.ErrNoAttribute)
+		return fmt.Errorf("memfs: %s: %v: %w", e.Name, k, fs.ErrNoAttribute)
 	}
 	if n.xattrs == nil {
-		n.xattrs = make(map[string][]byte)
+		n.xattrs = make(map[stream][]byte)
 	}
-	n.xattrs[e.Stream] = data
+	n.xattrs[k] = data
 	n.ctime = now()
 	return nil
 }
@@ -931,12 +1001,13 @@ func (f *FS) OnDeleteNamedStream(_ context.Context, e *fs.DeleteNamedStreamEvent
 	if err != nil {
 		return err
 	}
+	k := streamOf(e.Stream, e.Xattr)
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if _, ok := n.xattrs[e.Stream]; !ok {
-		return fmt.Errorf("memfs: %s: stream %q: %w", e.Name, e.Stream, fs.ErrNoAttribute)
+	if _, ok := n.xattrs[k]; !ok {
+		return fmt.Errorf("memfs: %s: %v: %w", e.Name, k, fs.ErrNoAttribute)
 	}
-	delete(n.xattrs, e.Stream)
+	delete(n.xattrs, k)
 	n.ctime = now()
 	return nil
 }

@@ -233,7 +233,7 @@ func TestSparse(t *testing.T) {
 func TestAllocate(t *testing.T) {
 	v, m := newVolume(t, &memfs.Options{Capacity: 16 * memfs.PageSize})
 	h := create(t, v, "/f")
-	if err := h.Allocate(bg, 0, 5000, false); err != nil {
+	if err := h.Allocate(bg, 0, 5000, 0); err != nil {
 		t.Fatal(err)
 	}
 	fi := must[fs.FileInfo](t)(h.Stat(bg))
@@ -1190,10 +1190,17 @@ func TestNoSpace(t *testing.T) {
 	if used, _ := m.Used(); used != 2*memfs.PageSize {
 		t.Fatalf("used %d", used)
 	}
-	// Unlimited: a large default.
-	v2, _ := newVolume(t, nil)
+	// By default: half of the machine's memory, as tmpfs.
+	v2, m2 := newVolume(t, nil)
 	vs = must[fs.VolumeSize](t)(v2.VolumeSize(bg))
-	if vs.TotalBytes != memfs.DefaultCapacity || vs.FreeBytes != memfs.DefaultCapacity || vs.BlockSize != memfs.PageSize {
+	if limit := memfs.MemoryLimit(); limit <= 0 || m2.Capacity() != limit ||
+		vs.TotalBytes != uint64(limit) || vs.FreeBytes != uint64(limit) || vs.BlockSize != memfs.PageSize {
+		t.Fatalf("default statfs %+v, capacity %d, memory limit %d", vs, m2.Capacity(), limit)
+	}
+	// Unlimited: a large size.
+	v3, m3 := newVolume(t, &memfs.Options{Capacity: -1})
+	vs = must[fs.VolumeSize](t)(v3.VolumeSize(bg))
+	if m3.Capacity() != 0 || vs.TotalBytes != memfs.DefaultCapacity || vs.FreeBytes != memfs.DefaultCapacity {
 		t.Fatalf("unlimited statfs %+v", vs)
 	}
 }

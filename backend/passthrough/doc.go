@@ -54,19 +54,34 @@
 //     System, Archive and the rest are accepted and dropped; reported attributes are
 //     derived from the mode by the volume.
 //   - Named streams are user.* extended attributes on Linux and extended attributes
-//     on macOS, on regular files and directories only.
-//   - Locks are the volume's alone (the backend does not take host locks).
+//     on macOS, on regular files and directories only. On Linux the trusted.*,
+//     security.* and system.* (POSIX ACL) attributes are the host's too
+//     (fs.XattrNamespacer), on every file type, symbolic links included; the host
+//     refuses what this process may not set (EPERM for trusted.* unless root) and
+//     keeps the mode in step with an ACL.
+//   - Sparse files: the allocation is the host's (st_blocks), so du agrees with the
+//     host; on Linux fallocate's modes (preallocation, KEEP_SIZE, PUNCH_HOLE,
+//     ZERO_RANGE), SEEK_DATA / SEEK_HOLE and copy_file_range are the host file's
+//     (a copy between two host file systems falls back to the kernel's copy).
+//   - Locks (Linux): the mount's POSIX locks are held as OFD locks and its flock
+//     locks as flock on the host descriptor of the open file, so host processes and
+//     processes on the mount exclude each other (see locks_linux.go). That
+//     descriptor holds the union of the mount's owners; which owner holds what,
+//     and the waiting, stay with the volume. On other hosts locks stay with the
+//     kernel of the mount (no fs.Locker).
 //   - FileID is the host inode number; on Linux the creation time comes from statx.
 //
 // # Hosts
 //
 //   - Linux: everything above; RENAME_EXCHANGE and RENAME_NOREPLACE through
 //     renameat2 (no-replace falls back to check-then-rename on file systems that
-//     refuse the flag), fallocate(FALLOC_FL_KEEP_SIZE), fdatasync.
+//     refuse the flag), fallocate, lseek SEEK_DATA / SEEK_HOLE, copy_file_range,
+//     host locks, fdatasync.
 //   - macOS: as Linux except: no device nodes, FIFOs or sockets (x/sys has no
 //     mknodat, and mknod by path would resolve outside the Root: ErrNotSupported);
-//     exchange and no-replace through renameatx_np; no preallocation (a no-op);
-//     times of an open file are set by name; the birth time comes from stat.
+//     exchange and no-replace through renameatx_np; no preallocation (a no-op), no
+//     hole events, copy_file_range, host locks or attribute namespaces; times of
+//     an open file are set by name; the birth time comes from stat.
 //   - FreeBSD: as macOS but with mknodat; no exchange (ErrNotSupported), no-replace
 //     is check-then-rename; no named streams (ErrNotSupported).
 //   - Windows: see passthrough_windows.go: no nodes, symbolic links, named streams

@@ -131,6 +131,12 @@ type file struct {
 	regular bool
 	refs    int        // OnOpenFile/OnCreateFile calls not yet closed; guarded by mu
 	amu     sync.Mutex // serializes appending writes
+	// lockf is the descriptor that holds the file's host locks (Linux): f when the
+	// first lock was taken. Host locks belong to an open file description, so it
+	// stays open, also when f is replaced, until OnCloseFile. Guarded by mu.
+	lockf *os.File
+	// flocked is the type of the host flock lockf holds (fs.LockUnlock: none).
+	flocked fs.LockType
 }
 
 func fileOf(ctx any) *file {
@@ -156,7 +162,9 @@ func (p *FS) use(name string, fc *file, need fs.Access, fn func(f *os.File) erro
 			fc.mu.Unlock()
 			return err
 		}
-		fc.f.Close()
+		if fc.f != fc.lockf {
+			fc.f.Close()
+		}
 		fc.f, fc.acc = nf, fc.acc|need
 	}
 	fc.mu.Unlock()
@@ -179,7 +187,10 @@ func (p *FS) OnCloseFile(_ context.Context, e *fs.CloseFileEvent) error {
 		return nil
 	}
 	err := fc.f.Close()
-	fc.f = nil
+	if fc.lockf != nil && fc.lockf != fc.f {
+		fc.lockf.Close() // its locks go with it
+	}
+	fc.f, fc.lockf = nil, nil
 	return err
 }
 

@@ -16,7 +16,7 @@ func statInfo(st *unix.Stat_t) fs.FileInfo {
 	return fs.FileInfo{
 		Mode:           attr.Mode(st.Mode),
 		Size:           st.Size,
-		AllocationSize: int64(st.Blocks) * 512,
+		AllocationSize: allocation(st.Blocks, st.Size),
 		CreationTime:   ts(st.Btim),
 		LastAccessTime: ts(st.Atim),
 		LastWriteTime:  ts(st.Mtim),
@@ -64,8 +64,8 @@ func chmodAt(dirfd int, name string, mode uint32) error {
 
 // xattrAt opens name read-only without following and runs fn on it. Only regular
 // files and directories are reached (a symbolic link gives ELOOP, reported as
-// ENOTSUP; nodes are never opened).
-func xattrAt(dirfd int, name string, fn func(x xattrFile) error) error {
+// ENOTSUP; nodes are never opened), whatever anyType says.
+func xattrAt(dirfd int, name string, _ bool, fn func(x xattrFile) error) error {
 	var st unix.Stat_t
 	if err := unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return err
@@ -86,3 +86,6 @@ func xattrAt(dirfd int, name string, fn func(x xattrFile) error) error {
 	}
 	return fn(fdXattr(fd))
 }
+
+// hostNamespace: the BSD hosts have no namespaces beyond the streams.
+func hostNamespace(string) bool { return false }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -29,7 +30,7 @@ func statxInfo(st *unix.Statx_t) fs.FileInfo {
 	fi := fs.FileInfo{
 		Mode:           attr.Mode(st.Mode),
 		Size:           int64(st.Size),
-		AllocationSize: int64(st.Blocks) * 512,
+		AllocationSize: allocation(int64(st.Blocks), int64(st.Size)),
 		LastAccessTime: ts(st.Atime),
 		LastWriteTime:  ts(st.Mtime),
 		ChangeTime:     ts(st.Ctime),
@@ -168,21 +169,28 @@ func renameAt(od int, ob string, nd int, nb string, exchange, noReplace bool) er
 
 // xattrAt runs fn with a handle for the extended attributes of name in dirfd: an
 // O_PATH|O_NOFOLLOW descriptor of the file, used through its /proc entry (so no
-// read or write permission is needed to reach it; the kernel checks the xattr
+// read or write permission is needed to reach it, and a symbolic link's own
+// attributes are reached, not its target's; the kernel checks the xattr
 // permissions as usual). Only regular files and directories carry user.*
-// attributes; symbolic links and nodes get ENOTSUP.
-func xattrAt(dirfd int, name string, fn func(x xattrFile) error) error {
+// attributes: unless anyType, symbolic links and nodes get ENOTSUP.
+func xattrAt(dirfd int, name string, anyType bool, fn func(x xattrFile) error) error {
 	pfd, err := unix.Openat(dirfd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return err
 	}
 	defer unix.Close(pfd)
-	if err := statTarget(pfd); err != nil {
-		return err
+	if !anyType {
+		if err := statTarget(pfd); err != nil {
+			return err
+		}
 	}
 	path := procPath(pfd)
 	if _, err := os.Lstat(path); err != nil {
-		// No /proc: open the name itself read-only without following.
+		// No /proc: open the name itself read-only without following (regular
+		// files and directories only: a node is never opened).
+		if err := statTarget(pfd); err != nil {
+			return err
+		}
 		fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK|unix.O_NOCTTY, 0)
 		if err != nil {
 			return err
@@ -207,3 +215,25 @@ func (p pathXattr) set(n string, d []byte, flags int) error {
 	return unix.Setxattr(string(p), n, d, flags)
 }
 func (p pathXattr) remove(n string) error { return unix.Removexattr(string(p), n) }
+
+var _ fs.XattrNamespacer = (*FS)(nil)
+
+// XattrNamespaces reports that the host's trusted., security. and system. (POSIX
+// ACL) attributes are passed through, besides the user. ones. The host decides
+// whether this process may set them (as root it may; otherwise it answers EPERM)
+// and keeps the mode in step with an ACL; the volume applies the rules of who on
+// the mount may.
+func (p *FS) XattrNamespaces() []string {
+	return []string{fs.XattrTrusted, fs.XattrSecurity, fs.XattrSystem}
+}
+
+// hostNamespace reports whether the host attribute n belongs to a namespace of
+// XattrNamespaces.
+func hostNamespace(n string) bool {
+	for _, ns := range [...]string{"trusted.", "security.", "system."} {
+		if strings.HasPrefix(n, ns) {
+			return true
+		}
+	}
+	return false
+}

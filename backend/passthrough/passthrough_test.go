@@ -145,7 +145,7 @@ func TestReadWriteThroughVolume(t *testing.T) {
 	if fi, _ := h.Stat(ctx); fi.Size != 0 {
 		t.Error("O_TRUNC size", fi.Size)
 	}
-	if err := h.Allocate(ctx, 0, 1<<20, false); err != nil {
+	if err := h.Allocate(ctx, 0, 1<<20, 0); err != nil {
 		t.Error("allocate:", err)
 	}
 	if err := h.Sync(ctx, true); err != nil {

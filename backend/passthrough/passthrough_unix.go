@@ -24,6 +24,15 @@ var (
 // name split lets through.
 func badName(string) string { return "" }
 
+// allocation is AllocationSize for st_blocks: a file with data but no blocks is all
+// hole (fs.FileInfo says so with a negative value).
+func allocation(blocks, size int64) int64 {
+	if blocks == 0 && size > 0 {
+		return -1
+	}
+	return blocks * 512
+}
+
 func hostErr(err error) error { return err }
 
 // dirRef is an open parent directory: the root itself, a descriptor opened beneath
@@ -525,9 +534,10 @@ func (p *FS) OnGetVolumeSize(_ context.Context, e *fs.GetVolumeSizeEvent) error 
 }
 
 // xattrTarget runs fn on a descriptor of the file name that xattr calls accept:
-// the open file's, or the file opened read-only without following (regular files
-// and directories only; other types have no user extended attributes).
-func (p *FS) xattrTarget(name string, fctx any, fn func(x xattrFile) error) error {
+// the open file's, or the file reached without following (see xattrAt; anyType is
+// set for the namespaces other than user., whose attributes symbolic links and
+// nodes carry too).
+func (p *FS) xattrTarget(name string, fctx any, anyType bool, fn func(x xattrFile) error) error {
 	if !haveXattr {
 		return fs.ErrNotSupported
 	}
@@ -541,7 +551,16 @@ func (p *FS) xattrTarget(name string, fctx any, fn func(x xattrFile) error) erro
 		return err
 	}
 	defer d.close()
-	return xattrAt(d.fd(), base, fn)
+	return xattrAt(d.fd(), base, anyType, fn)
+}
+
+// hostXattr is the host's name of a stream event's attribute: the whole name of
+// another namespace's attribute, or the stream in the user namespace.
+func hostXattr(stream, xattr string) string {
+	if xattr != "" {
+		return xattr
+	}
+	return xattrPrefix + stream
 }
 
 func statTarget(fd int) error {
@@ -590,10 +609,10 @@ func getxattr(get func(buf []byte) (int, error)) ([]byte, error) {
 	}
 }
 
-// splitNames splits a NUL-separated xattr list, keeping the names with prefix and
-// dropping it.
-func splitNames(buf []byte, prefix string) []string {
-	var out []string
+// splitNames splits a NUL-separated xattr list into the stream names (those with
+// prefix, which is dropped) and the whole names of the other namespaces this host
+// keeps (hostNamespaces).
+func splitNames(buf []byte, prefix string) (streams, others []string) {
 	for len(buf) > 0 {
 		i := 0
 		for i < len(buf) && buf[i] != 0 {
@@ -604,26 +623,31 @@ func splitNames(buf []byte, prefix string) []string {
 			i++
 		}
 		buf = buf[i:]
-		if len(n) > len(prefix) && n[:len(prefix)] == prefix {
-			out = append(out, n[len(prefix):])
+		switch {
+		case len(n) > len(prefix) && n[:len(prefix)] == prefix:
+			streams = append(streams, n[len(prefix):])
+		case prefix != "" && hostNamespace(n):
+			others = append(others, n)
 		}
 	}
-	return out
+	return streams, others
 }
 
-// OnListNamedStreams lists the file's extended attributes (user.* on Linux).
+// OnListNamedStreams lists the file's extended attributes (user.* as streams on
+// Linux, the other namespaces in e.Xattrs).
 func (p *FS) OnListNamedStreams(_ context.Context, e *fs.ListNamedStreamsEvent) error {
-	return pathErr("listxattr", e.Name, p.xattrTarget(e.Name, e.FileContext, func(x xattrFile) error {
+	return pathErr("listxattr", e.Name, p.xattrTarget(e.Name, e.FileContext, true, func(x xattrFile) error {
 		buf, err := getxattr(x.list)
-		e.Streams = splitNames(buf, xattrPrefix)
+		e.Streams, e.Xattrs = splitNames(buf, xattrPrefix)
 		return err
 	}))
 }
 
 // OnGetNamedStream reads an extended attribute.
 func (p *FS) OnGetNamedStream(_ context.Context, e *fs.GetNamedStreamEvent) error {
-	return pathErr("getxattr", e.Name, p.xattrTarget(e.Name, e.FileContext, func(x xattrFile) (err error) {
-		e.Data, err = getxattr(func(b []byte) (int, error) { return x.get(xattrPrefix+e.Stream, b) })
+	name := hostXattr(e.Stream, e.Xattr)
+	return pathErr("getxattr", e.Name, p.xattrTarget(e.Name, e.FileContext, e.Xattr != "", func(x xattrFile) (err error) {
+		e.Data, err = getxattr(func(b []byte) (int, error) { return x.get(name, b) })
 		return err
 	}))
 }
@@ -637,10 +661,11 @@ func (p *FS) OnSetNamedStream(_ context.Context, e *fs.SetNamedStreamEvent) erro
 	if e.Replace {
 		flags |= xattrReplace
 	}
-	return pathErr("setxattr", e.Name, p.xattrTarget(e.Name, e.FileContext, func(x xattrFile) error {
+	name := hostXattr(e.Stream, e.Xattr)
+	return pathErr("setxattr", e.Name, p.xattrTarget(e.Name, e.FileContext, e.Xattr != "", func(x xattrFile) error {
 		if flags == 0 && (e.Create || e.Replace) {
 			// The host has no create/replace flags: check first.
-			_, err := x.get(xattrPrefix+e.Stream, nil)
+			_, err := x.get(name, nil)
 			switch {
 			case err == nil && e.Create:
 				return fs.ErrExist
@@ -648,13 +673,14 @@ func (p *FS) OnSetNamedStream(_ context.Context, e *fs.SetNamedStreamEvent) erro
 				return err
 			}
 		}
-		return x.set(xattrPrefix+e.Stream, e.Data, flags)
+		return x.set(name, e.Data, flags)
 	}))
 }
 
 // OnDeleteNamedStream removes an extended attribute.
 func (p *FS) OnDeleteNamedStream(_ context.Context, e *fs.DeleteNamedStreamEvent) error {
-	return pathErr("removexattr", e.Name, p.xattrTarget(e.Name, e.FileContext, func(x xattrFile) error {
-		return x.remove(xattrPrefix + e.Stream)
+	name := hostXattr(e.Stream, e.Xattr)
+	return pathErr("removexattr", e.Name, p.xattrTarget(e.Name, e.FileContext, e.Xattr != "", func(x xattrFile) error {
+		return x.remove(name)
 	}))
 }

@@ -371,4 +371,62 @@ var (
 	_ fs.VolumeIDer        = (*FS)(nil)
 	_ fs.MountNotifiee     = (*FS)(nil)
 	_ fs.ErrorReporter     = (*FS)(nil)
+	_ fs.RangeAllocator    = (*FS)(nil)
+	_ fs.DataSeeker        = (*FS)(nil)
+	_ fs.RangeCopier       = (*FS)(nil)
+	_ fs.LockTester        = (*FS)(nil)
+	_ fs.XattrNamespacer   = (*FS)(nil)
 )
+
+// OnAllocateRange forwards to the backend unless a rule hits.
+func (f *FS) OnAllocateRange(ctx context.Context, e *fs.AllocateRangeEvent) error {
+	if err := f.fault(ctx, "OnAllocateRange", e.Name); err != nil {
+		return err
+	}
+	if b, ok := f.b.(fs.RangeAllocator); ok {
+		return b.OnAllocateRange(ctx, e)
+	}
+	return fs.ErrNotSupported
+}
+
+// OnSeekData forwards to the backend unless a rule hits.
+func (f *FS) OnSeekData(ctx context.Context, e *fs.SeekDataEvent) error {
+	if err := f.fault(ctx, "OnSeekData", e.Name); err != nil {
+		return err
+	}
+	if b, ok := f.b.(fs.DataSeeker); ok {
+		return b.OnSeekData(ctx, e)
+	}
+	return fs.ErrNotSupported
+}
+
+// OnCopyFileRange forwards to the backend unless a rule hits.
+func (f *FS) OnCopyFileRange(ctx context.Context, e *fs.CopyFileRangeEvent) error {
+	if err := f.fault(ctx, "OnCopyFileRange", e.DestName); err != nil {
+		return err
+	}
+	if b, ok := f.b.(fs.RangeCopier); ok {
+		return b.OnCopyFileRange(ctx, e)
+	}
+	return fs.ErrNotSupported
+}
+
+// OnTestLock forwards to the backend unless a rule hits.
+func (f *FS) OnTestLock(ctx context.Context, e *fs.TestLockEvent) error {
+	if err := f.fault(ctx, "OnTestLock", e.Name); err != nil {
+		return err
+	}
+	if b, ok := f.b.(fs.LockTester); ok {
+		return b.OnTestLock(ctx, e)
+	}
+	return fs.ErrNotSupported
+}
+
+// XattrNamespaces reports the wrapped backend's namespaces (none when it is no
+// fs.XattrNamespacer). It is not an event: no rule applies.
+func (f *FS) XattrNamespaces() []string {
+	if b, ok := f.b.(fs.XattrNamespacer); ok {
+		return b.XattrNamespaces()
+	}
+	return nil
+}

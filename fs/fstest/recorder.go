@@ -41,6 +41,11 @@ type Recorder struct {
 	creator   fs.Creator
 	writer    fs.Writer
 	allocator fs.AllocationSizer
+	ranger    fs.RangeAllocator
+	seeker    fs.DataSeeker
+	copier    fs.RangeCopier
+	tester    fs.LockTester
+	xattrNS   fs.XattrNamespacer
 	cleaner   fs.Cleaner
 	flusher   fs.Flusher
 	setter    fs.AttributeSetter
@@ -107,6 +112,11 @@ var (
 	_ fs.VolumeIDer        = (*Recorder)(nil)
 	_ fs.MountNotifiee     = (*Recorder)(nil)
 	_ fs.ErrorReporter     = (*Recorder)(nil)
+	_ fs.RangeAllocator    = (*Recorder)(nil)
+	_ fs.DataSeeker        = (*Recorder)(nil)
+	_ fs.RangeCopier       = (*Recorder)(nil)
+	_ fs.LockTester        = (*Recorder)(nil)
+	_ fs.XattrNamespacer   = (*Recorder)(nil)
 )
 
 // NewRecorder wraps b.
@@ -115,6 +125,11 @@ func NewRecorder(b fs.Interface) *Recorder {
 	r.creator, _ = b.(fs.Creator)
 	r.writer, _ = b.(fs.Writer)
 	r.allocator, _ = b.(fs.AllocationSizer)
+	r.ranger, _ = b.(fs.RangeAllocator)
+	r.seeker, _ = b.(fs.DataSeeker)
+	r.copier, _ = b.(fs.RangeCopier)
+	r.tester, _ = b.(fs.LockTester)
+	r.xattrNS, _ = b.(fs.XattrNamespacer)
 	r.cleaner, _ = b.(fs.Cleaner)
 	r.flusher, _ = b.(fs.Flusher)
 	r.setter, _ = b.(fs.AttributeSetter)
@@ -497,6 +512,40 @@ func (r *Recorder) OnSetAllocationSize(ctx context.Context, e *fs.SetAllocationS
 	return r.allocator.OnSetAllocationSize(ctx, e)
 }
 
+// OnAllocateRange forwards the event; without fs.RangeAllocator it fails with
+// ErrNotSupported.
+func (r *Recorder) OnAllocateRange(ctx context.Context, e *fs.AllocateRangeEvent) error {
+	r.count("OnAllocateRange")
+	e.FileContext = r.fileCtx("OnAllocateRange", e.Name, e.FileContext)
+	if r.ranger == nil {
+		return fmt.Errorf("allocate %s: %w", e.Name, fs.ErrNotSupported)
+	}
+	return r.ranger.OnAllocateRange(ctx, e)
+}
+
+// OnSeekData forwards the event; without fs.DataSeeker it fails with
+// ErrNotSupported.
+func (r *Recorder) OnSeekData(ctx context.Context, e *fs.SeekDataEvent) error {
+	r.count("OnSeekData")
+	e.FileContext = r.fileCtx("OnSeekData", e.Name, e.FileContext)
+	if r.seeker == nil {
+		return fmt.Errorf("seek %s: %w", e.Name, fs.ErrNotSupported)
+	}
+	return r.seeker.OnSeekData(ctx, e)
+}
+
+// OnCopyFileRange forwards the event; without fs.RangeCopier it fails with
+// ErrNotSupported.
+func (r *Recorder) OnCopyFileRange(ctx context.Context, e *fs.CopyFileRangeEvent) error {
+	r.count("OnCopyFileRange")
+	e.FileContext = r.fileCtx("OnCopyFileRange", e.Name, e.FileContext)
+	e.DestFileContext = r.fileCtx("OnCopyFileRange", e.DestName, e.DestFileContext)
+	if r.copier == nil {
+		return fmt.Errorf("copy %s: %w", e.Name, fs.ErrNotSupported)
+	}
+	return r.copier.OnCopyFileRange(ctx, e)
+}
+
 // OnCleanupFile forwards the event, if the backend has it.
 func (r *Recorder) OnCleanupFile(ctx context.Context, e *fs.CleanupFileEvent) error {
 	r.count("OnCleanupFile")
@@ -686,6 +735,25 @@ func (r *Recorder) OnUnlockFile(ctx context.Context, e *fs.UnlockFileEvent) erro
 		return nil
 	}
 	return r.locker.OnUnlockFile(ctx, e)
+}
+
+// OnTestLock forwards the event; without fs.LockTester it finds no lock.
+func (r *Recorder) OnTestLock(ctx context.Context, e *fs.TestLockEvent) error {
+	r.count("OnTestLock")
+	e.FileContext = r.fileCtx("OnTestLock", e.Name, e.FileContext)
+	if r.tester == nil {
+		return nil
+	}
+	return r.tester.OnTestLock(ctx, e)
+}
+
+// XattrNamespaces reports the backend's namespaces, if it is an
+// fs.XattrNamespacer.
+func (r *Recorder) XattrNamespaces() []string {
+	if r.xattrNS == nil {
+		return nil
+	}
+	return r.xattrNS.XattrNamespaces()
 }
 
 // OnGetVolumeSize forwards the event; without fs.VolumeSizer it reports nothing.

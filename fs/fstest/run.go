@@ -63,7 +63,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) fs.Interface, opts Options)
 
 // groupOrder is the order Run runs the groups in.
 var groupOrder = []string{"Options", "Contract", "Enumerate", "Contexts", "Errors", "Data", "Rename",
-	"Attributes", "HardLinks", "Symlinks", "NamedStreams", "ReadOnly", "Tree"}
+	"Ranges", "Attributes", "HardLinks", "Symlinks", "NamedStreams", "ReadOnly", "Tree"}
 
 // orderedChecks returns allChecks by group, in groupOrder.
 func orderedChecks() []check {
@@ -95,6 +95,7 @@ func runCheck(t TB, b fs.Interface, opts Options, fn func(TB, *kit)) {
 // allow the kit to check.
 type features struct {
 	write, del, rename, setattr, links, symlinks, streams, empty bool
+	ranges, seek, copy, xattrNS                                  bool
 }
 
 // kit is the state of one check: the backend, its declared options and the volumes
@@ -129,6 +130,10 @@ func newKit(t TB, b fs.Interface, opts Options) *kit {
 	_, k.has.symlinks = b.(fs.Symlinker)
 	_, k.has.streams = b.(fs.NamedStreamer)
 	_, k.has.empty = b.(fs.EmptyChecker)
+	_, k.has.ranges = b.(fs.RangeAllocator)
+	_, k.has.seek = b.(fs.DataSeeker)
+	_, k.has.copy = b.(fs.RangeCopier)
+	_, k.has.xattrNS = b.(fs.XattrNamespacer)
 	k.has.write = c && w
 	k.ro = opts.ReadOnly || !k.has.write
 	k.fixture = make(map[string]string, len(opts.Files))
@@ -213,6 +218,15 @@ func (k *kit) need(t TB, feature string) {
 		ok, why = !k.ro && k.has.symlinks && !k.opts.NoSymlinks, "no symbolic links (Options.NoSymlinks or no fs.Symlinker)"
 	case "streams":
 		ok, why = !k.ro && k.has.streams && !k.opts.NoNamedStreams, "no named streams (Options.NoNamedStreams or no fs.NamedStreamer)"
+	case "ranges":
+		ok, why = !k.ro && k.has.ranges, "the backend has no fs.RangeAllocator"
+	case "seek":
+		ok, why = !k.ro && k.has.seek, "the backend has no fs.DataSeeker"
+	case "copy":
+		ok, why = !k.ro && k.has.copy, "the backend has no fs.RangeCopier"
+	case "xattrNS":
+		ok, why = !k.ro && k.has.xattrNS && !k.opts.NoNamedStreams && runtime.GOOS == "linux",
+			"no extended-attribute namespaces (no fs.XattrNamespacer, or not Linux)"
 	case "readonly":
 		ok, why = k.ro, "the backend is writable"
 	default:

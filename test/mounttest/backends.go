@@ -34,9 +34,7 @@ var Backends = []Backend{
 	{Name: "passthrough-nopt", New: newPassthrough, Options: &adapters.Options{NoPassthrough: true}, Skip: map[string]string{
 		"XattrLarge": "the host filesystem's limit applies (ext4 keeps an attribute value in one block)",
 	}},
-	{Name: "memfs+locker", New: func(testing.TB) fs.Interface { return &lockingMemfs{FS: memfs.New(nil)} }, Skip: map[string]string{
-		"Flock": "a flock forwarded to the backend is released when the kernel sends RELEASE, just after close returns, not during it",
-	}},
+	{Name: "memfs+locker", New: func(testing.TB) fs.Interface { return &lockingMemfs{FS: memfs.New(nil)} }},
 }
 
 // lockingMemfs is memfs with lock events, so the adapters forward locks to the

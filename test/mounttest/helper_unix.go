@@ -26,6 +26,14 @@ func runHelper(op, arg string) (string, int) {
 	if op == "mount" {
 		return serveHelper(arg)
 	}
+	if op == "listxattr" {
+		buf := make([]byte, 64<<10)
+		n, err := unix.Listxattr(arg, buf)
+		if err != nil {
+			return err.Error(), 0
+		}
+		return strings.Join(strings.FieldsFunc(string(buf[:n]), func(r rune) bool { return r == 0 }), ","), 0
+	}
 	if op == "read" {
 		switch _, err := os.ReadFile(arg); {
 		case err == nil:
@@ -71,7 +79,8 @@ func runHelper(op, arg string) (string, int) {
 // ChildAs runs the helper operation op on the file arg in a new process of this test
 // binary running as uid:gid, and returns what it printed: "ok", or the error. The
 // operations are "read" (read the file), "setlk" and "getlk" (a write lock on the
-// whole file). Only root can switch users. The path to arg must be searchable by uid.
+// whole file) and "listxattr" (the attribute names, comma-separated). Only root
+// can switch users. The path to arg must be searchable by uid.
 func ChildAs(t *testing.T, uid, gid uint32, op, arg string) string {
 	t.Helper()
 	// The test binary lives in a private build directory: run a copy uid can reach.

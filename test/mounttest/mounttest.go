@@ -123,6 +123,10 @@ var AdapterDifferences = map[string]map[string]string{
 		"NotifyChange":      "cgofuse offers no kernel cache invalidation on libfuse (only on WinFsp): changes behind the mount show when the kernel timeouts expire",
 		"Fallocate":         "cgofuse has no fallocate operation: the kernel answers EOPNOTSUPP",
 		"FallocateKeepSize": "cgofuse has no fallocate operation: the kernel answers EOPNOTSUPP",
+		"FallocateRange":    "cgofuse has no fallocate operation: the kernel answers EOPNOTSUPP",
+		"PunchHole":         "cgofuse has no fallocate operation: the kernel answers EOPNOTSUPP",
+		"ZeroRange":         "cgofuse has no fallocate operation: the kernel answers EOPNOTSUPP",
+		"SeekDataHole":      "cgofuse has no lseek operation: the kernel takes the whole file for data (SEEK_HOLE gives the end of the file)",
 		"OpenSymlinkRace":   "libfuse's high-level API answers ESTALE for a node renamed over during an open; the kernel retries once and then passes ESTALE on",
 		"RemovedNodeFstat":  "libfuse's high-level API cannot build a path for a node whose directory was removed (an open directory, or a file hidden as .fuse_hidden* there) and answers fstat with ESTALE itself; reads and writes through the descriptor still work",
 		// Not a test: tests that race lookups with renames accept ESTALE where this is set.

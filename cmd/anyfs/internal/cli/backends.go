@@ -23,6 +23,9 @@ type Backend struct {
 	NeedsArg bool
 	// Open makes the backend from ARG ("" when NeedsArg is false).
 	Open func(arg string) (fs.Interface, error)
+	// OpenSized, when set, is Open with a capacity of maxSize bytes
+	// (--max-size); a backend without it refuses that flag.
+	OpenSized func(arg string, maxSize int64) (fs.Interface, error)
 }
 
 // Registry is the backend table, in the order `anyfs backends` lists it.
@@ -38,6 +41,9 @@ func DefaultBackends() Registry {
 			Description: "an empty in-memory file system, discarded on unmount (the default)",
 			Open: func(string) (fs.Interface, error) {
 				return memfs.New(nil), nil
+			},
+			OpenSized: func(_ string, maxSize int64) (fs.Interface, error) {
+				return memfs.New(&memfs.Options{Capacity: maxSize}), nil
 			},
 		},
 		{

@@ -48,6 +48,7 @@ type MountOptions struct {
 	Adapter         string
 	CaseInsensitive bool
 	MaxFileSize     ByteSize
+	MaxSize         ByteSize
 	NoPassthrough   bool
 	MetadataCache   time.Duration
 	NegativeCache   time.Duration
@@ -72,6 +73,7 @@ func (o *MountOptions) AddFlags(fl *pflag.FlagSet) {
 	fl.StringVar(&o.Adapter, "adapter", "", "adapter: gofuse or cgofuse (default: gofuse on Linux and macOS, cgofuse on Windows)")
 	fl.BoolVar(&o.CaseInsensitive, "case-insensitive", false, "look names up ignoring case (names keep their case)")
 	fl.Var(&o.MaxFileSize, "max-file-size", "largest file size, such as 100M or 2G; 0 means no limit")
+	fl.Var(&o.MaxSize, "max-size", "capacity of a mem volume, such as 2G; 0 means half of the machine's memory")
 	fl.BoolVar(&o.NoPassthrough, "no-passthrough", false, "serve every read and write through the backend, never by FUSE passthrough [Linux]")
 	fl.DurationVar(&o.MetadataCache, "metadata-cache", 0, "cache file information in anyfs for this long (for slow backends); 0 disables")
 	fl.DurationVar(&o.NegativeCache, "negative-cache", 0, "cache absent names in anyfs for this long; 0 disables")
@@ -211,7 +213,14 @@ func mountRun(ctx context.Context, opts *MountOptions) error {
 	if err != nil {
 		return err
 	}
-	backend, err := b.Open(arg)
+	if opts.MaxSize != 0 && b.OpenSized == nil {
+		return flagErrorf("--max-size: backend %s has no capacity to set (only mem takes one)", b.Name)
+	}
+	open := b.Open
+	if opts.MaxSize != 0 {
+		open = func(arg string) (fs.Interface, error) { return b.OpenSized(arg, int64(opts.MaxSize)) }
+	}
+	backend, err := open(arg)
 	if err != nil {
 		return fmt.Errorf("backend %s: %w", opts.Backend, err)
 	}

@@ -113,6 +113,13 @@ func TestStopWithOpenFile(t *testing.T) {
 				t.Fatal(err)
 			}
 
+			// From outside, a busy mount is left mounted, with one line that says why.
+			out, err := anyfs(t, bin, "unmount", mnt)
+			if want := "anyfs: unmount " + mnt + ": files on it are in use (see them with: fuser -vm " + mnt + ")"; err == nil ||
+				strings.Count(out, "\n") != 1 || !strings.HasPrefix(out, want) {
+				t.Errorf("anyfs unmount of a busy mount: %v, %q; want one line starting with %q", err, out, want)
+			}
+
 			start := time.Now()
 			c.stopWith(t, syscall.SIGTERM)
 			// The bound: the grace period, then at most the detaching (5s), with

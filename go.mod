@@ -4,6 +4,7 @@ go 1.24.0
 
 require (
 	github.com/hanwen/go-fuse/v2 v2.12.1
+	github.com/moby/sys/mountinfo v0.7.2
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.9
 	github.com/winfsp/cgofuse v1.6.0

@@ -23,6 +23,8 @@ var (
 	ErrNoFUSE     = mountopt.ErrNoFUSE     // no FUSE (or WinFsp) is installed or usable
 	ErrMountPoint = mountopt.ErrMountPoint // the mount point is missing, not a directory, or not empty
 	ErrNoAdapter  = mountopt.ErrNoAdapter  // the adapter is not compiled into this program
+	ErrNotAllowed = mountopt.ErrNotAllowed // this user may not mount there (FUSE device, fuse.conf, mount point)
+	ErrNotMounted = mountopt.ErrNotMounted // Unmount: the directory is not a mount point
 )
 
 // Adapter names.
@@ -84,7 +86,8 @@ func Mount(v *fs.Volume, mountPoint string, adapter string, opts *Options) (Serv
 
 // Unmount unmounts the FUSE file system at mountPoint from outside the process
 // serving it, also when that process died and left a stale mount ("transport
-// endpoint is not connected").
+// endpoint is not connected"). A directory that is not a mount point gives an
+// error wrapping ErrNotMounted.
 func Unmount(mountPoint string) error {
 	return unmount(mountPoint)
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/anyfs/anyfs/adapters/mountopt"
 )
 
 // unmount tries unmount(2), then umount(8), then a forced diskutil unmount, which
@@ -15,6 +17,9 @@ func unmount(mountPoint string) error {
 	mnt, err := filepath.Abs(mountPoint)
 	if err != nil {
 		return err
+	}
+	if _, ok, err := mountopt.MountAt(mnt); err == nil && !ok {
+		return fmt.Errorf("%s is %w", mnt, ErrNotMounted)
 	}
 	if err := unix.Unmount(mnt, 0); err == nil {
 		return nil
@@ -28,5 +33,5 @@ func unmount(mountPoint string) error {
 		return nil
 	}
 	out = append(out, out2...)
-	return fmt.Errorf("unmount %s: %v: %s", mnt, err, strings.TrimSpace(string(out)))
+	return fmt.Errorf("unmount %s: %v: %s", mnt, err, strings.Join(strings.Fields(string(out)), " "))
 }

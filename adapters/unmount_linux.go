@@ -4,41 +4,37 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
+	"syscall"
 
-	"golang.org/x/sys/unix"
+	"github.com/anyfs/anyfs/adapters/mountopt"
 )
 
-// unmount tries fusermount3 -u, then fusermount -u, then (as root) a lazy
-// unmount(2), which also detaches a stale mount whose daemon is gone.
+// unmount unmounts the FUSE file system at mountPoint: with umount2 as root,
+// fusermount3 -u otherwise. A stale mount (its server has gone) is detached
+// lazily if it is busy; a live busy mount is left mounted with an error that
+// says so. Every error is one line.
 func unmount(mountPoint string) error {
 	mnt, err := filepath.Abs(mountPoint)
 	if err != nil {
 		return err
 	}
-	var errs []error
-	for _, bin := range []string{"fusermount3", "fusermount"} {
-		path, err := exec.LookPath(bin)
-		if err != nil {
-			continue
-		}
-		out, err := exec.Command(path, "-u", mnt).CombinedOutput()
-		if err == nil {
-			return nil
-		}
-		errs = append(errs, fmt.Errorf("%s -u: %v: %s", bin, err, strings.TrimSpace(string(out))))
+	m, ok, err := mountopt.MountAt(mnt)
+	switch {
+	case err != nil:
+		return fmt.Errorf("unmount %s: %w", mnt, err)
+	case !ok:
+		return fmt.Errorf("%s is %w", mnt, ErrNotMounted)
+	case !m.IsFUSE():
+		return fmt.Errorf("%s is not a FUSE mount (it is %s); anyfs unmounts only FUSE file systems", mnt, m)
 	}
-	if os.Geteuid() == 0 {
-		err := unix.Unmount(mnt, unix.MNT_DETACH)
-		if err == nil {
-			return nil
+	err = mountopt.UnmountFUSE(mnt, false)
+	if errors.Is(err, syscall.EBUSY) {
+		if _, serr := os.Stat(mnt); errors.Is(serr, syscall.ENOTCONN) || errors.Is(serr, syscall.ECONNABORTED) {
+			return mountopt.UnmountFUSE(mnt, true) // stale: nobody serves it, detach it
 		}
-		errs = append(errs, fmt.Errorf("umount2(MNT_DETACH): %w", err))
+		return fmt.Errorf("unmount %s: files on it are in use (see them with: fuser -vm %s); close them, "+
+			"or stop the anyfs serving it (Ctrl-C), which detaches it after a grace period", mnt, mnt)
 	}
-	if len(errs) == 0 {
-		return fmt.Errorf("unmount %s: %w: fusermount3 is not installed (apt-get install fuse3)", mnt, ErrNoFUSE)
-	}
-	return fmt.Errorf("unmount %s: %w", mnt, errors.Join(errs...))
+	return err
 }

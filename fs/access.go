@@ -14,7 +14,7 @@ type MatchKind uint8
 const (
 	MatchAll         MatchKind = iota // every process
 	MatchPid                          // the process with id Pid
-	MatchProcessName                  // processes whose executable is named ProcessName
+	MatchProcessName                  // processes running ProcessName: a base name ("cat") or an absolute path
 	MatchUid                          // processes running as Uid
 	MatchGid                          // processes running with group Gid
 )
@@ -98,7 +98,7 @@ func (r *AccessRule) matches(c Caller) bool {
 		if r.Match == MatchPid && p.Pid == r.Pid { // pid was a thread of the process
 			return true
 		}
-		if r.Match == MatchProcessName && p.Name == r.ProcessName {
+		if r.Match == MatchProcessName && p.Is(r.ProcessName) {
 			return true
 		}
 		if !r.IncludeChildren || p.Ppid == pid {

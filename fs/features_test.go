@@ -33,6 +33,15 @@ func TestAccessRules(t *testing.T) {
 		{"deny all write", []AccessRule{{Deny: true, Access: AccessWrite, Match: MatchAll}}, OK, EACCES, OK},
 		{"deny parent and children", []AccessRule{{Deny: true, Access: AccessRead, Match: MatchPid, Pid: me.Ppid, IncludeChildren: true}}, EACCES, OK, OK},
 		{"deny parent only", []AccessRule{{Deny: true, Access: AccessRead, Match: MatchPid, Pid: me.Ppid}}, OK, OK, OK},
+		{"deny my name elsewhere", []AccessRule{{Deny: true, Access: AccessRead, Match: MatchProcessName, ProcessName: "/nonexistent/" + me.Name}}, OK, OK, OK},
+	}
+	if me.Path != "" { // the OS reports executable paths
+		tests = append(tests, struct {
+			name        string
+			rules       []AccessRule
+			read, write Errno
+			otherRead   Errno
+		}{"deny my path read", []AccessRule{{Deny: true, Access: AccessRead, Match: MatchProcessName, ProcessName: me.Path}}, EACCES, OK, OK})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

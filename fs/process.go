@@ -1,6 +1,9 @@
 package fs
 
 import (
+	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
 	"time"
 )
@@ -11,7 +14,26 @@ type Process struct {
 	// returns the thread's process.
 	Pid  uint32
 	Name string // executable base name, such as "cat"
+	Path string // the executable's absolute path (Linux, Windows); "" when unknown
 	Ppid uint32 // parent process id; 0 when unknown
+}
+
+// Is reports whether p runs the program named prog: an executable base name
+// ("cat") is compared with Name, an absolute path ("/usr/bin/cat") with Path.
+func (p Process) Is(prog string) bool {
+	if filepath.IsAbs(prog) {
+		return p.Path != "" && samePath(p.Path, prog)
+	}
+	return p.Name == prog
+}
+
+// samePath compares executable paths as the OS does: ignoring case on Windows.
+func samePath(a, b string) bool {
+	a, b = filepath.Clean(a), filepath.Clean(b)
+	if runtime.GOOS == "windows" {
+		return strings.EqualFold(a, b)
+	}
+	return a == b
 }
 
 // processCache remembers process lookups for a short time: pids are reused, so an

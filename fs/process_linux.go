@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// lookupProcess reads /proc: the executable's base name (from /proc/PID/exe, or
+// lookupProcess reads /proc: the executable's path and base name (from /proc/PID/exe, or
 // /proc/PID/comm when the link is unreadable) and the parent from /proc/PID/stat.
 // The kernel reports the calling thread to FUSE; its process is the thread group
 // (Tgid in /proc/PID/status).
@@ -39,7 +39,8 @@ func lookupProcess(pid uint32) (Process, error) {
 		}
 	}
 	if exe, err := os.Readlink(dir + "/exe"); err == nil {
-		p.Name = filepath.Base(strings.TrimSuffix(exe, " (deleted)"))
+		p.Path = strings.TrimSuffix(exe, " (deleted)")
+		p.Name = filepath.Base(p.Path)
 	}
 	return p, nil
 }

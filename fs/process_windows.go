@@ -22,7 +22,8 @@ func lookupProcess(pid uint32) (Process, error) {
 	if err := windows.QueryFullProcessImageName(h, 0, &buf[0], &n); err != nil {
 		return p, fmt.Errorf("process %d: %w", pid, err)
 	}
-	p.Name = filepath.Base(windows.UTF16ToString(buf[:n]))
+	p.Path = windows.UTF16ToString(buf[:n])
+	p.Name = filepath.Base(p.Path)
 	snap, err := windows.CreateToolhelp32Snapshot(windows.TH32CS_SNAPPROCESS, 0)
 	if err != nil {
 		return p, nil

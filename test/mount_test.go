@@ -67,7 +67,8 @@ func TestMountPointErrors(t *testing.T) {
 	}
 }
 
-// TestMountNonEmpty mounts over a non-empty directory when asked to.
+// TestMountNonEmpty mounts over a non-empty directory when asked to: a FUSE
+// mount point, which takes AllowStacking as well.
 func TestMountNonEmpty(t *testing.T) {
 	for _, adapter := range mounttest.Adapters() {
 		t.Run(adapter, func(t *testing.T) {
@@ -81,7 +82,15 @@ func TestMountNonEmpty(t *testing.T) {
 				t.Fatal(err)
 			}
 			v2 := fs.NewVolume(mounttest.Backends[0].New(t), nil)
-			srv, err := adapters.Mount(v2, mnt, adapter, &adapters.Options{AllowNonEmpty: true})
+			// mnt is a FUSE mount point: stacking on it takes AllowStacking.
+			if srv, err := adapters.Mount(v2, mnt, adapter, &adapters.Options{AllowNonEmpty: true}); !errors.Is(err, adapters.ErrMountPoint) ||
+				!strings.Contains(err.Error(), "is already a FUSE mount: ") {
+				if err == nil {
+					srv.Unmount()
+				}
+				t.Fatalf("mount over a FUSE mount without AllowStacking: %v, want ErrMountPoint naming the mount", err)
+			}
+			srv, err := adapters.Mount(v2, mnt, adapter, &adapters.Options{AllowNonEmpty: true, AllowStacking: true})
 			if err != nil {
 				t.Fatal(err)
 			}

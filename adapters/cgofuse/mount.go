@@ -3,6 +3,7 @@
 package cgofuse
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -26,14 +27,15 @@ const readyTimeout = 30 * time.Second
 // that does not exist yet. opts may be nil. Errors wrap mountopt.ErrMountPoint or
 // mountopt.ErrNoFUSE where those apply.
 func Mount(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Server, error) {
-	if opts == nil {
-		opts = &mountopt.Options{}
+	opts, err := mountopt.Resolve(opts)
+	if err != nil {
+		return nil, fmt.Errorf("mount %s: %w", mountPoint, err)
 	}
 	mnt, err := checkMountPoint(mountPoint, opts)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkFUSE(); err != nil {
+	if err := checkFUSE(mnt, opts); err != nil {
 		return nil, fmt.Errorf("mount %s: %w", mnt, err)
 	}
 	ctx := context.Background()
@@ -74,6 +76,7 @@ func Mount(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Se
 		s.Unmount()
 		return nil, fmt.Errorf("mount %s: %w", mnt, err)
 	}
+	s.recordMount()
 	v.SetInvalidator(s)
 	if err := v.Mounted(ctx, mnt); err != nil {
 		s.Unmount()
@@ -109,7 +112,7 @@ func hostOptions(v *fs.Volume, opts *mountopt.Options) []string {
 		}
 	} else {
 		add("fsname=%s", optEscape(name))
-		add("subtype=anyfs")
+		add("subtype=%s", optEscape(cmp.Or(opts.Subtype, "anyfs")))
 		add("attr_timeout=%g", attrT.Seconds())
 		add("entry_timeout=%g", entryT.Seconds())
 		add("negative_timeout=%g", negT.Seconds())
@@ -137,6 +140,12 @@ func hostOptions(v *fs.Volume, opts *mountopt.Options) []string {
 		if runtime.GOOS == "darwin" {
 			add("volname=%s", optEscape(label))
 		}
+		if opts.AutoUnmount {
+			add("auto_unmount") // libfuse then mounts through fusermount3, also as root
+		}
+		for _, f := range opts.MountFlags {
+			add("%s", f)
+		}
 	}
 	if opts.Debug {
 		add("debug")
@@ -158,10 +167,12 @@ type server struct {
 	fsys *fileSystem
 	host *fuse.FileSystemHost
 	mnt  string
-	done chan struct{} // closed when the FUSE layer stopped and the volume was told
-	err  error         // why Mount failed; set before done is closed
+	dev  mountopt.Mount // the mount as the mount table listed it once mounted (Linux, macOS)
+	done chan struct{}  // closed when the FUSE layer stopped and the volume was told
+	err  error          // why Mount failed; set before done is closed
 
-	mu sync.Mutex // serializes Unmount
+	mu      sync.Mutex // serializes Unmount
+	forceMu sync.Mutex // serializes ForceUnmount, which does not wait for an Unmount in progress
 }
 
 // serve runs the FUSE layer until the volume is unmounted.
@@ -225,6 +236,33 @@ func (s *server) Unmount() error {
 }
 
 var errUnmount = errors.New("the FUSE layer refused to unmount")
+
+// ForceUnmount detaches the mount while files are in use and ends serving.
+func (s *server) ForceUnmount() error {
+	s.forceMu.Lock()
+	defer s.forceMu.Unlock()
+	select {
+	case <-s.done:
+		return nil
+	default:
+	}
+	err := s.forceUnmount()
+	select {
+	case <-s.done:
+		return err
+	case <-time.After(forceWait):
+	}
+	// The FUSE layer serves on (its connection could not be aborted) until the
+	// last process using the detached mount closes its files: close every handle
+	// and tell the volume now, so that nothing more is written through them.
+	ctx := context.Background()
+	s.v.SetInvalidator(nil)
+	s.fsys.closeAll(ctx)
+	return errors.Join(err, s.v.Unmounted(ctx, s.mnt))
+}
+
+// forceWait bounds how long ForceUnmount waits for serving to end by itself.
+const forceWait = 2 * time.Second
 
 // InvalidateEntry and InvalidateContent drop what the OS caches about a name. On
 // Windows they send WinFsp a change notification, which also drops its caches of the

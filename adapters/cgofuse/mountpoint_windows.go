@@ -48,7 +48,7 @@ func isDrive(s string) bool {
 
 // checkFUSE finds nothing to check ahead: cgofuse loads WinFsp's DLL when mounting
 // and panics when it is missing, which Mount turns into mountopt.ErrNoFUSE.
-func checkFUSE() error { return nil }
+func checkFUSE(string, *mountopt.Options) error { return nil }
 
 // mountPointWait bounds the wait for the mount point to appear.
 const mountPointWait = 10 * time.Second
@@ -83,3 +83,12 @@ func waitMountPoint(mnt string, done <-chan struct{}) error {
 // unmountBusy leaves the unmount to cgofuse (fuse_exit), which is immediate on
 // Windows.
 func unmountBusy(string) (bool, error) { return false, nil }
+
+// forceUnmount: WinFsp's unmount (fuse_exit) does not wait for open files.
+func (s *server) forceUnmount() error {
+	s.host.Unmount()
+	return nil
+}
+
+// recordMount has nothing to record: WinFsp's unmount needs no device number.
+func (s *server) recordMount() {}

@@ -3,6 +3,7 @@
 package gofuse
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"time"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
@@ -29,17 +31,19 @@ const (
 
 // Mount mounts v at mountPoint and serves it until the returned server is unmounted.
 // The mount point must be an existing directory, empty unless opts.AllowNonEmpty.
-// Errors wrap mountopt.ErrMountPoint or mountopt.ErrNoFUSE where those apply.
+// Errors wrap mountopt.ErrMountPoint, ErrNoFUSE, ErrNotAllowed or ErrOption where
+// those apply.
 func Mount(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Server, error) {
-	if opts == nil {
-		opts = &mountopt.Options{}
+	opts, err := mountopt.Resolve(opts)
+	if err != nil {
+		return nil, fmt.Errorf("mount %s: %w", mountPoint, err)
 	}
-	mnt, err := mountopt.CheckMountPoint(mountPoint, opts.AllowNonEmpty)
+	mnt, err := mountopt.CheckMountPoint(mountPoint, opts)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkFUSE(); err != nil {
-		return nil, err
+	if err := checkFUSE(mnt, opts); err != nil {
+		return nil, fmt.Errorf("mount %s: %w", mnt, err)
 	}
 	ctx := context.Background()
 	rootInfo, err := v.Stat(ctx, "/")
@@ -60,23 +64,25 @@ func Mount(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Se
 		gopts.RootStableAttr = &gofs.StableAttr{Ino: rootInfo.FileID}
 	}
 	raw := &rawFS{RawFileSystem: gofs.NewNodeFS(root, gopts), m: m}
-	srv, err := fuse.NewServer(raw, mnt, &gopts.MountOptions)
+	srv, conn, err := newServer(raw, mnt, &gopts.MountOptions, opts, logger)
 	if err != nil {
 		return nil, mountError(mnt, err)
 	}
-	s := &server{srv: srv, mnt: mnt, done: make(chan struct{})}
+	s := &server{v: v, srv: srv, mnt: mnt, conn: conn, done: make(chan struct{})}
 	go func() {
 		srv.Serve()
+		conn.close()
 		v.SetInvalidator(nil)
 		if err := v.Unmounted(context.Background(), mnt); err != nil {
 			logger.Warn("anyfs: OnUnmount failed", "mountpoint", mnt, "err", err)
 		}
 		close(s.done)
 	}()
-	if err := srv.WaitMount(); err != nil {
+	if err := conn.waitMount(srv, mnt); err != nil {
 		s.Unmount()
 		return nil, mountError(mnt, err)
 	}
+	s.dev, _, _ = mountopt.MountAt(mnt)
 	v.SetInvalidator(&invalidator{root: root})
 	if opts.Debug {
 		_, offers := v.Backend().(fs.PassthroughFder)
@@ -95,13 +101,9 @@ func Mount(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Se
 func goOptions(v *fs.Volume, opts *mountopt.Options, logger *slog.Logger) *gofs.Options {
 	vo := v.Options()
 	attrT, entryT, negT := vo.KernelTimeouts()
-	name := opts.FSName
-	if name == "" {
-		name = "anyfs"
-	}
 	mo := fuse.MountOptions{
-		FsName:       name,
-		Name:         "anyfs",
+		FsName:       cmp.Or(opts.FSName, "anyfs"),
+		Name:         cmp.Or(opts.Subtype, "anyfs"),
 		AllowOther:   opts.AllowOther,
 		MaxWrite:     maxWrite,
 		MaxReadAhead: maxReadAhead,
@@ -112,7 +114,6 @@ func goOptions(v *fs.Volume, opts *mountopt.Options, logger *slog.Logger) *gofs.
 		IgnoreSecurityLabels: !slices.Contains(v.Capabilities().XattrNamespaces, fs.XattrSecurity) &&
 			!slices.Contains(v.Capabilities().XattrNamespaces, fs.XattrSystem),
 		DisableXAttrs: !v.Capabilities().NamedStreams,
-		DirectMount:   directMount(),
 		Debug:         opts.Debug,
 		Logger:        slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
@@ -129,7 +130,8 @@ func goOptions(v *fs.Volume, opts *mountopt.Options, logger *slog.Logger) *gofs.
 	if opts.NoPassthrough {
 		mo.DisabledCapabilities |= fuse.CAP_PASSTHROUGH
 	}
-	mo.Options = append(mo.Options, opts.RawOptions...)
+	mo.Options = append(mo.Options, opts.MountFlags...)
+	mo.Options = append(mo.Options, opts.RawOptions...) // macOS: for macFUSE
 	gopts := &gofs.Options{
 		MountOptions:    mo,
 		AttrTimeout:     &attrT,
@@ -143,10 +145,10 @@ func goOptions(v *fs.Volume, opts *mountopt.Options, logger *slog.Logger) *gofs.
 	return gopts
 }
 
-// mountError classifies an error of go-fuse's mount.
+// mountError classifies an error of the mount.
 func mountError(mnt string, err error) error {
 	if errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission) {
-		if cerr := checkFUSE(); cerr != nil {
+		if cerr := checkFUSE(mnt, nil); cerr != nil {
 			return fmt.Errorf("mount %s: %w (%v)", mnt, cerr, err)
 		}
 	}
@@ -168,33 +170,77 @@ func (r *rawFS) Flush(cancel <-chan struct{}, in *fuse.FlushIn) fuse.Status {
 
 // server is a running mount.
 type server struct {
+	v    *fs.Volume
 	srv  *fuse.Server
 	mnt  string
+	dev  mountopt.Mount // the mount as the mount table listed it once mounted
+	conn *connection
 	done chan struct{} // closed when serving stopped and the volume was told
 
-	mu sync.Mutex // serializes Unmount
+	mu      sync.Mutex // serializes Unmount
+	forceMu sync.Mutex // serializes ForceUnmount
 }
 
 func (s *server) MountPoint() string { return s.mnt }
 
 func (s *server) Wait() { <-s.done }
 
-func (s *server) Unmount() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *server) stopped() bool {
 	select {
 	case <-s.done:
-		return nil // unmounted already, perhaps from outside
+		return true
 	default:
+		return false
 	}
-	if err := s.srv.Unmount(); err != nil {
-		select {
-		case <-s.done:
-			return nil
-		default:
-		}
-		return fmt.Errorf("unmount %s: %w", s.mnt, err)
+}
+
+func (s *server) Unmount() error {
+	if err := s.unmountOnce(); err != nil {
+		return err
 	}
 	<-s.done
 	return nil
 }
+
+// unmountOnce asks the kernel to unmount; nil when it did or the mount is gone.
+func (s *server) unmountOnce() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped() {
+		return nil // unmounted already, perhaps from outside
+	}
+	// The kernel may still count a file that was just closed (its release is
+	// asynchronous): a busy mount gets a few short retries, as go-fuse gives it.
+	var err error
+	for delay, try := 5*time.Millisecond, 0; try < 5; delay, try = 2*delay, try+1 {
+		if err = s.conn.unmount(s.srv, s.mnt); err == nil || s.stopped() {
+			return nil
+		}
+		time.Sleep(delay)
+	}
+	return err
+}
+
+// ForceUnmount detaches the mount while files are in use and ends serving. It
+// does not wait for an Unmount in progress.
+func (s *server) ForceUnmount() error {
+	s.forceMu.Lock()
+	defer s.forceMu.Unlock()
+	if s.stopped() {
+		return nil
+	}
+	err := forceUnmount(s.srv, s.mnt, s.dev)
+	select {
+	case <-s.done:
+		return err
+	case <-time.After(forceWait):
+	}
+	// The connection lives on (it could not be aborted) until the last process
+	// using the detached mount closes its files: tell the volume now, so that it
+	// closes every handle and nothing more is written through them.
+	s.v.SetInvalidator(nil)
+	return errors.Join(err, s.v.Unmounted(context.Background(), s.mnt))
+}
+
+// forceWait bounds how long ForceUnmount waits for serving to end by itself.
+const forceWait = 2 * time.Second

@@ -1,15 +1,12 @@
 package gofuse
 
 import (
-	"fmt"
-	"os"
 	"syscall"
 	"time"
 
 	"github.com/hanwen/go-fuse/v2/fuse"
 	"golang.org/x/sys/unix"
 
-	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/fs"
 )
 
@@ -21,21 +18,6 @@ const (
 	seekData = unix.SEEK_DATA
 	seekHole = unix.SEEK_HOLE
 )
-
-// checkFUSE reports, before mounting, what is missing for a FUSE mount.
-func checkFUSE() error {
-	for _, p := range []string{
-		"/Library/Filesystems/macfuse.fs/Contents/Resources/mount_macfuse",
-		"/Library/Filesystems/osxfuse.fs/Contents/Resources/mount_osxfuse",
-	} {
-		if _, err := os.Stat(p); err == nil {
-			return nil
-		}
-	}
-	return fmt.Errorf("%w: macFUSE is not installed (install macFUSE from https://macfuse.github.io; FUSE-T works only with the cgofuse adapter, built with -tags cgofuse)", mountopt.ErrNoFUSE)
-}
-
-func directMount() bool { return false }
 
 // xattrFlags turns setxattr's flags into the volume's.
 func xattrFlags(flags uint32) fs.XattrFlags {

@@ -15,6 +15,9 @@ import (
 type Options struct {
 	// FSName is the source shown in /proc/mounts and mount(8); empty means "anyfs".
 	FSName string
+	// Subtype names the file system type as fuse.SUBTYPE in /proc/mounts; empty
+	// means "anyfs" [FUSE on Linux].
+	Subtype string
 	// AllowOther lets other users access the mount. It implies kernel permission
 	// checks (default_permissions) unless NoDefaultPermissions is set.
 	AllowOther bool
@@ -23,7 +26,19 @@ type Options struct {
 	NoDefaultPermissions bool
 	// AllowNonEmpty mounts over a non-empty directory [FUSE only].
 	AllowNonEmpty bool
-	// RawOptions are extra mount options, as given to mount -o.
+	// AllowStacking mounts over a directory that is already the mount point of a
+	// FUSE file system, hiding it; without it such a mount fails with ErrMountPoint
+	// naming the existing mount [Linux, macOS].
+	AllowStacking bool
+	// AutoUnmount has fusermount3 watch the serving process and unmount when it
+	// ends, even when it is killed (fusermount3's auto_unmount) [FUSE on Linux].
+	AutoUnmount bool
+	// MountFlags are generic mount flags (KnownMountFlags: ro, noatime, nosuid,
+	// ...) for the kernel.
+	MountFlags []string
+	// RawOptions are extra mount options, as given to mount -o. Resolve moves
+	// the ones anyfs knows to their fields; on Linux it refuses the others, on
+	// macOS and Windows they go to macFUSE or WinFsp as they are.
 	RawOptions []string
 	// Network mounts as a network drive under this UNC prefix, such as
 	// `\server\share` [Windows only].
@@ -45,8 +60,15 @@ type Server interface {
 	// Wait blocks until the volume is unmounted (by Unmount, or from outside with
 	// `anyfs unmount` or fusermount -u) and every handle was closed.
 	Wait()
-	// Unmount unmounts the volume and waits until the adapter stopped serving.
+	// Unmount unmounts the volume and waits until the adapter stopped serving. It
+	// fails, and the volume stays mounted, while files on it are in use.
 	Unmount() error
+	// ForceUnmount unmounts the volume also while files are in use: it flushes what
+	// the kernel caches, detaches the mount point at once (a lazy unmount), ends
+	// the connection where the system allows it, and returns once the volume was
+	// told (OnCloseFile for every file still open, then OnUnmount). Processes that
+	// still hold files on the mount get errors from then on.
+	ForceUnmount() error
 }
 
 // Errors that Mount returns, wrapped with details; test with errors.Is.
@@ -57,11 +79,23 @@ var (
 	ErrMountPoint = errors.New("bad mount point")
 	// ErrNoAdapter: the requested adapter is not compiled into this program.
 	ErrNoAdapter = errors.New("adapter not available")
+	// ErrNotAllowed: this user may not mount here (no access to /dev/fuse, a
+	// missing user_allow_other, a mount point the user may not write).
+	ErrNotAllowed = errors.New("mount not allowed")
+	// ErrOption: a mount option is unknown, malformed or not supported.
+	ErrOption = errors.New("mount option")
+	// ErrNotMounted: Unmount was asked for a directory that is not a mount point.
+	ErrNotMounted = errors.New("not mounted")
 )
 
 // CheckMountPoint returns the absolute path of a FUSE mount point: an existing
-// directory, empty unless allowNonEmpty. Errors wrap ErrMountPoint.
-func CheckMountPoint(mountPoint string, allowNonEmpty bool) (string, error) {
+// directory, not itself the mount point of a FUSE file system unless
+// opts.AllowStacking, and empty unless opts.AllowNonEmpty. Errors wrap
+// ErrMountPoint.
+func CheckMountPoint(mountPoint string, opts *Options) (string, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
 	mnt, err := filepath.Abs(mountPoint)
 	if err != nil {
 		return "", fmt.Errorf("%w: %v", ErrMountPoint, err)
@@ -73,7 +107,14 @@ func CheckMountPoint(mountPoint string, allowNonEmpty bool) (string, error) {
 	if !st.IsDir() {
 		return "", fmt.Errorf("%w: %s is not a directory", ErrMountPoint, mnt)
 	}
-	if !allowNonEmpty {
+	if !opts.AllowStacking {
+		if m, ok, err := FUSEMountAt(mnt); err != nil {
+			return "", fmt.Errorf("%w: %v", ErrMountPoint, err)
+		} else if ok {
+			return "", fmt.Errorf("%w: %s is already a FUSE mount: %s (allow mounting over it with AllowStacking)", ErrMountPoint, mnt, m)
+		}
+	}
+	if !opts.AllowNonEmpty {
 		d, err := os.Open(mnt)
 		if err != nil {
 			return "", fmt.Errorf("%w: %v", ErrMountPoint, err)

@@ -9,6 +9,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -240,10 +241,17 @@ func (c *child) exit(t *testing.T) error {
 	}
 }
 
-// anyfs runs the binary to completion and returns its combined output.
+// anyfs runs the binary to completion and returns its combined output. A run
+// that has not ended after 30s (a mount that was meant to fail and serves
+// instead) is killed and fails t.
 func anyfs(t *testing.T, bin string, args ...string) (string, error) {
 	t.Helper()
-	out, err := exec.Command(bin, args...).CombinedOutput()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
+	if ctx.Err() != nil {
+		t.Errorf("anyfs %s did not exit within 30s; output:\n%s", strings.Join(args, " "), out)
+	}
 	return string(out), err
 }
 
@@ -381,8 +389,9 @@ func TestUnmountStale(t *testing.T) {
 	}
 }
 
-// TestDenyProcess mounts with --deny-process cat: cat is refused (EACCES) while
-// other processes read the same file, and SIGUSR1 prints the open files.
+// TestDenyProcess mounts with --deny-process cat, by name and by path: cat is
+// refused (EACCES) while other processes read the same file, and SIGUSR1 prints
+// the open files.
 func TestDenyProcess(t *testing.T) {
 	needFUSE(t)
 	bin := buildAnyfs(t)
@@ -391,34 +400,38 @@ func TestDenyProcess(t *testing.T) {
 	if catPath == "" || headPath == "" {
 		t.Skip("cat or head is not installed")
 	}
-	mnt := mountDir(t)
-	c := startMount(t, bin, mnt, "--deny-process", "cat", "mem")
-	c.waitUntil(t, "the mount in /proc/mounts", func() bool { return mounted(t, mnt) })
-	name := filepath.Join(mnt, "secret.txt")
-	if err := os.WriteFile(name, []byte("for some eyes only\n"), 0o644); err != nil {
-		t.Fatalf("write by the test process: %v", err)
-	}
-	out, err := exec.Command(catPath, name).CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "Permission denied") {
-		t.Fatalf("cat of a file on a --deny-process cat mount: %v, %q; want Permission denied", err, out)
-	}
-	out, err = exec.Command(headPath, "-c", "100", name).CombinedOutput()
-	if err != nil || string(out) != "for some eyes only\n" {
-		t.Fatalf("head (not denied): %v, %q", err, out)
-	}
+	for _, who := range []string{"cat", catPath} {
+		t.Run(strings.ReplaceAll(who, "/", "_"), func(t *testing.T) {
+			mnt := mountDir(t)
+			c := startMount(t, bin, mnt, "--deny-process", who, "mem")
+			c.waitUntil(t, "the mount in /proc/mounts", func() bool { return mounted(t, mnt) })
+			name := filepath.Join(mnt, "secret.txt")
+			if err := os.WriteFile(name, []byte("for some eyes only\n"), 0o644); err != nil {
+				t.Fatalf("write by the test process: %v", err)
+			}
+			out, err := exec.Command(catPath, name).CombinedOutput()
+			if err == nil || !strings.Contains(string(out), "Permission denied") {
+				t.Fatalf("cat of a file on a --deny-process %s mount: %v, %q; want Permission denied", who, err, out)
+			}
+			out, err = exec.Command(headPath, "-c", "100", name).CombinedOutput()
+			if err != nil || string(out) != "for some eyes only\n" {
+				t.Fatalf("head (not denied): %v, %q", err, out)
+			}
 
-	// The open-files snapshot on SIGUSR1 names the file and the process holding it.
-	f, err := os.Open(name)
-	if err != nil {
-		t.Fatal(err)
+			// The open-files snapshot on SIGUSR1 names the file and the process holding it.
+			f, err := os.Open(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if err := c.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+				t.Fatal(err)
+			}
+			self := fmt.Sprintf("[%d]", os.Getpid())
+			c.waitUntil(t, "the open-files snapshot", func() bool {
+				s := c.stderr.String()
+				return strings.Contains(s, "/secret.txt\t1 handles\t") && strings.Contains(s, self)
+			})
+		})
 	}
-	defer f.Close()
-	if err := c.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
-		t.Fatal(err)
-	}
-	self := fmt.Sprintf("[%d]", os.Getpid())
-	c.waitUntil(t, "the open-files snapshot", func() bool {
-		s := c.stderr.String()
-		return strings.Contains(s, "/secret.txt\t1 handles\t") && strings.Contains(s, self)
-	})
 }

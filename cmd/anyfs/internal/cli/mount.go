@@ -6,19 +6,18 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"os/signal"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/anyfs/anyfs/adapters"
+	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/fs"
 )
 
@@ -41,6 +40,8 @@ type MountOptions struct {
 	VolName         string
 	AllowOther      bool
 	AllowNonEmpty   bool
+	AllowStacking   bool
+	UnmountTimeout  time.Duration
 	AttrTimeout     time.Duration
 	EntryTimeout    time.Duration
 	NegativeTimeout time.Duration
@@ -66,6 +67,8 @@ func (o *MountOptions) AddFlags(fl *pflag.FlagSet) {
 	fl.StringVar(&o.VolName, "volname", "", `volume label (Windows, macOS); default "anyfs"`)
 	fl.BoolVar(&o.AllowOther, "allow-other", false, "let other users access the mount (kernel permission checks apply)")
 	fl.BoolVar(&o.AllowNonEmpty, "allow-non-empty", false, "mount over a non-empty directory [FUSE only]")
+	fl.BoolVar(&o.AllowStacking, "allow-stacking", false, "mount over a directory that is already a FUSE mount point, hiding that mount [FUSE only]")
+	fl.DurationVar(&o.UnmountTimeout, "unmount-timeout", DefaultUnmountTimeout, "on SIGINT, SIGTERM or SIGHUP, how long files in use may keep the mount busy before it is detached")
 	fl.DurationVar(&o.AttrTimeout, "attr-timeout", time.Second, "how long the kernel caches attributes; 0 disables [FUSE only]")
 	fl.DurationVar(&o.EntryTimeout, "entry-timeout", time.Second, "how long the kernel caches names; 0 disables [FUSE only]")
 	fl.DurationVar(&o.NegativeTimeout, "negative-timeout", 0, "how long the kernel caches absent names; 0 disables [FUSE only]")
@@ -77,8 +80,8 @@ func (o *MountOptions) AddFlags(fl *pflag.FlagSet) {
 	fl.BoolVar(&o.NoPassthrough, "no-passthrough", false, "serve every read and write through the backend, never by FUSE passthrough [Linux]")
 	fl.DurationVar(&o.MetadataCache, "metadata-cache", 0, "cache file information in anyfs for this long (for slow backends); 0 disables")
 	fl.DurationVar(&o.NegativeCache, "negative-cache", 0, "cache absent names in anyfs for this long; 0 disables")
-	fl.StringArrayVar(&o.AllowProcess, "allow-process", nil, "grant access only to these processes: NAME or pid:N, optionally /read or /write (repeatable)")
-	fl.StringArrayVar(&o.DenyProcess, "deny-process", nil, "deny access to these processes: NAME or pid:N, optionally /read or /write (repeatable)")
+	fl.StringArrayVar(&o.AllowProcess, "allow-process", nil, "grant access only to these processes: NAME, /PATH or pid:N, optionally =read or =write (repeatable)")
+	fl.StringArrayVar(&o.DenyProcess, "deny-process", nil, "deny access to these processes: NAME, /PATH or pid:N, optionally =read or =write (repeatable)")
 	fl.UintSliceVar(&o.AllowUID, "allow-uid", nil, "grant access only to these user ids (repeatable or comma-separated)")
 	fl.BoolVar(&o.ProcessChildren, "process-children", false, "make --allow-process and --deny-process apply to the children of the processes too")
 }
@@ -87,29 +90,11 @@ func (o *MountOptions) AddFlags(fl *pflag.FlagSet) {
 func (o *MountOptions) accessRules() ([]fs.AccessRule, error) {
 	var rules []fs.AccessRule
 	parse := func(flag, v string, deny bool) error {
-		r := fs.AccessRule{Deny: deny, Access: fs.AccessRead | fs.AccessWrite, IncludeChildren: o.ProcessChildren}
-		who, what, hasWhat := strings.Cut(v, "/")
-		switch {
-		case !hasWhat:
-		case what == "read":
-			r.Access = fs.AccessRead
-		case what == "write":
-			r.Access = fs.AccessWrite
-		default:
-			return flagErrorf("--%s %q: after / comes read or write", flag, v)
+		r, err := parseProcessRule(v)
+		if err != nil {
+			return flagErrorf("--%s %q: %v", flag, v, err)
 		}
-		if pid, ok := strings.CutPrefix(who, "pid:"); ok {
-			n, err := strconv.ParseUint(pid, 10, 32)
-			if err != nil || n == 0 {
-				return flagErrorf("--%s %q: pid:N needs a process id", flag, v)
-			}
-			r.Match, r.Pid = fs.MatchPid, uint32(n)
-		} else {
-			if who == "" {
-				return flagErrorf("--%s %q: a process name is empty", flag, v)
-			}
-			r.Match, r.ProcessName = fs.MatchProcessName, who
-		}
+		r.Deny, r.IncludeChildren = deny, o.ProcessChildren
 		rules = append(rules, r)
 		return nil
 	}
@@ -129,6 +114,48 @@ func (o *MountOptions) accessRules() ([]fs.AccessRule, error) {
 	return rules, nil
 }
 
+// parseProcessRule reads WHO[=read|=write]: WHO is an executable name (rsync),
+// an absolute path (/usr/bin/rsync, whose symbolic links are resolved, as the
+// kernel reports a process's executable) or pid:N. The mode comes after the
+// last "=", so that a path may hold "/" and ":".
+func parseProcessRule(v string) (fs.AccessRule, error) {
+	r := fs.AccessRule{Access: fs.AccessRead | fs.AccessWrite}
+	who := v
+	if i := strings.LastIndexByte(v, '='); i >= 0 {
+		switch who = v[:i]; v[i+1:] {
+		case "read":
+			r.Access = fs.AccessRead
+		case "write":
+			r.Access = fs.AccessWrite
+		case "rw":
+		default:
+			return r, fmt.Errorf("after = comes read, write or rw")
+		}
+	}
+	if pid, ok := strings.CutPrefix(who, "pid:"); ok {
+		n, err := strconv.ParseUint(pid, 10, 32)
+		if err != nil || n == 0 {
+			return r, fmt.Errorf("pid:N needs a process id")
+		}
+		r.Match, r.Pid = fs.MatchPid, uint32(n)
+		return r, nil
+	}
+	switch {
+	case who == "":
+		return r, fmt.Errorf("the process name is empty")
+	case filepath.IsAbs(who):
+		real, err := filepath.EvalSymlinks(who)
+		if err != nil {
+			return r, fmt.Errorf("the program %s: %w", who, unwrapPath(err))
+		}
+		who = real
+	case strings.ContainsAny(who, `/\`):
+		return r, fmt.Errorf("a program is a name (cat) or an absolute path (/usr/bin/cat), and read or write comes after = (cat=read)")
+	}
+	r.Match, r.ProcessName = fs.MatchProcessName, who
+	return r, nil
+}
+
 // NewCmdMount returns `anyfs mount`. runF replaces the real work in tests; nil
 // means mountRun.
 func NewCmdMount(f *Factory, runF func(*MountOptions) error) *cobra.Command {
@@ -143,8 +170,10 @@ empty in-memory file system. On Linux and macOS MOUNTPOINT must be an existing
 empty directory; on Windows it must not exist yet (WinFsp creates it) or be a
 free drive letter such as X:.
 
-Ctrl-C (SIGINT) or SIGTERM unmounts and exits with status 0, as does an
-unmount from outside (anyfs unmount, fusermount3 -u, umount).`,
+Ctrl-C (SIGINT), SIGTERM or SIGHUP (the terminal closing) unmounts and exits
+with status 0, as does an unmount from outside (anyfs unmount, fusermount3 -u,
+umount). While files are in use the unmount is retried for --unmount-timeout,
+then the mount is detached lazily.`,
 		Example: `  mkdir -p /tmp/anyfs && anyfs mount /tmp/anyfs
   anyfs mount --read-only --attr-timeout 10s mem /mnt/x
   anyfs mount --adapter cgofuse -o noatime mem /mnt/x
@@ -205,7 +234,10 @@ func mountRun(ctx context.Context, opts *MountOptions) error {
 	if err != nil {
 		return err
 	}
-	mnt, err := checkMountPoint(opts.MountPoint, opts.AllowNonEmpty)
+	if opts.UnmountTimeout < 0 {
+		return flagErrorf("--unmount-timeout %v: a duration of 0 or more", opts.UnmountTimeout)
+	}
+	mnt, err := checkMountPoint(opts.MountPoint, opts.AllowNonEmpty, opts.AllowStacking)
 	if err != nil {
 		return err
 	}
@@ -215,6 +247,10 @@ func mountRun(ctx context.Context, opts *MountOptions) error {
 	}
 	if opts.MaxSize != 0 && b.OpenSized == nil {
 		return flagErrorf("--max-size: backend %s has no capacity to set (only mem takes one)", b.Name)
+	}
+	mopts := opts.mountOptions(b.Name)
+	if _, err := mountopt.Resolve(mopts); err != nil {
+		return &FlagError{Err: fmt.Errorf("-o: %w", err)}
 	}
 	open := b.Open
 	if opts.MaxSize != 0 {
@@ -239,61 +275,21 @@ func mountRun(ctx context.Context, opts *MountOptions) error {
 
 	// Catch signals before mounting: a Ctrl-C during the mount is then served as
 	// an unmount instead of killing anyfs and leaving a stale mount behind.
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sig)
+	sig, reclaimSignals, stopSignals := notifyStop()
+	defer stopSignals()
 	stopSnapshots := snapshotOnSignal(vol, f.ErrOut)
 	defer stopSnapshots()
 
-	srv, err := f.Mount(vol, mnt, opts.Adapter, opts.mountOptions(b.Name, log))
+	mopts.Logger = log
+	srv, err := f.Mount(vol, mnt, opts.Adapter, mopts)
 	if err != nil {
 		return mountError(err, mnt, opts.Adapter, f.Adapters())
 	}
+	reclaimSignals()
 	fmt.Fprintf(f.ErrOut, "anyfs: serving %s at %s (adapter %s); Ctrl-C to unmount\n",
 		opts.Backend, mnt, adapterName(opts.Adapter, srv))
-	return serve(ctx, srv, sig, f.ErrOut)
-}
-
-// serve waits until srv is unmounted from outside, or unmounts it on the first
-// signal or when ctx ends. If that unmount fails (the mount is busy) it goes on
-// serving; a signal that arrives while an unmount hangs gives up at once.
-func serve(ctx context.Context, srv adapters.Server, sig <-chan os.Signal, errOut io.Writer) error {
-	mnt := srv.MountPoint()
-	stopped := make(chan struct{})
-	go func() {
-		srv.Wait()
-		close(stopped)
-	}()
-	done := ctx.Done()
-	for {
-		var why string
-		select {
-		case <-stopped:
-			fmt.Fprintf(errOut, "anyfs: %s was unmounted\n", mnt)
-			return nil
-		case s := <-sig:
-			why = s.String()
-		case <-done:
-			done = nil // ask once
-			why = ctx.Err().Error()
-		}
-		fmt.Fprintf(errOut, "anyfs: %s: unmounting %s\n", why, mnt)
-		unmounted := make(chan error, 1)
-		go func() { unmounted <- srv.Unmount() }()
-		select {
-		case err := <-unmounted:
-			if err != nil {
-				fmt.Fprintf(errOut, "anyfs: %s; still serving (close the files in use and press Ctrl-C again)\n",
-					oneLine(withPath("unmount", mnt, err).Error()))
-				continue
-			}
-			<-stopped
-			fmt.Fprintf(errOut, "anyfs: unmounted %s\n", mnt)
-			return nil
-		case <-sig:
-			return fmt.Errorf("unmount of %s did not finish; gave up (if it stays mounted, run: anyfs unmount %s)", mnt, mnt)
-		}
-	}
+	l := &lifecycle{srv: srv, sig: sig, out: f.ErrOut, grace: opts.UnmountTimeout, openFiles: vol.OpenFileCount}
+	return l.run(ctx)
 }
 
 func (o *MountOptions) volumeOptions(log *slog.Logger) *fs.Options {
@@ -321,7 +317,7 @@ func cacheTimeout(d time.Duration) time.Duration {
 	return d
 }
 
-func (o *MountOptions) mountOptions(backend string, log *slog.Logger) *adapters.Options {
+func (o *MountOptions) mountOptions(backend string) *adapters.Options {
 	var raw []string
 	for _, o := range o.RawOptions {
 		for _, s := range strings.Split(o, ",") {
@@ -334,10 +330,10 @@ func (o *MountOptions) mountOptions(backend string, log *slog.Logger) *adapters.
 		FSName:        "anyfs-" + backend,
 		AllowOther:    o.AllowOther,
 		AllowNonEmpty: o.AllowNonEmpty,
+		AllowStacking: o.AllowStacking,
 		RawOptions:    raw,
 		NoPassthrough: o.NoPassthrough,
 		Debug:         o.Debug,
-		Logger:        log,
 	}
 }
 
@@ -366,6 +362,10 @@ func noAdapterError(name string, available []string) error {
 
 // mountError turns an adapters.Mount error into a message that says what to do.
 func mountError(err error, mnt, adapter string, available []string) error {
+	// The adapter's "mount MNT: " repeats what the message starts with.
+	if rest, ok := strings.CutPrefix(err.Error(), "mount "+mnt+": "); ok {
+		err = &prefixless{msg: rest, err: err}
+	}
 	switch {
 	case errors.Is(err, adapters.ErrNoFUSE):
 		if strings.Contains(err.Error(), "install") {
@@ -380,6 +380,15 @@ func mountError(err error, mnt, adapter string, available []string) error {
 	}
 	return fmt.Errorf("cannot mount %s: %w", mnt, err)
 }
+
+// prefixless is err with a shorter message; errors.Is still sees err.
+type prefixless struct {
+	msg string
+	err error
+}
+
+func (p *prefixless) Error() string { return p.msg }
+func (p *prefixless) Unwrap() error { return p.err }
 
 // adapterName is the adapter that serves srv, for the "serving" line.
 func adapterName(asked string, srv adapters.Server) string {

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -50,7 +51,8 @@ func otherAdapter() string {
 }
 
 func TestNewCmdMountFlags(t *testing.T) {
-	dflt := MountOptions{Backend: "mem", MountPoint: "mnt", AttrTimeout: time.Second, EntryTimeout: time.Second}
+	dflt := MountOptions{Backend: "mem", MountPoint: "mnt", AttrTimeout: time.Second, EntryTimeout: time.Second,
+		UnmountTimeout: DefaultUnmountTimeout}
 	with := func(change func(o *MountOptions)) MountOptions {
 		o := dflt
 		change(&o)
@@ -69,10 +71,12 @@ func TestNewCmdMountFlags(t *testing.T) {
 			want: with(func(o *MountOptions) { o.Backend = `passthrough:C:\data` })},
 		{name: "flags after arguments", args: []string{"mem", "mnt", "--read-only"},
 			want: with(func(o *MountOptions) { o.ReadOnly = true })},
-		{name: "every bool", args: []string{"--read-only", "--debug", "--allow-other", "--allow-non-empty", "--case-insensitive", "mnt"},
+		{name: "every bool", args: []string{"--read-only", "--debug", "--allow-other", "--allow-non-empty", "--case-insensitive", "--allow-stacking", "mnt"},
 			want: with(func(o *MountOptions) {
-				o.ReadOnly, o.Debug, o.AllowOther, o.AllowNonEmpty, o.CaseInsensitive = true, true, true, true, true
+				o.ReadOnly, o.Debug, o.AllowOther, o.AllowNonEmpty, o.CaseInsensitive, o.AllowStacking = true, true, true, true, true, true
 			})},
+		{name: "unmount timeout", args: []string{"--unmount-timeout", "30s", "mnt"},
+			want: with(func(o *MountOptions) { o.UnmountTimeout = 30 * time.Second })},
 		{name: "volname", args: []string{"--volname", "My Disk", "mnt"},
 			want: with(func(o *MountOptions) { o.VolName = "My Disk" })},
 		{name: "timeouts", args: []string{"--attr-timeout", "10s", "--entry-timeout=1m", "--negative-timeout", "250ms", "mnt"},
@@ -187,6 +191,20 @@ func TestMountBadInput(t *testing.T) {
 			want: "anyfs: adapter " + otherAdapter() + " is not compiled into this anyfs (available: " + adapters.Default() + "); " + adapterHint(otherAdapter())},
 		{name: "no adapter at all", args: []string{"mount", good}, adapters: []string{}, code: exitError,
 			want: "anyfs: no FUSE adapter is compiled into this anyfs for " + runtime.GOOS},
+		{name: "negative unmount timeout", args: []string{"mount", "--unmount-timeout", "-1s", good}, code: exitUsage,
+			want: "anyfs: --unmount-timeout -1s: a duration of 0 or more"},
+		{name: "old process mode syntax", args: []string{"mount", "--allow-process", "cat/read", good}, code: exitUsage,
+			want: `anyfs: --allow-process "cat/read": a program is a name (cat) or an absolute path (/usr/bin/cat), and read or write comes after = (cat=read)`},
+		{name: "bad process mode", args: []string{"mount", "--deny-process", "cat=exec", good}, code: exitUsage,
+			want: `anyfs: --deny-process "cat=exec": after = comes read, write or rw`},
+		{name: "missing program", args: []string{"mount", "--allow-process", missing, good}, code: exitUsage,
+			want: `anyfs: --allow-process "` + missing + `": the program ` + missing + `: `},
+		{name: "owner option", args: []string{"mount", "-o", "uid=0", good}, goos: "linux", code: exitUsage,
+			want: `anyfs: -o: mount option "uid=0" is not supported: anyfs shows the owners and modes the backend stores`},
+		{name: "unknown option", args: []string{"mount", "-o", "noatime,bogus", good}, goos: "linux", code: exitUsage,
+			want: `anyfs: -o: mount option "bogus" is unknown (anyfs understands fsname=, subtype=, allow_other,`},
+		{name: "empty fsname", args: []string{"mount", "-o", "fsname=", good}, goos: "linux", code: exitUsage,
+			want: `anyfs: -o: mount option "fsname=" needs a value: fsname=NAME`},
 
 		{name: "mount point missing", args: []string{"mount", "mem", missing}, goos: "!windows", code: exitError,
 			want: "anyfs: mount point " + missing + " does not exist (create it with: mkdir -p " + missing + ")"},
@@ -234,7 +252,7 @@ func TestMountAllowNonEmpty(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "x"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	got, err := checkMountPoint(dir, true)
+	got, err := checkMountPoint(dir, true, false)
 	if err != nil || got != dir {
 		t.Fatalf("checkMountPoint(%q, true) = %q, %v", dir, got, err)
 	}
@@ -286,7 +304,12 @@ type fakeServer struct {
 	once     sync.Once
 	stopped  chan struct{}
 	unmounts chan chan error // each Unmount call sends a channel and returns what it receives
+	busy     atomic.Bool     // Unmount fails at once with errBusy
+	forced   atomic.Int32    // ForceUnmount calls
+	hangs    chan struct{}   // ForceUnmount blocks until it is closed; nil: it does not
 }
+
+var errBusy = errors.New("device or resource busy")
 
 func newFakeServer(mnt string) *fakeServer {
 	return &fakeServer{mnt: mnt, stopped: make(chan struct{}), unmounts: make(chan chan error)}
@@ -296,6 +319,9 @@ func (s *fakeServer) MountPoint() string { return s.mnt }
 func (s *fakeServer) Wait()              { <-s.stopped }
 func (s *fakeServer) stop()              { s.once.Do(func() { close(s.stopped) }) }
 func (s *fakeServer) Unmount() error {
+	if s.busy.Load() {
+		return errBusy
+	}
 	reply := make(chan error)
 	s.unmounts <- reply
 	err := <-reply
@@ -303,6 +329,15 @@ func (s *fakeServer) Unmount() error {
 		s.stop()
 	}
 	return err
+}
+
+func (s *fakeServer) ForceUnmount() error {
+	s.forced.Add(1)
+	if s.hangs != nil {
+		<-s.hangs
+	}
+	s.stop()
+	return nil
 }
 
 // TestMountServes mounts through a fake adapter and checks what mountRun hands
@@ -329,7 +364,7 @@ func TestMountServes(t *testing.T) {
 	done := make(chan int)
 	go func() {
 		done <- run(ctx, f, []string{"mount", "--read-only", "--attr-timeout", "0", "--entry-timeout", "5s",
-			"--volname", "vol", "--max-file-size", "1M", "--allow-other", "--debug", "-o", "noatime,ro", "-o", "x=1",
+			"--volname", "vol", "--max-file-size", "1M", "--allow-other", "--debug", "-o", "noatime,ro", "-o", "fsname=data",
 			"--adapter", adapters.Default(), "mem", mnt})
 	}()
 	<-mounted
@@ -344,7 +379,7 @@ func TestMountServes(t *testing.T) {
 		t.Errorf("volume options %+v", gotVol)
 	}
 	if !gotOpts.AllowOther || !gotOpts.Debug || gotOpts.FSName != "anyfs-mem" ||
-		!reflect.DeepEqual(gotOpts.RawOptions, []string{"noatime", "ro", "x=1"}) {
+		!reflect.DeepEqual(gotOpts.RawOptions, []string{"noatime", "ro", "fsname=data"}) {
 		t.Errorf("adapter options %+v", gotOpts)
 	}
 	if gotAd != adapters.Default() {
@@ -374,23 +409,27 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-func TestServe(t *testing.T) {
+// TestLifecycle drives the stop sequence with a fake server: a clean unmount,
+// a busy mount waited for and then detached (at the end of the grace period or
+// at a further signal), an unmount from outside, and giving up.
+func TestLifecycle(t *testing.T) {
 	type env struct {
 		srv *fakeServer
 		sig chan<- os.Signal
 		out *syncBuffer
 	}
 	type step func(t *testing.T, e env)
-	signal := func(t *testing.T, e env) { e.sig <- syscall.SIGTERM }
+	signal := func(s os.Signal) step { return func(t *testing.T, e env) { e.sig <- s } }
 	unmountReturns := func(err error) step {
 		return func(t *testing.T, e env) { (<-e.srv.unmounts) <- err }
 	}
+	busy := func(t *testing.T, e env) { e.srv.busy.Store(true) }
 	// waitFor polls the output until it holds s, so that the next step does not
-	// race with serve's reaction to the last one.
+	// race with the reaction to the last one.
 	waitFor := func(s string) step {
 		return func(t *testing.T, e env) {
 			for i := 0; !strings.Contains(e.out.String(), s); i++ {
-				if i == 1000 {
+				if i == 2000 {
 					t.Fatalf("output %q never got %q", e.out.String(), s)
 				}
 				time.Sleep(5 * time.Millisecond)
@@ -399,55 +438,136 @@ func TestServe(t *testing.T) {
 	}
 	stop := func(t *testing.T, e env) { e.srv.stop() }
 	tests := []struct {
-		name    string
-		steps   []step
-		wantErr string
-		wantOut []string
+		name       string
+		grace      time.Duration
+		hangs      bool // ForceUnmount blocks
+		steps      []step
+		wantErr    string
+		wantOut    []string
+		wantForced int32
 	}{
-		{name: "unmounted from outside",
+		{name: "unmounted from outside", grace: time.Hour,
 			steps:   []step{stop},
 			wantOut: []string{"anyfs: /mnt was unmounted\n"}},
-		{name: "signal unmounts",
-			steps:   []step{signal, unmountReturns(nil)},
+		{name: "SIGTERM unmounts", grace: time.Hour,
+			steps:   []step{signal(syscall.SIGTERM), unmountReturns(nil)},
 			wantOut: []string{"anyfs: terminated: unmounting /mnt\n", "anyfs: unmounted /mnt\n"}},
-		{name: "busy, then unmounted on the second signal",
-			steps:   []step{signal, unmountReturns(errors.New("busy")), waitFor("still serving"), signal, unmountReturns(nil)},
-			wantOut: []string{"anyfs: unmount /mnt: busy; still serving", "anyfs: unmounted /mnt\n"}},
-		{name: "busy, then unmounted from outside",
-			steps:   []step{signal, unmountReturns(errors.New("busy")), waitFor("still serving"), stop},
-			wantOut: []string{"still serving", "was unmounted"}},
-		{name: "unmount hangs, second signal gives up",
-			steps: []step{signal,
-				func(t *testing.T, e env) {
-					reply := <-e.srv.unmounts // not answered until the test ends
-					e.sig <- syscall.SIGTERM
-					t.Cleanup(func() { reply <- errors.New("late") })
-				}},
-			wantErr: "unmount of /mnt did not finish; gave up (if it stays mounted, run: anyfs unmount /mnt)"},
+		{name: "SIGHUP unmounts", grace: time.Hour,
+			steps:   []step{signal(syscall.SIGHUP), unmountReturns(nil)},
+			wantOut: []string{"anyfs: hangup: unmounting /mnt\n", "anyfs: unmounted /mnt\n"}},
+		{name: "busy, detached at the end of the grace period", grace: 300 * time.Millisecond,
+			steps: []step{busy, signal(syscall.SIGTERM)},
+			wantOut: []string{"anyfs: unmount /mnt: device or resource busy (2 files open); waiting up to 300ms for them to close",
+				"anyfs: still in use after 300ms: detaching /mnt lazily (2 files open); processes still using it get errors from now on\n",
+				"anyfs: unmounted /mnt (detached)\n"},
+			wantForced: 1},
+		{name: "busy, detached at the second signal", grace: time.Hour,
+			steps:      []step{busy, signal(os.Interrupt), waitFor("waiting up to 1h0m0s"), signal(os.Interrupt)},
+			wantOut:    []string{"anyfs: interrupt: detaching /mnt lazily", "anyfs: unmounted /mnt (detached)\n"},
+			wantForced: 1},
+		{name: "busy, then unmounted from outside", grace: time.Hour,
+			steps:   []step{busy, signal(syscall.SIGTERM), waitFor("waiting up to"), stop},
+			wantOut: []string{"waiting up to", "anyfs: /mnt was unmounted\n"}},
+		{name: "unmount hangs, detached at the end of the grace period", grace: 100 * time.Millisecond,
+			steps: []step{signal(syscall.SIGTERM), func(t *testing.T, e env) {
+				reply := <-e.srv.unmounts // not answered until the test ends
+				t.Cleanup(func() { reply <- errors.New("late") })
+			}},
+			wantOut:    []string{"anyfs: the unmount did not finish within 100ms: detaching /mnt lazily"},
+			wantForced: 1},
+		{name: "no grace period", grace: 0,
+			steps:      []step{busy, signal(syscall.SIGTERM)},
+			wantOut:    []string{"detaching /mnt lazily", "anyfs: unmounted /mnt (detached)\n"},
+			wantForced: 1},
+		{name: "detaching hangs, a further signal gives up", grace: 0, hangs: true,
+			steps:      []step{busy, signal(syscall.SIGTERM), waitFor("detaching /mnt lazily"), signal(syscall.SIGTERM)},
+			wantErr:    "unmount of /mnt did not finish; gave up (if it stays mounted, run: anyfs unmount /mnt)",
+			wantForced: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sig := make(chan os.Signal)
 			e := env{srv: newFakeServer("/mnt"), sig: sig, out: new(syncBuffer)}
+			if tt.hangs {
+				e.srv.hangs = make(chan struct{})
+				defer close(e.srv.hangs)
+			}
+			l := &lifecycle{srv: e.srv, sig: sig, out: e.out, grace: tt.grace, openFiles: func() int { return 2 }}
 			done := make(chan error, 1)
-			go func() { done <- serve(context.Background(), e.srv, sig, e.out) }()
+			go func() { done <- l.run(context.Background()) }()
 			for _, s := range tt.steps {
 				s(t, e)
 			}
 			var err error
 			select {
 			case err = <-done:
-			case <-time.After(10 * time.Second):
-				t.Fatal("serve did not return")
+			case <-time.After(20 * time.Second):
+				t.Fatal("the lifecycle did not end")
 			}
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr) {
-				t.Errorf("serve = %v, want error %q", err, tt.wantErr)
+				t.Errorf("run = %v, want error %q", err, tt.wantErr)
 			}
 			for _, w := range tt.wantOut {
 				if !strings.Contains(e.out.String(), w) {
 					t.Errorf("output %q lacks %q", e.out.String(), w)
 				}
 			}
+			if got := e.srv.forced.Load(); got != tt.wantForced {
+				t.Errorf("ForceUnmount called %d times, want %d", got, tt.wantForced)
+			}
 		})
+	}
+}
+
+// TestParseProcessRule checks the syntax of --allow-process and --deny-process.
+func TestParseProcessRule(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	real, err := filepath.EvalSymlinks(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(t.TempDir(), "link")
+	linked := runtime.GOOS != "windows" && os.Symlink(exe, link) == nil
+	rw := fs.AccessRead | fs.AccessWrite
+	tests := []struct {
+		in      string
+		want    fs.AccessRule
+		wantErr string
+	}{
+		{in: "rsync", want: fs.AccessRule{Access: rw, Match: fs.MatchProcessName, ProcessName: "rsync"}},
+		{in: "rsync=read", want: fs.AccessRule{Access: fs.AccessRead, Match: fs.MatchProcessName, ProcessName: "rsync"}},
+		{in: "rsync=write", want: fs.AccessRule{Access: fs.AccessWrite, Match: fs.MatchProcessName, ProcessName: "rsync"}},
+		{in: "rsync=rw", want: fs.AccessRule{Access: rw, Match: fs.MatchProcessName, ProcessName: "rsync"}},
+		{in: "pid:42=read", want: fs.AccessRule{Access: fs.AccessRead, Match: fs.MatchPid, Pid: 42}},
+		{in: exe, want: fs.AccessRule{Access: rw, Match: fs.MatchProcessName, ProcessName: real}},
+		{in: exe + "=read", want: fs.AccessRule{Access: fs.AccessRead, Match: fs.MatchProcessName, ProcessName: real}},
+		{in: "cat/read", wantErr: "a program is a name (cat) or an absolute path"},
+		{in: "bin/cat", wantErr: "a program is a name (cat) or an absolute path"},
+		{in: "=read", wantErr: "the process name is empty"},
+		{in: "cat=", wantErr: "after = comes read, write or rw"},
+		{in: "pid:x", wantErr: "pid:N needs a process id"},
+		{in: "pid:0", wantErr: "pid:N needs a process id"},
+	}
+	if linked {
+		tests = append(tests, struct {
+			in      string
+			want    fs.AccessRule
+			wantErr string
+		}{in: link, want: fs.AccessRule{Access: rw, Match: fs.MatchProcessName, ProcessName: real}})
+	}
+	for _, tt := range tests {
+		got, err := parseProcessRule(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("parseProcessRule(%q) = %+v, %v; want an error with %q", tt.in, got, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("parseProcessRule(%q) = %+v, %v; want %+v", tt.in, got, err, tt.want)
+		}
 	}
 }

@@ -10,9 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/anyfs/anyfs/adapters/mountopt"
 )
 
-func checkMountPointOS(mnt string, allowNonEmpty bool) (string, error) {
+func checkMountPointOS(mnt string, allowNonEmpty, allowStacking bool) (string, error) {
 	abs, err := filepath.Abs(mnt)
 	if err != nil {
 		return "", fmt.Errorf("mount point %s: %w", mnt, err)
@@ -27,6 +29,16 @@ func checkMountPointOS(mnt string, allowNonEmpty bool) (string, error) {
 		return "", fmt.Errorf("mount point %s: %w", abs, unwrapPath(err))
 	case !fi.IsDir():
 		return "", fmt.Errorf("mount point %s is not a directory", abs)
+	}
+	if !allowStacking {
+		m, ok, err := mountopt.FUSEMountAt(abs)
+		if err != nil {
+			return "", fmt.Errorf("mount point %s: %w", abs, err)
+		}
+		if ok {
+			return "", fmt.Errorf("mount point %s is already a FUSE mount: %s; unmount it first (anyfs unmount %s), "+
+				"or mount over it with --allow-stacking", abs, m, abs)
+		}
 	}
 	if allowNonEmpty {
 		return abs, nil
@@ -43,14 +55,4 @@ func checkMountPointOS(mnt string, allowNonEmpty bool) (string, error) {
 		return "", fmt.Errorf("mount point %s is not empty (use --allow-non-empty to mount over it)", abs)
 	}
 	return abs, nil
-}
-
-// unwrapPath drops the *fs.PathError around err, whose path the message
-// already names.
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

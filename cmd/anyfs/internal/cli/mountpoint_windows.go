@@ -13,8 +13,8 @@ import (
 
 // On Windows WinFsp creates the mount point itself: a directory mount point
 // must not exist yet, and a drive letter must be free. "*" lets WinFsp pick a
-// free drive letter. allowNonEmpty does not apply.
-func checkMountPointOS(mnt string, _ bool) (string, error) {
+// free drive letter. allowNonEmpty and allowStacking do not apply.
+func checkMountPointOS(mnt string, _, _ bool) (string, error) {
 	if mnt == "*" {
 		return mnt, nil
 	}

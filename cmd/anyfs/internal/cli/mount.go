@@ -92,7 +92,7 @@ func (o *MountOptions) accessRules() ([]fs.AccessRule, error) {
 	parse := func(flag, v string, deny bool) error {
 		r, err := parseProcessRule(v)
 		if err != nil {
-			return flagErrorf("--%s %q: %v", flag, v, err)
+			return flagErrorf("--%s \"%s\": %v", flag, v, err) // not %q: Windows paths keep single backslashes
 		}
 		r.Deny, r.IncludeChildren = deny, o.ProcessChildren
 		rules = append(rules, r)

@@ -1,0 +1,1008 @@
+package vault
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/anyfs/anyfs/fs"
+	"github.com/anyfs/anyfs/pkg/attr"
+)
+
+// inode is a row of the inodes table.
+type inode struct {
+	ino, mode, uid, gid, nlink, size, rdev, atime, mtime, ctime, btime, attrs int64
+}
+
+// inodeCols are the columns inode.dest scans, in order.
+const inodeCols = "i.ino, i.mode, i.uid, i.gid, i.nlink, i.size, i.rdev, i.atime, i.mtime, i.ctime, i.btime, i.attrs"
+
+func (n *inode) dest() []any {
+	return []any{&n.ino, &n.mode, &n.uid, &n.gid, &n.nlink, &n.size, &n.rdev, &n.atime, &n.mtime, &n.ctime, &n.btime, &n.attrs}
+}
+
+func (n *inode) isDir() bool { return attr.Mode(n.mode).Type() == attr.S_IFDIR }
+
+func (n *inode) typ() attr.Mode { return attr.Mode(n.mode).Type() }
+
+// info fills fi from n (Name excepted).
+func (n *inode) info(fi *fs.FileInfo) {
+	fi.Mode = attr.Mode(n.mode)
+	fi.Attributes = attr.FileAttributes(n.attrs)
+	fi.Size = n.size
+	fi.FileID = uint64(n.ino)
+	fi.LinkCount = uint32(n.nlink)
+	fi.Uid, fi.Gid, fi.Rdev = uint32(n.uid), uint32(n.gid), uint64(n.rdev)
+	fi.CreationTime, fi.LastAccessTime = time.Unix(0, n.btime), time.Unix(0, n.atime)
+	fi.LastWriteTime, fi.ChangeTime = time.Unix(0, n.mtime), time.Unix(0, n.ctime)
+	if n.typ() != attr.S_IFREG {
+		fi.AllocationSize = 0
+	}
+}
+
+// fold is the case-folded form of a name (the dentries.folded column).
+func fold(name string) string { return strings.ToLower(name) }
+
+// nowNs is the current time in nanoseconds since the Unix epoch.
+func nowNs() int64 { return time.Now().UnixNano() }
+
+// getInode reads inode ino, with the state of the open file overlaid. The caller
+// holds f.mu.
+func (f *FS) getInode(ino int64) (*inode, error) {
+	n := &inode{}
+	err := f.queryRow(`SELECT `+inodeCols+` FROM inodes i WHERE i.ino = ?`, []any{ino}, n.dest()...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("vault: inode %d: %w", ino, fs.ErrNotExist)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("vault: inode %d: %w", ino, err)
+	}
+	f.overlay(n)
+	return n, nil
+}
+
+// overlay applies an open file's buffered size and times to n.
+func (f *FS) overlay(n *inode) {
+	if fl := f.open[n.ino]; fl != nil && !fl.isDir {
+		n.size = fl.size
+		if fl.timesDirty {
+			n.mtime, n.ctime = fl.mtime, fl.ctime
+		}
+	}
+}
+
+// child finds the entry base of directory dir: its inode number and mode. With
+// exact false, a case-insensitive vault also matches a name differing in case.
+// It returns ino 0 when there is none. The caller holds f.mu.
+func (f *FS) child(dir int64, base string, exact bool) (ino, mode int64, name string, err error) {
+	err = f.queryRow(`SELECT d.ino, i.mode FROM dentries d JOIN inodes i ON i.ino = d.ino WHERE d.parent = ? AND d.name = ?`,
+		[]any{dir, base}, &ino, &mode)
+	name = base
+	if errors.Is(err, sql.ErrNoRows) && f.fold && !exact {
+		err = f.queryRow(`SELECT d.ino, i.mode, d.name FROM dentries d JOIN inodes i ON i.ino = d.ino WHERE d.parent = ? AND d.folded = ? ORDER BY d.name LIMIT 1`,
+			[]any{dir, fold(base)}, &ino, &mode, &name)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, "", nil
+	}
+	return ino, mode, name, err
+}
+
+// walk returns the inode number and mode of the file at the volume path name.
+// The caller holds f.mu.
+func (f *FS) walk(name string) (int64, int64, error) {
+	if name == "" || name[0] != '/' {
+		return 0, 0, fmt.Errorf("vault: %q: %w", name, fs.ErrInvalid)
+	}
+	ino, mode := int64(rootIno), int64(attr.S_IFDIR)
+	for _, c := range strings.Split(name[1:], "/") {
+		if c == "" {
+			continue
+		}
+		if attr.Mode(mode).Type() != attr.S_IFDIR {
+			return 0, 0, fmt.Errorf("vault: %s: %w", name, fs.ErrNotDir)
+		}
+		next, m, _, err := f.child(ino, c, false)
+		if err != nil {
+			return 0, 0, fmt.Errorf("vault: %s: %w", name, err)
+		}
+		if next == 0 {
+			return 0, 0, fmt.Errorf("vault: %s: %w", name, fs.ErrNotExist)
+		}
+		ino, mode = next, m
+	}
+	return ino, mode, nil
+}
+
+// parentOf returns the directory holding name and name's base. The caller holds
+// f.mu.
+func (f *FS) parentOf(name string) (int64, string, error) {
+	dir, base := fs.Split(name)
+	if base == "" || base == "." || base == ".." || name[0] != '/' {
+		return 0, "", fmt.Errorf("vault: %q: %w", name, fs.ErrInvalid)
+	}
+	d, mode, err := f.walk(dir)
+	if err != nil {
+		return 0, "", err
+	}
+	if attr.Mode(mode).Type() != attr.S_IFDIR {
+		return 0, "", fmt.Errorf("vault: %s: %w", dir, fs.ErrNotDir)
+	}
+	return d, base, nil
+}
+
+// lookup returns the inode number of an event's file: its FileContext's when
+// set, else the file at name's. The caller holds f.mu.
+func (f *FS) lookup(name string, fctx any) (int64, error) {
+	if fl, ok := fctx.(*file); ok && fl != nil {
+		return fl.ino, nil
+	}
+	ino, _, err := f.walk(name)
+	return ino, err
+}
+
+// checkContext reports fs.ErrStale when an event names one file and carries the
+// FileContext of another.
+func checkContext(name string, ino int64, fctx any) error {
+	if fl, ok := fctx.(*file); ok && fl != nil && fl.ino != ino {
+		return fmt.Errorf("vault: %s is not the open file: %w", name, fs.ErrStale)
+	}
+	return nil
+}
+
+// touchDir records that entries of dir changed: delta entries more (or fewer),
+// links more (or fewer) for subdirectories, and new mtime and ctime.
+func (f *FS) touchDir(dir int64, delta, links int, t int64) error {
+	_, err := f.exec(`UPDATE inodes SET size = size + ?, nlink = nlink + ?, mtime = ?, ctime = ? WHERE ino = ?`,
+		delta*direntSize, links, t, t, dir)
+	return err
+}
+
+func (f *FS) insertEntry(dir int64, base string, ino int64) error {
+	_, err := f.exec(`INSERT INTO dentries (parent, name, folded, ino) VALUES (?, ?, ?, ?)`, dir, base, fold(base), ino)
+	return err
+}
+
+// newInode inserts an inode and returns its number. The caller is in a
+// transaction.
+func (f *FS) newInode(mode attr.Mode, uid, gid uint32, rdev uint64, size int64, attrs attr.FileAttributes, t int64) (int64, error) {
+	nlink := 1
+	if mode.Type() == attr.S_IFDIR {
+		nlink, size = 2, 2*direntSize
+	}
+	f.nextIno++
+	ino := f.nextIno
+	_, err := f.exec(`INSERT INTO inodes (ino, mode, uid, gid, nlink, size, rdev, atime, mtime, ctime, btime, attrs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ino, int64(mode), int64(uid), int64(gid), nlink, size, int64(rdev), t, t, t, t, int64(attrs))
+	return ino, err
+}
+
+// purge deletes inode ino and everything it owns. The caller is in a transaction.
+func (f *FS) purge(ino int64) error {
+	for _, q := range []string{
+		`DELETE FROM chunks WHERE ino = ?`, `DELETE FROM symlinks WHERE ino = ?`,
+		`DELETE FROM xattrs WHERE ino = ?`, `DELETE FROM inodes WHERE ino = ?`,
+	} {
+		if _, err := f.exec(q, ino); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ---- Interface ----
+
+// OnGetFileInfo reports the file at e.Name, or the open file e.FileContext (which
+// works after the file was unlinked).
+func (f *FS) OnGetFileInfo(_ context.Context, e *fs.GetFileInfoEvent) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ino, err := f.lookup(e.Name, e.FileContext)
+	if err != nil {
+		return err
+	}
+	n, err := f.getInode(ino)
+	if err != nil {
+		return err
+	}
+	n.info(&e.Info)
+	_, e.Info.Name = fs.Split(e.Name)
+	return nil
+}
+
+// enumeration is the EnumerationContext of a listing: the last name handed out.
+// Each call continues after it in name order, so a listing never repeats a name
+// and costs O(log n) per page however large the directory.
+type enumeration struct {
+	dir   int64
+	after string
+}
+
+// OnEnumerateDirectory lists a directory in name order, at most e.Max entries a
+// call (256 when unset), each with its full information.
+func (f *FS) OnEnumerateDirectory(_ context.Context, e *fs.EnumerateDirectoryEvent) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	en, _ := e.EnumerationContext.(*enumeration)
+	if en == nil || e.Restart {
+		var dir, mode int64
+		if fl, ok := e.DirectoryContext.(*file); ok && fl != nil {
+			n, err := f.getInode(fl.ino)
+			if err != nil {
+				return err
+			}
+			dir, mode = n.ino, n.mode
+		} else {
+			var err error
+			if dir, mode, err = f.walk(e.Name); err != nil {
+				return err
+			}
+		}
+		if attr.Mode(mode).Type() != attr.S_IFDIR {
+			return fmt.Errorf("vault: list %s: %w", e.Name, fs.ErrNotDir)
+		}
+		en = &enumeration{dir: dir}
+		e.EnumerationContext = en
+	}
+	limit := e.Max
+	if limit <= 0 {
+		limit = 256
+	}
+	rows, err := f.query(`SELECT d.name, `+inodeCols+` FROM dentries d JOIN inodes i ON i.ino = d.ino WHERE d.parent = ? AND d.name > ? ORDER BY d.name LIMIT ?`,
+		en.dir, en.after, limit+1)
+	if err != nil {
+		return fmt.Errorf("vault: list %s: %w", e.Name, err)
+	}
+	defer rows.Close()
+	count := 0
+	for rows.Next() {
+		if count == limit {
+			return rows.Err()
+		}
+		var name string
+		var n inode
+		if err := rows.Scan(append([]any{&name}, n.dest()...)...); err != nil {
+			return fmt.Errorf("vault: list %s: %w", e.Name, err)
+		}
+		f.overlay(&n)
+		fi := fs.FileInfo{Name: name}
+		n.info(&fi)
+		e.Entries = append(e.Entries, fi)
+		en.after = name
+		count++
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("vault: list %s: %w", e.Name, mapErr(err))
+	}
+	e.Done = true
+	return nil
+}
+
+// OnCloseDirectoryEnumeration ends a listing; it holds nothing to release.
+func (f *FS) OnCloseDirectoryEnumeration(context.Context, *fs.CloseDirectoryEnumerationEvent) error {
+	return nil
+}
+
+// ---- Creator, Symlinker, HardLinker ----
+
+// OnCreateFile creates a regular file, directory, device node, FIFO or socket with
+// exactly e.Mode, e.Uid and e.Gid, and opens it.
+func (f *FS) OnCreateFile(_ context.Context, e *fs.CreateFileEvent) error {
+	typ := e.Mode.Type()
+	if typ == 0 {
+		typ = attr.S_IFREG
+		if e.Attributes&attr.Directory != 0 {
+			typ = attr.S_IFDIR
+		}
+	}
+	switch typ {
+	case attr.S_IFREG, attr.S_IFDIR, attr.S_IFIFO, attr.S_IFSOCK, attr.S_IFCHR, attr.S_IFBLK:
+	default:
+		return fmt.Errorf("vault: create %s with type %#o: %w", e.Name, typ, fs.ErrInvalid)
+	}
+	perm := e.Mode.Perm()
+	if e.Mode.Type() == 0 && perm == 0 {
+		perm = 0o644
+		if typ == attr.S_IFDIR {
+			perm = 0o755
+		}
+	}
+	var rdev uint64
+	if typ == attr.S_IFCHR || typ == attr.S_IFBLK {
+		rdev = e.Rdev
+	}
+	attrs := attr.ApplySetFileAttributes(0, e.Attributes) &^ attr.Normal
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ino, base, err := f.addNode("create", e.Name, typ|perm, e.Uid, e.Gid, rdev, 0, attrs, func(int64) error { return nil })
+	if err != nil {
+		return err
+	}
+	n, err := f.getInode(ino)
+	if err != nil {
+		return err
+	}
+	fl := f.openFile(n)
+	n.info(&e.Info)
+	e.Info.Name = base
+	e.FileContext, e.InfoValid = fl, true
+	return nil
+}
+
+// addNode makes an inode at name, which must not exist, in one transaction with
+// its entry and extra (which writes what else the new inode has). The caller
+// holds f.mu.
+func (f *FS) addNode(op, name string, mode attr.Mode, uid, gid uint32, rdev uint64, size int64, attrs attr.FileAttributes, extra func(ino int64) error) (int64, string, error) {
+	if f.readOnly {
+		return 0, "", fmt.Errorf("vault: %s %s: %w", op, name, fs.ErrReadOnly)
+	}
+	dir, base, err := f.parentOf(name)
+	if err != nil {
+		return 0, "", err
+	}
+	var ino int64
+	err = f.txn(func() error {
+		if old, _, _, err := f.child(dir, base, false); err != nil {
+			return err
+		} else if old != 0 {
+			return fmt.Errorf("vault: %s %s: %w", op, name, fs.ErrExist)
+		}
+		t := nowNs()
+		if ino, err = f.newInode(mode, uid, gid, rdev, size, attrs, t); err != nil {
+			return err
+		}
+		if err := extra(ino); err != nil {
+			return err
+		}
+		if err := f.insertEntry(dir, base, ino); err != nil {
+			return err
+		}
+		links := 0
+		if mode.Type() == attr.S_IFDIR {
+			links = 1
+		}
+		return f.touchDir(dir, 1, links, t)
+	})
+	if err != nil {
+		return 0, "", fmt.Errorf("vault: %s %s: %w", op, name, err)
+	}
+	return ino, base, nil
+}
+
+// OnCreateSymlink creates a symbolic link holding e.Target as given.
+func (f *FS) OnCreateSymlink(_ context.Context, e *fs.CreateSymlinkEvent) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ino, base, err := f.addNode("symlink", e.Name, attr.S_IFLNK|0o777, e.Uid, e.Gid, 0, int64(len(e.Target)), 0, func(ino int64) error {
+		_, err := f.exec(`INSERT INTO symlinks (ino, target) VALUES (?, ?)`, ino, e.Target)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	n, err := f.getInode(ino)
+	if err != nil {
+		return err
+	}
+	n.info(&e.Info)
+	e.Info.Name, e.InfoValid = base, true
+	return nil
+}
+
+// OnReadSymlink returns a symbolic link's target (fs.ErrInvalid for other files).
+func (f *FS) OnReadSymlink(_ context.Context, e *fs.ReadSymlinkEvent) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ino, mode, err := f.walk(e.Name)
+	if err != nil {
+		return err
+	}
+	if attr.Mode(mode).Type() != attr.S_IFLNK {
+		return fmt.Errorf("vault: readlink %s: %w", e.Name, fs.ErrInvalid)
+	}
+	if err := f.queryRow(`SELECT target FROM symlinks WHERE ino = ?`, []any{ino}, &e.Target); err != nil {
+		return fmt.Errorf("vault: readlink %s: %w", e.Name, err)
+	}
+	return nil
+}
+
+// OnCreateHardLink adds the name e.LinkName to the file e.Name.
+func (f *FS) OnCreateHardLink(_ context.Context, e *fs.CreateHardLinkEvent) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.readOnly {
+		return fmt.Errorf("vault: link %s: %w", e.LinkName, fs.ErrReadOnly)
+	}
+	ino, mode, err := f.walk(e.Name)
+	if err != nil {
+		return err
+	}
+	if attr.Mode(mode).Type() == attr.S_IFDIR {
+		return fmt.Errorf("vault: link to directory %s: %w", e.Name, fs.ErrNotPermitted)
+	}
+	dir, base, err := f.parentOf(e.LinkName)
+	if err != nil {
+		return err
+	}
+	err = f.txn(func() error {
+		if old, _, _, err := f.child(dir, base, false); err != nil {
+			return err
+		} else if old != 0 {
+			return fmt.Errorf("vault: link %s: %w", e.LinkName, fs.ErrExist)
+		}
+		var nlink int64
+		if err := f.queryRow(`SELECT nlink FROM inodes WHERE ino = ?`, []any{ino}, &nlink); err != nil {
+			return err
+		}
+		if nlink == 0 {
+			return fmt.Errorf("vault: link %s: %w", e.Name, fs.ErrNotExist)
+		}
+		if nlink >= 1<<32-1 {
+			return fmt.Errorf("vault: link %s: %w", e.Name, fs.ErrTooManyLinks)
+		}
+		t := nowNs()
+		if _, err := f.exec(`UPDATE inodes SET nlink = nlink + 1, ctime = ? WHERE ino = ?`, t, ino); err != nil {
+			return err
+		}
+		if err := f.insertEntry(dir, base, ino); err != nil {
+			return err
+		}
+		return f.touchDir(dir, 1, 0, t)
+	})
+	if err != nil {
+		return fmt.Errorf("vault: link %s: %w", e.LinkName, err)
+	}
+	n, err := f.getInode(ino)
+	if err != nil {
+		return err
+	}
+	n.info(&e.Info)
+	e.Info.Name, e.InfoValid = base, true
+	return nil
+}
+
+// ---- Deleter, DeleteChecker, EmptyChecker ----
+
+// isEmpty reports whether directory dir has no entries. The caller holds f.mu.
+func (f *FS) isEmpty(dir int64) (bool, error) {
+	var one int
+	err := f.queryRow(`SELECT 1 FROM dentries WHERE parent = ? LIMIT 1`, []any{dir}, &one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return true, nil
+	}
+	return false, err
+}
+
+func (f *FS) checkDelete(name string, ino, mode int64, isDir bool) error {
+	dir := attr.Mode(mode).Type() == attr.S_IFDIR
+	switch {
+	case isDir && !dir:
+		return fmt.Errorf("vault: rmdir %s: %w", name, fs.ErrNotDir)
+	case !isDir && dir:
+		return fmt.Errorf("vault: unlink %s: %w", name, fs.ErrIsDir)
+	case dir:
+		empty, err := f.isEmpty(ino)
+		if err != nil {
+			return err
+		}
+		if !empty {
+			return fmt.Errorf("vault: rmdir %s: %w", name, fs.ErrNotEmpty)
+		}
+	}
+	return nil
+}
+
+// OnCanFileBeDeleted allows every deletion the POSIX rules allow: the file must
+// exist, be of the kind asked for and, for a directory, be empty.
+func (f *FS) OnCanFileBeDeleted(_ context.Context, e *fs.CanFileBeDeletedEvent) error {
+	if e.Name == "/" {
+		return fmt.Errorf("vault: delete /: %w", fs.ErrBusy)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ino, mode, err := f.walk(e.Name)
+	if err != nil {
+		return err
+	}
+	return f.checkDelete(e.Name, ino, mode, e.IsDir)
+}
+
+// OnIsDirectoryEmpty reports whether the directory e.Name has entries.
+func (f *FS) OnIsDirectoryEmpty(_ context.Context, e *fs.IsDirectoryEmptyEvent) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ino, mode, err := f.walk(e.Name)
+	if err != nil {
+		return err
+	}
+	if attr.Mode(mode).Type() != attr.S_IFDIR {
+		return fmt.Errorf("vault: %s: %w", e.Name, fs.ErrNotDir)
+	}
+	e.IsEmpty, err = f.isEmpty(ino)
+	return err
+}
+
+// OnDeleteFile removes the name e.Name: the file goes when its last link is gone
+// and it is no longer open.
+func (f *FS) OnDeleteFile(_ context.Context, e *fs.DeleteFileEvent) error {
+	if e.Name == "/" {
+		return fmt.Errorf("vault: delete /: %w", fs.ErrBusy)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	dir, base, err := f.parentOf(e.Name)
+	if err != nil {
+		return err
+	}
+	ino, mode, real, err := f.child(dir, base, false)
+	if err != nil {
+		return err
+	}
+	if ino == 0 {
+		return fmt.Errorf("vault: delete %s: %w", e.Name, fs.ErrNotExist)
+	}
+	if err := checkContext(e.Name, ino, e.FileContext); err != nil {
+		return err
+	}
+	if err := f.checkDelete(e.Name, ino, mode, e.IsDir); err != nil {
+		return err
+	}
+	err = f.txn(func() error { return f.removeEntry(dir, real, ino, mode, nowNs()) })
+	if err != nil {
+		return fmt.Errorf("vault: delete %s: %w", e.Name, err)
+	}
+	return nil
+}
+
+// removeEntry takes the entry base (inode ino) out of dir and drops the inode's
+// link; an inode with no links left goes at once unless it is open. The caller is
+// in a transaction.
+func (f *FS) removeEntry(dir int64, base string, ino, mode int64, t int64) error {
+	if _, err := f.exec(`DELETE FROM dentries WHERE parent = ? AND name = ?`, dir, base); err != nil {
+		return err
+	}
+	isDir := attr.Mode(mode).Type() == attr.S_IFDIR
+	q := `UPDATE inodes SET nlink = MAX(nlink - 1, 0), ctime = ? WHERE ino = ?`
+	if isDir {
+		q = `UPDATE inodes SET nlink = 0, ctime = ? WHERE ino = ?`
+	}
+	if _, err := f.exec(q, t, ino); err != nil {
+		return err
+	}
+	links := 0
+	if isDir {
+		links = -1
+	}
+	if err := f.touchDir(dir, -1, links, t); err != nil {
+		return err
+	}
+	var nlink int64
+	if err := f.queryRow(`SELECT nlink FROM inodes WHERE ino = ?`, []any{ino}, &nlink); err != nil {
+		return err
+	}
+	if nlink == 0 && f.open[ino] == nil {
+		return f.purge(ino)
+	}
+	return nil
+}
+
+// ---- Renamer ----
+
+// parentDir returns the directory holding directory ino (0 for the root).
+func (f *FS) parentDir(ino int64) (int64, error) {
+	if ino == rootIno {
+		return 0, nil
+	}
+	var p int64
+	err := f.queryRow(`SELECT parent FROM dentries WHERE ino = ? LIMIT 1`, []any{ino}, &p)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return p, err
+}
+
+// within reports whether directory d is dir or inside it.
+func (f *FS) within(d, dir int64) (bool, error) {
+	for p := d; p != 0; {
+		if p == dir {
+			return true, nil
+		}
+		var err error
+		if p, err = f.parentDir(p); err != nil {
+			return false, err
+		}
+	}
+	return false, nil
+}
+
+// OnRenameOrMoveFile renames, moves, replaces or exchanges, in one transaction.
+func (f *FS) OnRenameOrMoveFile(_ context.Context, e *fs.RenameOrMoveFileEvent) error {
+	if e.Name == "/" || e.NewName == "/" {
+		return fmt.Errorf("vault: rename %s to %s: %w", e.Name, e.NewName, fs.ErrBusy)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.readOnly {
+		return fmt.Errorf("vault: rename %s: %w", e.Name, fs.ErrReadOnly)
+	}
+	sdir, sbase, err := f.parentOf(e.Name)
+	if err != nil {
+		return err
+	}
+	src, smode, sreal, err := f.child(sdir, sbase, false)
+	if err != nil {
+		return err
+	}
+	if src == 0 {
+		return fmt.Errorf("vault: rename %s: %w", e.Name, fs.ErrNotExist)
+	}
+	if err := checkContext(e.Name, src, e.FileContext); err != nil {
+		return err
+	}
+	ddir, dbase, err := f.parentOf(e.NewName)
+	if err != nil {
+		return err
+	}
+	if sdir == ddir && sreal == dbase {
+		return nil
+	}
+	srcDir := attr.Mode(smode).Type() == attr.S_IFDIR
+	if srcDir {
+		if in, err := f.within(ddir, src); err != nil {
+			return err
+		} else if in {
+			return fmt.Errorf("vault: rename %s into itself (%s): %w", e.Name, e.NewName, fs.ErrInvalid)
+		}
+	}
+	dst, dmode, _, err := f.child(ddir, dbase, true)
+	if err != nil {
+		return err
+	}
+	dstDir := attr.Mode(dmode).Type() == attr.S_IFDIR
+	t := nowNs()
+	if e.Exchange {
+		if dst == 0 {
+			return fmt.Errorf("vault: rename exchange %s: %w", e.NewName, fs.ErrNotExist)
+		}
+		if dstDir {
+			if in, err := f.within(sdir, dst); err != nil {
+				return err
+			} else if in {
+				return fmt.Errorf("vault: rename exchange %s into itself (%s): %w", e.NewName, e.Name, fs.ErrInvalid)
+			}
+		}
+		return f.txn(func() error {
+			if _, err := f.exec(`UPDATE dentries SET ino = ? WHERE parent = ? AND name = ?`, dst, sdir, sreal); err != nil {
+				return err
+			}
+			if _, err := f.exec(`UPDATE dentries SET ino = ? WHERE parent = ? AND name = ?`, src, ddir, dbase); err != nil {
+				return err
+			}
+			links := 0
+			if sdir != ddir {
+				links = b2i(srcDir) - b2i(dstDir)
+			}
+			if err := f.touchDir(sdir, 0, -links, t); err != nil {
+				return err
+			}
+			if err := f.touchDir(ddir, 0, links, t); err != nil {
+				return err
+			}
+			_, err := f.exec(`UPDATE inodes SET ctime = ? WHERE ino IN (?, ?)`, t, src, dst)
+			return err
+		})
+	}
+	if dst != 0 {
+		if dst == src {
+			return nil // two links of one file: nothing to do
+		}
+		if !e.ReplaceIfExists {
+			return fmt.Errorf("vault: rename %s: %w", e.NewName, fs.ErrExist)
+		}
+		switch {
+		case srcDir && !dstDir:
+			return fmt.Errorf("vault: rename %s over %s: %w", e.Name, e.NewName, fs.ErrNotDir)
+		case !srcDir && dstDir:
+			return fmt.Errorf("vault: rename %s over %s: %w", e.Name, e.NewName, fs.ErrIsDir)
+		case dstDir:
+			if empty, err := f.isEmpty(dst); err != nil {
+				return err
+			} else if !empty {
+				return fmt.Errorf("vault: rename %s over %s: %w", e.Name, e.NewName, fs.ErrNotEmpty)
+			}
+		}
+	}
+	err = f.txn(func() error {
+		if dst != 0 {
+			if err := f.removeEntry(ddir, dbase, dst, dmode, t); err != nil {
+				return err
+			}
+		}
+		if _, err := f.exec(`DELETE FROM dentries WHERE parent = ? AND name = ?`, sdir, sreal); err != nil {
+			return err
+		}
+		if err := f.insertEntry(ddir, dbase, src); err != nil {
+			return err
+		}
+		links := 0
+		if srcDir && sdir != ddir {
+			links = 1
+		}
+		if err := f.touchDir(sdir, -1, -links, t); err != nil {
+			return err
+		}
+		if err := f.touchDir(ddir, 1, links, t); err != nil {
+			return err
+		}
+		_, err := f.exec(`UPDATE inodes SET ctime = ? WHERE ino = ?`, t, src)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("vault: rename %s to %s: %w", e.Name, e.NewName, err)
+	}
+	return nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// ---- AttributeSetter ----
+
+var filetimeEpoch = time.Date(1601, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// isKeep reports whether a time in SetFileAttributes means "keep": zero or the
+// FILETIME epoch.
+func isKeep(t time.Time) bool { return t.IsZero() || t.Equal(filetimeEpoch) }
+
+// OnSetFileAttributes changes Windows attributes (0: no change; attr.Normal alone:
+// clear all), times (zero: keep), mode and owner. Any change sets ctime, unless a
+// ChangeTime is given.
+func (f *FS) OnSetFileAttributes(_ context.Context, e *fs.SetFileAttributesEvent) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.readOnly {
+		return fmt.Errorf("vault: set attributes of %s: %w", e.Name, fs.ErrReadOnly)
+	}
+	ino, err := f.lookup(e.Name, e.FileContext)
+	if err != nil {
+		return err
+	}
+	if fl := f.open[ino]; fl != nil {
+		if err := f.commit(fl, false); err != nil {
+			return err
+		}
+	}
+	n, err := f.getInode(ino)
+	if err != nil {
+		return err
+	}
+	if e.Attributes != 0 {
+		n.attrs = int64(attr.ApplySetFileAttributes(attr.FileAttributes(n.attrs), e.Attributes) &^ attr.Normal)
+	}
+	if e.SetMode {
+		n.mode = int64(attr.Mode(n.mode).Type() | e.Mode.Perm())
+	}
+	if e.SetUid {
+		n.uid = int64(e.Uid)
+	}
+	if e.SetGid {
+		n.gid = int64(e.Gid)
+	}
+	for _, tm := range []struct {
+		t   time.Time
+		dst *int64
+	}{{e.CreationTime, &n.btime}, {e.LastAccessTime, &n.atime}, {e.LastWriteTime, &n.mtime}} {
+		if !isKeep(tm.t) {
+			*tm.dst = tm.t.UnixNano()
+		}
+	}
+	if !isKeep(e.ChangeTime) {
+		n.ctime = e.ChangeTime.UnixNano()
+	} else {
+		n.ctime = nowNs()
+	}
+	return f.txn(func() error {
+		_, err := f.exec(`UPDATE inodes SET mode = ?, uid = ?, gid = ?, atime = ?, mtime = ?, ctime = ?, btime = ?, attrs = ? WHERE ino = ?`,
+			n.mode, n.uid, n.gid, n.atime, n.mtime, n.ctime, n.btime, n.attrs, ino)
+		return err
+	})
+}
+
+// ---- NamedStreamer, XattrNamespacer ----
+
+// XattrNamespaces reports that the vault stores the trusted. and security.
+// extended attributes besides the user. ones, as tmpfs does.
+func (f *FS) XattrNamespaces() []string { return []string{fs.XattrTrusted, fs.XattrSecurity} }
+
+// streamKey is a named stream (kind 0) or an attribute of another namespace
+// (kind 1, by its whole name); the two are kept apart.
+func streamKey(s, xattr string) (int64, string) {
+	if xattr != "" {
+		return 1, xattr
+	}
+	return 0, s
+}
+
+func describe(kind int64, name string) string {
+	if kind == 1 {
+		return name
+	}
+	return "stream " + strconv.Quote(name)
+}
+
+// OnListNamedStreams lists a file's named streams and its attributes of the other
+// namespaces, sorted.
+func (f *FS) OnListNamedStreams(_ context.Context, e *fs.ListNamedStreamsEvent) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ino, err := f.lookup(e.Name, e.FileContext)
+	if err != nil {
+		return err
+	}
+	rows, err := f.query(`SELECT kind, name FROM xattrs WHERE ino = ? ORDER BY kind, name`, ino)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind int64
+		var name string
+		if err := rows.Scan(&kind, &name); err != nil {
+			return err
+		}
+		if kind == 1 {
+			e.Xattrs = append(e.Xattrs, name)
+		} else {
+			e.Streams = append(e.Streams, name)
+		}
+	}
+	return rows.Err()
+}
+
+// OnGetNamedStream returns a named stream (fs.ErrNoAttribute when absent).
+func (f *FS) OnGetNamedStream(_ context.Context, e *fs.GetNamedStreamEvent) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ino, err := f.lookup(e.Name, e.FileContext)
+	if err != nil {
+		return err
+	}
+	kind, name := streamKey(e.Stream, e.Xattr)
+	err = f.queryRow(`SELECT value FROM xattrs WHERE ino = ? AND kind = ? AND name = ?`, []any{ino, kind, name}, &e.Data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("vault: %s: %s: %w", e.Name, describe(kind, name), fs.ErrNoAttribute)
+	}
+	if e.Data == nil && err == nil {
+		e.Data = []byte{}
+	}
+	return err
+}
+
+// OnSetNamedStream stores e.Data. Create fails with fs.ErrExist when the stream
+// exists, Replace with fs.ErrNoAttribute when it does not.
+func (f *FS) OnSetNamedStream(_ context.Context, e *fs.SetNamedStreamEvent) error {
+	if e.Stream == "" && e.Xattr == "" {
+		return fmt.Errorf("vault: %s: empty stream name: %w", e.Name, fs.ErrInvalid)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.readOnly {
+		return fmt.Errorf("vault: %s: %w", e.Name, fs.ErrReadOnly)
+	}
+	ino, err := f.lookup(e.Name, e.FileContext)
+	if err != nil {
+		return err
+	}
+	kind, name := streamKey(e.Stream, e.Xattr)
+	data := e.Data
+	if data == nil {
+		data = []byte{}
+	}
+	return f.txn(func() error {
+		var one int
+		err := f.queryRow(`SELECT 1 FROM xattrs WHERE ino = ? AND kind = ? AND name = ?`, []any{ino, kind, name}, &one)
+		exists := err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		switch {
+		case e.Create && exists:
+			return fmt.Errorf("vault: %s: %s: %w", e.Name, describe(kind, name), fs.ErrExist)
+		case e.Replace && !exists:
+			return fmt.Errorf("vault: %s: %s: %w", e.Name, describe(kind, name), fs.ErrNoAttribute)
+		}
+		if _, err := f.exec(`INSERT INTO xattrs (ino, kind, name, value) VALUES (?, ?, ?, ?) ON CONFLICT (ino, kind, name) DO UPDATE SET value = excluded.value`,
+			ino, kind, name, data); err != nil {
+			return err
+		}
+		_, err = f.exec(`UPDATE inodes SET ctime = ? WHERE ino = ?`, nowNs(), ino)
+		return err
+	})
+}
+
+// OnDeleteNamedStream removes a named stream (fs.ErrNoAttribute when absent).
+func (f *FS) OnDeleteNamedStream(_ context.Context, e *fs.DeleteNamedStreamEvent) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.readOnly {
+		return fmt.Errorf("vault: %s: %w", e.Name, fs.ErrReadOnly)
+	}
+	ino, err := f.lookup(e.Name, e.FileContext)
+	if err != nil {
+		return err
+	}
+	kind, name := streamKey(e.Stream, e.Xattr)
+	return f.txn(func() error {
+		r, err := f.exec(`DELETE FROM xattrs WHERE ino = ? AND kind = ? AND name = ?`, ino, kind, name)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return fmt.Errorf("vault: %s: %s: %w", e.Name, describe(kind, name), fs.ErrNoAttribute)
+		}
+		_, err = f.exec(`UPDATE inodes SET ctime = ? WHERE ino = ?`, nowNs(), ino)
+		return err
+	})
+}
+
+// ---- Volume events ----
+
+// OnGetVolumeSize reports the capacity and free space of the host file system
+// holding the vault file: the vault grows into it.
+func (f *FS) OnGetVolumeSize(_ context.Context, e *fs.GetVolumeSizeEvent) error {
+	total, free, avail, err := diskSpace(filepath.Dir(f.path))
+	if err != nil {
+		return fmt.Errorf("vault: statfs %s: %w", filepath.Dir(f.path), err)
+	}
+	f.mu.Lock()
+	var files int64
+	err = f.queryRow(`SELECT COUNT(*) FROM inodes`, nil, &files)
+	f.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	e.Size = fs.VolumeSize{TotalBytes: total, FreeBytes: free, AvailableBytes: avail, BlockSize: 4096,
+		TotalFiles: 1<<32 + uint64(files), FreeFiles: 1 << 32}
+	return nil
+}
+
+// OnGetVolumeLabel reports the label stored in the vault.
+func (f *FS) OnGetVolumeLabel(_ context.Context, e *fs.GetVolumeLabelEvent) error {
+	f.mu.Lock()
+	e.Label = f.label
+	f.mu.Unlock()
+	return nil
+}
+
+// OnSetVolumeLabel changes the label (at most 32 characters, as on NTFS).
+func (f *FS) OnSetVolumeLabel(_ context.Context, e *fs.SetVolumeLabelEvent) error {
+	if utf8.RuneCountInString(e.Label) > maxLabel || !utf8.ValidString(e.Label) {
+		return fmt.Errorf("vault: volume label %q: %w", e.Label, fs.ErrInvalid)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	err := f.txn(func() error {
+		_, err := f.exec(`UPDATE meta SET value = ? WHERE key = 'label'`, e.Label)
+		return err
+	})
+	if err == nil {
+		f.label = e.Label
+	}
+	return err
+}
+
+// OnGetVolumeID reports the serial number chosen when the vault was made.
+func (f *FS) OnGetVolumeID(_ context.Context, e *fs.GetVolumeIDEvent) error {
+	e.ID = f.id
+	return nil
+}

@@ -37,6 +37,7 @@ import (
 	"github.com/anyfs/anyfs/adapters"
 	"github.com/anyfs/anyfs/backend/memfs"
 	"github.com/anyfs/anyfs/backend/passthrough"
+	"github.com/anyfs/anyfs/backend/vault"
 	"github.com/anyfs/anyfs/fs"
 	"github.com/anyfs/anyfs/test/mounttest"
 )
@@ -77,13 +78,33 @@ func newPassthroughBackend(t testing.TB) (fs.Interface, func()) {
 	return p, func() { p.Close(); os.RemoveAll(dir) }
 }
 
-// writableBackends are memfs and passthrough (over a new host directory), the
+// writableBackends are memfs, passthrough (over a new host directory), the
 // latter also without FUSE passthrough, so that its reads and writes go through
-// the volume.
+// the volume, and the vault (in a new host directory).
 var writableBackends = []writableBackend{
 	{name: "memfs", new: func(testing.TB) (fs.Interface, func()) { return memfs.New(nil), func() {} }},
 	{name: "passthrough", new: newPassthroughBackend},
 	{name: "passthrough-nopt", new: newPassthroughBackend, mount: &adapters.Options{NoPassthrough: true}},
+	{name: "vault", new: newVaultBackend},
+}
+
+// newVaultBackend opens a new vault in a new host directory, removed when released.
+func newVaultBackend(t testing.TB) (fs.Interface, func()) {
+	dir, err := os.MkdirTemp("", "anyfs-vault-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := vault.Open(filepath.Join(dir, "test.vault"), nil)
+	if err != nil {
+		os.RemoveAll(dir)
+		t.Fatal(err)
+	}
+	return v, func() {
+		if err := v.Close(); err != nil {
+			t.Errorf("vault: %v", err)
+		}
+		os.RemoveAll(dir)
+	}
 }
 
 // quietLogger discards the volume's log (replays and tests that provoke errors).

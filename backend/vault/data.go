@@ -27,6 +27,7 @@ type file struct {
 	mtime, ctime int64 // nanoseconds
 
 	dirty      map[int64][]byte // chunk index to the chunk's bytes (up to ChunkSize)
+	old        map[int64]int    // chunk index to the length it has in the database
 	dirtyBytes int
 	dirtySince time.Time
 	// written: data was written since the last durable commit, so the close makes
@@ -166,17 +167,22 @@ func (f *FS) commit(fl *file, durable bool) error {
 	}
 	write := func() error {
 		for idx, data := range fl.dirty {
-			if end := idx*ChunkSize + int64(len(data)); end > fl.size {
-				data = data[:max(fl.size-idx*ChunkSize, 0)]
+			data = fl.trim(idx, data)
+			if len(data) == 0 {
+				if _, err := f.exec(`DELETE FROM chunks WHERE ino = ? AND idx = ?`, fl.ino, idx); err != nil {
+					return err
+				}
+				continue
 			}
 			if _, err := f.exec(`INSERT INTO chunks (ino, idx, data) VALUES (?, ?, ?) ON CONFLICT (ino, idx) DO UPDATE SET data = excluded.data`,
 				fl.ino, idx, data); err != nil {
 				return err
 			}
 		}
-		q, args := `UPDATE inodes SET size = ? WHERE ino = ?`, []any{fl.size, fl.ino}
+		q, args := `UPDATE inodes SET size = ?, alloc = alloc + ? WHERE ino = ?`, []any{fl.size, fl.pendingAlloc(), fl.ino}
 		if fl.timesDirty {
-			q, args = `UPDATE inodes SET size = ?, mtime = ?, ctime = ? WHERE ino = ?`, []any{fl.size, fl.mtime, fl.ctime, fl.ino}
+			q, args = `UPDATE inodes SET size = ?, alloc = alloc + ?, mtime = ?, ctime = ? WHERE ino = ?`,
+				[]any{fl.size, fl.pendingAlloc(), fl.mtime, fl.ctime, fl.ino}
 		}
 		_, err := f.exec(q, args...)
 		return err
@@ -191,12 +197,29 @@ func (f *FS) commit(fl *file, durable bool) error {
 		return err
 	}
 	fl.dbSize = fl.size
-	fl.dirty, fl.dirtyBytes, fl.timesDirty, fl.err = nil, 0, false, nil
+	fl.dirty, fl.old, fl.dirtyBytes, fl.timesDirty, fl.err = nil, nil, 0, false, nil
 	fl.cacheIdx, fl.cache = -1, nil
 	if durable {
 		fl.written = false
 	}
 	return nil
+}
+
+// trim cuts chunk idx's bytes at the end of the file.
+func (fl *file) trim(idx int64, data []byte) []byte {
+	if end := idx*ChunkSize + int64(len(data)); end > fl.size {
+		data = data[:max(fl.size-idx*ChunkSize, 0)]
+	}
+	return data
+}
+
+// pendingAlloc is what committing the buffered chunks adds to the inode's alloc.
+func (fl *file) pendingAlloc() int64 {
+	var d int64
+	for idx, data := range fl.dirty {
+		d += int64(len(fl.trim(idx, data)) - fl.old[idx])
+	}
+	return d
 }
 
 // dataFile returns the open state of the regular file an I/O event is about.
@@ -313,32 +336,119 @@ func (f *FS) OnWriteFile(_ context.Context, e *fs.WriteFileEvent) error {
 	for len(p) > 0 {
 		idx, po := pos/ChunkSize, int(pos%ChunkSize)
 		c := min(ChunkSize-po, len(p))
-		buf, ok := fl.dirty[idx]
-		if !ok {
-			old, err := f.stored(fl, idx)
-			if err != nil {
-				return fmt.Errorf("vault: write %s: %w", e.Name, err)
-			}
-			buf = make([]byte, len(old), max(ChunkSize, len(old)))
-			copy(buf, old)
-			if fl.dirty == nil {
-				fl.dirty = map[int64][]byte{}
-				fl.dirtySince = time.Now()
-			}
-			fl.dirtyBytes += ChunkSize
+		buf, err := f.chunk(fl, idx)
+		if err != nil {
+			return fmt.Errorf("vault: write %s: %w", e.Name, err)
 		}
-		if len(buf) < po+c {
-			buf = append(buf, make([]byte, po+c-len(buf))...)
-		}
+		buf = grow(buf, po+c)
 		copy(buf[po:po+c], p[:c])
 		fl.dirty[idx] = buf
 		p = p[c:]
 		pos += int64(c)
 	}
 	fl.size = max(fl.size, pos)
+	fl.touch()
+	e.BytesWritten = len(e.Buffer)
+	return nil
+}
+
+// touch records a change of fl's data: new mtime and ctime, and a durable commit
+// due at the close.
+func (fl *file) touch() {
 	t := nowNs()
 	fl.mtime, fl.ctime, fl.timesDirty, fl.written = t, t, true, true
-	e.BytesWritten = len(e.Buffer)
+}
+
+// grow extends buf with zeros to n bytes.
+func grow(buf []byte, n int) []byte {
+	if len(buf) < n {
+		buf = append(buf, make([]byte, n-len(buf))...)
+	}
+	return buf
+}
+
+// chunk returns the buffer of chunk idx of fl, loading it from the database the
+// first time it is changed. The caller stores the buffer back in fl.dirty[idx]
+// after changing it, and holds f.mu.
+func (f *FS) chunk(fl *file, idx int64) ([]byte, error) {
+	if buf, ok := fl.dirty[idx]; ok {
+		return buf, nil
+	}
+	old, err := f.stored(fl, idx)
+	if err != nil {
+		return nil, err
+	}
+	buf := make([]byte, len(old), max(ChunkSize, len(old)))
+	copy(buf, old)
+	if fl.dirty == nil {
+		fl.dirty, fl.old = map[int64][]byte{}, map[int64]int{}
+		fl.dirtySince = time.Now()
+	}
+	fl.old[idx] = len(old)
+	fl.dirtyBytes += ChunkSize
+	fl.dirty[idx] = buf
+	return buf, nil
+}
+
+// OnAllocateRange preallocates a range (its chunks are stored, zero-filled where
+// they were holes), zeroes it (AllocateZeroRange), or punches a hole in it
+// (AllocatePunchHole: chunks wholly inside go, a chunk whose stored end is inside
+// is cut, other bytes are zeroed). Chunks hold nothing past the end of the file,
+// so with AllocateKeepSize the part of the range past the end stores nothing.
+// No preallocation reserves space for later writes: every commit goes through
+// the write-ahead log, which needs space of its own.
+func (f *FS) OnAllocateRange(_ context.Context, e *fs.AllocateRangeEvent) error {
+	if e.Offset < 0 || e.Length <= 0 || e.Offset > math.MaxInt64-e.Length {
+		return fmt.Errorf("vault: fallocate %s: %w", e.Name, fs.ErrInvalid)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.readOnly {
+		return fmt.Errorf("vault: fallocate %s: %w", e.Name, fs.ErrReadOnly)
+	}
+	fl, err := f.dataFile("fallocate", e.Name, e.FileContext)
+	if err != nil {
+		return err
+	}
+	end := e.Offset + e.Length
+	punch := e.Mode&fs.AllocatePunchHole != 0
+	zero := e.Mode&fs.AllocateZeroRange != 0
+	if e.Mode&fs.AllocateKeepSize != 0 {
+		end = min(end, fl.size)
+	}
+	for pos := e.Offset; pos < end; {
+		if fl.dirtyBytes >= f.bufSize {
+			if err := f.commit(fl, false); err != nil {
+				return fmt.Errorf("vault: fallocate %s: %w", e.Name, err)
+			}
+		}
+		idx, from := pos/ChunkSize, int(pos%ChunkSize)
+		to := int(min(end-idx*ChunkSize, ChunkSize))
+		pos = idx*ChunkSize + int64(to)
+		if punch {
+			if _, ok := fl.dirty[idx]; !ok && idx*ChunkSize >= fl.dbSize {
+				continue // a hole already
+			}
+		}
+		buf, err := f.chunk(fl, idx)
+		if err != nil {
+			return fmt.Errorf("vault: fallocate %s: %w", e.Name, err)
+		}
+		switch {
+		case punch && to >= len(buf):
+			buf = buf[:min(from, len(buf))]
+		case punch || zero:
+			buf = grow(buf, to)
+			clear(buf[from:to])
+		default:
+			buf = grow(buf, to)
+		}
+		fl.dirty[idx] = buf
+	}
+	if e.Mode&fs.AllocateKeepSize == 0 {
+		fl.size = max(fl.size, e.Offset+e.Length)
+	}
+	fl.touch()
 	return nil
 }
 
@@ -381,6 +491,10 @@ func (f *FS) OnSetFileSize(_ context.Context, e *fs.SetFileSizeEvent) error {
 			if e.Size%ChunkSize != 0 {
 				first++
 			}
+			var freed int64
+			if err := f.queryRow(`SELECT COALESCE(SUM(LENGTH(data)), 0) FROM chunks WHERE ino = ? AND idx >= ?`, []any{ino, first}, &freed); err != nil {
+				return err
+			}
 			if _, err := f.exec(`DELETE FROM chunks WHERE ino = ? AND idx >= ?`, ino, first); err != nil {
 				return err
 			}
@@ -394,7 +508,11 @@ func (f *FS) OnSetFileSize(_ context.Context, e *fs.SetFileSizeEvent) error {
 					if _, err := f.exec(`UPDATE chunks SET data = ? WHERE ino = ? AND idx = ?`, data[:cut], ino, e.Size/ChunkSize); err != nil {
 						return err
 					}
+					freed += int64(len(data) - cut)
 				}
+			}
+			if _, err := f.exec(`UPDATE inodes SET alloc = alloc - ? WHERE ino = ?`, freed, ino); err != nil {
+				return err
 			}
 		}
 		t := nowNs()
@@ -408,5 +526,57 @@ func (f *FS) OnSetFileSize(_ context.Context, e *fs.SetFileSizeEvent) error {
 		fl.size, fl.dbSize, fl.cacheIdx, fl.cache = e.Size, e.Size, -1, nil
 		fl.written = true
 	}
+	return nil
+}
+
+// OnSeekData finds the next data or hole from e.Position (lseek SEEK_DATA and
+// SEEK_HOLE): data is what the chunks hold, from each chunk's start to its
+// stored length; the rest is hole. Buffered writes are committed first.
+func (f *FS) OnSeekData(_ context.Context, e *fs.SeekDataEvent) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fl, err := f.dataFile("seek", e.Name, e.FileContext)
+	if err != nil {
+		return err
+	}
+	if !f.readOnly {
+		if err := f.commit(fl, false); err != nil {
+			return fmt.Errorf("vault: seek %s: %w", e.Name, err)
+		}
+	}
+	if e.Position >= fl.size {
+		return fmt.Errorf("vault: seek %s to %d: %w", e.Name, e.Position, fs.ErrNoSuchAddress)
+	}
+	rows, err := f.query(`SELECT idx, LENGTH(data) FROM chunks WHERE ino = ? AND idx >= ? ORDER BY idx`, fl.ino, e.Position/ChunkSize)
+	if err != nil {
+		return fmt.Errorf("vault: seek %s: %w", e.Name, err)
+	}
+	defer rows.Close()
+	cur := e.Position
+	for rows.Next() {
+		var idx, n int64
+		if err := rows.Scan(&idx, &n); err != nil {
+			return fmt.Errorf("vault: seek %s: %w", e.Name, err)
+		}
+		start, end := idx*ChunkSize, idx*ChunkSize+n
+		if end <= cur || n == 0 {
+			continue
+		}
+		if !e.Hole {
+			e.Offset = max(cur, start)
+			return nil
+		}
+		if cur < start {
+			break
+		}
+		cur = end
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("vault: seek %s: %w", e.Name, err)
+	}
+	if !e.Hole {
+		return fmt.Errorf("vault: seek %s: no data after %d: %w", e.Name, e.Position, fs.ErrNoSuchAddress)
+	}
+	e.Offset = min(cur, fl.size)
 	return nil
 }

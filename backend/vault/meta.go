@@ -17,14 +17,14 @@ import (
 
 // inode is a row of the inodes table.
 type inode struct {
-	ino, mode, uid, gid, nlink, size, rdev, atime, mtime, ctime, btime, attrs int64
+	ino, mode, uid, gid, nlink, size, rdev, atime, mtime, ctime, btime, attrs, alloc int64
 }
 
 // inodeCols are the columns inode.dest scans, in order.
-const inodeCols = "i.ino, i.mode, i.uid, i.gid, i.nlink, i.size, i.rdev, i.atime, i.mtime, i.ctime, i.btime, i.attrs"
+const inodeCols = "i.ino, i.mode, i.uid, i.gid, i.nlink, i.size, i.rdev, i.atime, i.mtime, i.ctime, i.btime, i.attrs, i.alloc"
 
 func (n *inode) dest() []any {
-	return []any{&n.ino, &n.mode, &n.uid, &n.gid, &n.nlink, &n.size, &n.rdev, &n.atime, &n.mtime, &n.ctime, &n.btime, &n.attrs}
+	return []any{&n.ino, &n.mode, &n.uid, &n.gid, &n.nlink, &n.size, &n.rdev, &n.atime, &n.mtime, &n.ctime, &n.btime, &n.attrs, &n.alloc}
 }
 
 func (n *inode) isDir() bool { return attr.Mode(n.mode).Type() == attr.S_IFDIR }
@@ -41,8 +41,13 @@ func (n *inode) info(fi *fs.FileInfo) {
 	fi.Uid, fi.Gid, fi.Rdev = uint32(n.uid), uint32(n.gid), uint64(n.rdev)
 	fi.CreationTime, fi.LastAccessTime = time.Unix(0, n.btime), time.Unix(0, n.atime)
 	fi.LastWriteTime, fi.ChangeTime = time.Unix(0, n.mtime), time.Unix(0, n.ctime)
-	if n.typ() != attr.S_IFREG {
+	switch {
+	case n.typ() != attr.S_IFREG:
 		fi.AllocationSize = 0
+	case n.alloc == 0 && n.size > 0:
+		fi.AllocationSize = -1 // all hole
+	default:
+		fi.AllocationSize = (n.alloc + 4095) &^ 4095
 	}
 }
 
@@ -71,6 +76,7 @@ func (f *FS) getInode(ino int64) (*inode, error) {
 func (f *FS) overlay(n *inode) {
 	if fl := f.open[n.ino]; fl != nil && !fl.isDir {
 		n.size = fl.size
+		n.alloc += fl.pendingAlloc()
 		if fl.timesDirty {
 			n.mtime, n.ctime = fl.mtime, fl.ctime
 		}

@@ -11,7 +11,8 @@ CREATE TABLE meta (
 );
 
 -- inodes are the files. mode is the POSIX st_mode (type and permission bits),
--- attrs the stored Windows attributes (FILE_ATTRIBUTE_*), flags reserved. nlink 0
+-- attrs the stored Windows attributes (FILE_ATTRIBUTE_*), alloc the bytes its
+-- chunks hold (st_blocks; holes take none), flags reserved. nlink 0
 -- marks a file unlinked while open: it is removed at its last close, or at the
 -- next open of the vault after a crash. The root directory is ino 1.
 CREATE TABLE inodes (
@@ -27,6 +28,7 @@ CREATE TABLE inodes (
 	ctime BIGINT NOT NULL,
 	btime BIGINT NOT NULL,
 	attrs BIGINT NOT NULL DEFAULT 0,
+	alloc BIGINT NOT NULL DEFAULT 0,
 	flags BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX inodes_nlink ON inodes (nlink);

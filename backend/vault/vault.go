@@ -134,6 +134,8 @@ var (
 	_ fs.VolumeLabeler     = (*FS)(nil)
 	_ fs.VolumeLabelSetter = (*FS)(nil)
 	_ fs.VolumeIDer        = (*FS)(nil)
+	_ fs.DataSeeker        = (*FS)(nil)
+	_ fs.RangeAllocator    = (*FS)(nil)
 )
 
 // Open opens the vault at path, creating it (mode 0600) when it does not exist

@@ -2,12 +2,14 @@ package mounttest
 
 import (
 	"context"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 
 	"github.com/anyfs/anyfs/adapters"
 	"github.com/anyfs/anyfs/backend/memfs"
 	"github.com/anyfs/anyfs/backend/passthrough"
+	"github.com/anyfs/anyfs/backend/vault"
 	"github.com/anyfs/anyfs/fs"
 )
 
@@ -35,6 +37,7 @@ var Backends = []Backend{
 		"XattrLarge": "the host filesystem's limit applies (ext4 keeps an attribute value in one block)",
 	}},
 	{Name: "memfs+locker", New: func(testing.TB) fs.Interface { return &lockingMemfs{FS: memfs.New(nil)} }},
+	{Name: "vault", New: NewVault},
 }
 
 // lockingMemfs is memfs with lock events, so the adapters forward locks to the
@@ -71,4 +74,18 @@ func newPassthrough(t testing.TB) fs.Interface {
 	}
 	t.Cleanup(func() { p.Close() })
 	return p
+}
+
+// NewVault opens a new vault in a new host directory, closed when the test ends.
+func NewVault(t testing.TB) fs.Interface {
+	v, err := vault.Open(filepath.Join(t.TempDir(), "test.vault"), nil)
+	if err != nil {
+		t.Fatalf("vault backend: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := v.Close(); err != nil {
+			t.Errorf("vault backend: %v", err)
+		}
+	})
+	return v
 }

@@ -63,6 +63,11 @@ var (
 // package can open: an SQLite database whose size matches its header, with the
 // vault's meta rows and a format version no newer than FormatVersion.
 func probe(path string) error {
+	// Reading a vault in WAL mode read-only makes the shared-memory index FILE-shm,
+	// which a vault served for writing does not use: remove it again.
+	if _, err := os.Lstat(path + "-shm"); errors.Is(err, os.ErrNotExist) {
+		defer os.Remove(path + "-shm")
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("vault %s: %w", path, err)
@@ -253,13 +258,26 @@ func writeLock(path string, li lockInfo) error {
 	return os.WriteFile(lockPath(path), []byte(s), 0o600)
 }
 
-// inUse is the error for a vault another server holds, naming its pid when the
-// lock file says it.
-func inUse(path string) error {
-	if li, ok := readLock(path); ok {
-		return fmt.Errorf("vault %s is in use by pid %d: %w", path, li.pid, ErrInUse)
+// inUseError is ErrInUse naming the vault and, when the lock file says it, the
+// pid of its server.
+type inUseError struct {
+	path string
+	pid  int
+}
+
+func (e *inUseError) Error() string {
+	if e.pid > 0 {
+		return fmt.Sprintf("vault %s is in use by pid %d", e.path, e.pid)
 	}
-	return fmt.Errorf("vault %s is in use by another process: %w", path, ErrInUse)
+	return fmt.Sprintf("vault %s is in use by another process", e.path)
+}
+
+func (e *inUseError) Is(target error) bool { return target == ErrInUse }
+
+// inUse is the error for a vault another server holds.
+func inUse(path string) error {
+	li, _ := readLock(path)
+	return &inUseError{path: path, pid: li.pid}
 }
 
 // create makes a new, empty vault at path (mode 0600), failing if it exists.

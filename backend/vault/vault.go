@@ -158,7 +158,7 @@ func Open(path string, opts *Options) (*FS, error) {
 			return nil, err
 		}
 	} else if err != nil {
-		return nil, fmt.Errorf("vault %s: %w", path, err)
+		return nil, fmt.Errorf("vault %s: %w", path, unwrapPath(err))
 	}
 	if err := probe(path); err != nil {
 		return nil, err
@@ -265,6 +265,15 @@ func (f *FS) removeOrphans() error {
 		}
 		return nil
 	})
+}
+
+// unwrapPath drops the path an *os.PathError repeats.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+	}
+	return err
 }
 
 // Path returns the absolute path of the vault file.

@@ -7,6 +7,7 @@ import (
 	"github.com/anyfs/anyfs/backend/iofs"
 	"github.com/anyfs/anyfs/backend/memfs"
 	"github.com/anyfs/anyfs/backend/passthrough"
+	"github.com/anyfs/anyfs/backend/vault"
 	"github.com/anyfs/anyfs/fs"
 )
 
@@ -26,6 +27,9 @@ type Backend struct {
 	// OpenSized, when set, is Open with a capacity of maxSize bytes
 	// (--max-size); a backend without it refuses that flag.
 	OpenSized func(arg string, maxSize int64) (fs.Interface, error)
+	// OpenReadOnly, when set, is what --read-only opens instead of Open: the
+	// backend's storage opened for reading only (never created or changed).
+	OpenReadOnly func(arg string) (fs.Interface, error)
 }
 
 // Registry is the backend table, in the order `anyfs backends` lists it.
@@ -66,6 +70,16 @@ func DefaultBackends() Registry {
 			Description: "the zip archive FILE, read-only",
 			NeedsArg:    true,
 			Open:        func(file string) (fs.Interface, error) { return opened(iofs.OpenZip(file, nil)) },
+		},
+		{
+			Name:        "vault",
+			Spec:        "vault:FILE",
+			Description: "the persistent file system in the file FILE, created (mode 0600) when missing",
+			NeedsArg:    true,
+			Open:        func(file string) (fs.Interface, error) { return opened(vault.Open(file, nil)) },
+			OpenReadOnly: func(file string) (fs.Interface, error) {
+				return opened(vault.Open(file, &vault.Options{ReadOnly: true}))
+			},
 		},
 	}
 }

@@ -253,6 +253,9 @@ func mountRun(ctx context.Context, opts *MountOptions) error {
 		return &FlagError{Err: fmt.Errorf("-o: %w", err)}
 	}
 	open := b.Open
+	if opts.ReadOnly && b.OpenReadOnly != nil {
+		open = b.OpenReadOnly
+	}
 	if opts.MaxSize != 0 {
 		open = func(arg string) (fs.Interface, error) { return b.OpenSized(arg, int64(opts.MaxSize)) }
 	}

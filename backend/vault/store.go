@@ -90,8 +90,12 @@ func probe(path string) error {
 	}
 	pages := int64(binary.BigEndian.Uint32(hdr[28:32]))
 	// The in-header size is valid when the "version valid for" number equals the
-	// change counter (SQLite 3.7.0 and later always keep it so).
-	if binary.BigEndian.Uint32(hdr[92:96]) == binary.BigEndian.Uint32(hdr[24:28]) && st.Size() < pages*pageSize {
+	// change counter (SQLite 3.7.0 and later always keep it so), and when no
+	// write-ahead log holds pages to come: a checkpoint cut short (a full disk)
+	// may have written the header and not yet the pages, which the log still has.
+	wal, _ := os.Stat(path + "-wal")
+	if (wal == nil || wal.Size() == 0) && binary.BigEndian.Uint32(hdr[92:96]) == binary.BigEndian.Uint32(hdr[24:28]) &&
+		st.Size() < pages*pageSize {
 		return fmt.Errorf("vault %s: truncated: %d bytes, the header says %d: %w", path, st.Size(), pages*pageSize, ErrCorrupt)
 	}
 	db, conn, err := connect(path, true)
@@ -212,6 +216,14 @@ func sqliteCode(err error) int {
 
 // openError names what an SQLite error at open means.
 func openError(path string, err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_IOERR_SHMOPEN, sqlite3.SQLITE_IOERR_SHMSIZE, sqlite3.SQLITE_IOERR_SHMMAP:
+			return fmt.Errorf("vault %s: reading it needs the index file %s-shm, which cannot be made (is the host full or read-only?): %w",
+				path, path, fs.ErrNoSpace)
+		}
+	}
 	switch sqliteCode(err) {
 	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
 		return inUse(path)

@@ -41,6 +41,8 @@ var checks = []struct{ what, q string }{
 		FROM inodes i WHERE i.mode / 4096 = 4 AND i.nlink > 0 AND i.nlink <> 2 + (SELECT COUNT(*) FROM dentries d JOIN inodes c ON c.ino = d.ino WHERE d.parent = i.ino AND c.mode / 4096 = 4)`},
 	{"size of a directory is not 20 × (2 + its entries)", `SELECT i.ino || ': size ' || i.size FROM inodes i WHERE i.mode / 4096 = 4 AND i.nlink > 0
 		AND i.size <> 20 * (2 + (SELECT COUNT(*) FROM dentries d WHERE d.parent = i.ino))`},
+	{"parent of a directory differs from its entry", `SELECT i.ino || ': parent ' || i.parent || ', entry in ' || d.parent FROM inodes i JOIN dentries d ON d.ino = i.ino
+		WHERE i.mode / 4096 = 4 AND i.parent <> d.parent`},
 	{"unlinked file still named", `SELECT i.ino FROM inodes i JOIN dentries d ON d.ino = i.ino WHERE i.nlink = 0 GROUP BY i.ino`},
 	{"chunk of a missing inode or a non-file", `SELECT c.ino || '#' || c.idx FROM chunks c LEFT JOIN inodes i ON i.ino = c.ino WHERE i.ino IS NULL OR i.mode / 4096 <> 8`},
 	{"chunk larger than the chunk size, or empty", `SELECT c.ino || '#' || c.idx || ': ' || LENGTH(c.data) || ' bytes' FROM chunks c WHERE LENGTH(c.data) > ` + chunkSizeSQL + ` OR LENGTH(c.data) = 0`},

@@ -177,15 +177,15 @@ func (f *FS) insertEntry(dir int64, base string, ino int64) error {
 
 // newInode inserts an inode and returns its number. The caller is in a
 // transaction.
-func (f *FS) newInode(mode attr.Mode, uid, gid uint32, rdev uint64, size int64, attrs attr.FileAttributes, t int64) (int64, error) {
-	nlink := 1
+func (f *FS) newInode(dir int64, mode attr.Mode, uid, gid uint32, rdev uint64, size int64, attrs attr.FileAttributes, t int64) (int64, error) {
+	nlink, parent := 1, int64(0)
 	if mode.Type() == attr.S_IFDIR {
-		nlink, size = 2, 2*direntSize
+		nlink, size, parent = 2, 2*direntSize, dir
 	}
 	f.nextIno++
 	ino := f.nextIno
-	_, err := f.exec(`INSERT INTO inodes (ino, mode, uid, gid, nlink, size, rdev, atime, mtime, ctime, btime, attrs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		ino, int64(mode), int64(uid), int64(gid), nlink, size, int64(rdev), t, t, t, t, int64(attrs))
+	_, err := f.exec(`INSERT INTO inodes (ino, mode, uid, gid, nlink, size, rdev, atime, mtime, ctime, btime, attrs, parent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ino, int64(mode), int64(uid), int64(gid), nlink, size, int64(rdev), t, t, t, t, int64(attrs), parent)
 	return ino, err
 }
 
@@ -360,7 +360,7 @@ func (f *FS) addNode(op, name string, mode attr.Mode, uid, gid uint32, rdev uint
 			return fmt.Errorf("vault: %s %s: %w", op, name, fs.ErrExist)
 		}
 		t := nowNs()
-		if ino, err = f.newInode(mode, uid, gid, rdev, size, attrs, t); err != nil {
+		if ino, err = f.newInode(dir, mode, uid, gid, rdev, size, attrs, t); err != nil {
 			return err
 		}
 		if err := extra(ino); err != nil {
@@ -602,11 +602,8 @@ func (f *FS) removeEntry(dir int64, base string, ino, mode int64, t int64) error
 
 // parentDir returns the directory holding directory ino (0 for the root).
 func (f *FS) parentDir(ino int64) (int64, error) {
-	if ino == rootIno {
-		return 0, nil
-	}
 	var p int64
-	err := f.queryRow(`SELECT parent FROM dentries WHERE ino = ? LIMIT 1`, []any{ino}, &p)
+	err := f.queryRow(`SELECT parent FROM inodes WHERE ino = ?`, []any{ino}, &p)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -693,6 +690,12 @@ func (f *FS) OnRenameOrMoveFile(_ context.Context, e *fs.RenameOrMoveFileEvent) 
 			links := 0
 			if sdir != ddir {
 				links = b2i(srcDir) - b2i(dstDir)
+				if err := f.setParent(src, srcDir, ddir); err != nil {
+					return err
+				}
+				if err := f.setParent(dst, dstDir, sdir); err != nil {
+					return err
+				}
 			}
 			if err := f.touchDir(sdir, 0, -links, t); err != nil {
 				return err
@@ -739,6 +742,9 @@ func (f *FS) OnRenameOrMoveFile(_ context.Context, e *fs.RenameOrMoveFileEvent) 
 		links := 0
 		if srcDir && sdir != ddir {
 			links = 1
+			if err := f.setParent(src, true, ddir); err != nil {
+				return err
+			}
 		}
 		if err := f.touchDir(sdir, -1, -links, t); err != nil {
 			return err
@@ -753,6 +759,15 @@ func (f *FS) OnRenameOrMoveFile(_ context.Context, e *fs.RenameOrMoveFileEvent) 
 		return fmt.Errorf("vault: rename %s to %s: %w", e.Name, e.NewName, err)
 	}
 	return nil
+}
+
+// setParent records that directory ino is now in dir (nothing for other files).
+func (f *FS) setParent(ino int64, isDir bool, dir int64) error {
+	if !isDir {
+		return nil
+	}
+	_, err := f.exec(`UPDATE inodes SET parent = ? WHERE ino = ?`, dir, ino)
+	return err
 }
 
 func b2i(b bool) int {

@@ -1,7 +1,8 @@
 -- The vault's schema, format version 1. Every statement is SQL that PostgreSQL
--- runs as well as SQLite, with one substitution: BLOB is PostgreSQL's BYTEA.
--- Integers are BIGINT (64 bits in both). Times are nanoseconds since the Unix
--- epoch, UTC.
+-- runs as well as SQLite, with two substitutions: BLOB is PostgreSQL's BYTEA, and
+-- inodes.ino, INTEGER PRIMARY KEY (in SQLite the 64-bit row id, which saves an
+-- index), is BIGINT PRIMARY KEY there. Other integers are BIGINT (64 bits in
+-- both). Times are nanoseconds since the Unix epoch, UTC.
 
 -- meta holds one row per setting: format, version, chunk_size, label, volume_id,
 -- synced (a counter a durable commit bumps when it has nothing else to write).
@@ -12,11 +13,12 @@ CREATE TABLE meta (
 
 -- inodes are the files. mode is the POSIX st_mode (type and permission bits),
 -- attrs the stored Windows attributes (FILE_ATTRIBUTE_*), alloc the bytes its
--- chunks hold (st_blocks; holes take none), flags reserved. nlink 0
--- marks a file unlinked while open: it is removed at its last close, or at the
--- next open of the vault after a crash. The root directory is ino 1.
+-- chunks hold (st_blocks; holes take none), parent the directory holding a
+-- directory (0 for the root and for other files), flags reserved. nlink 0 marks
+-- a file unlinked while open: it is removed at its last close, or at the next
+-- open of the vault after a crash. The root directory is ino 1.
 CREATE TABLE inodes (
-	ino   BIGINT PRIMARY KEY,
+	ino   INTEGER PRIMARY KEY,
 	mode  BIGINT NOT NULL,
 	uid   BIGINT NOT NULL,
 	gid   BIGINT NOT NULL,
@@ -28,10 +30,10 @@ CREATE TABLE inodes (
 	ctime BIGINT NOT NULL,
 	btime BIGINT NOT NULL,
 	attrs BIGINT NOT NULL DEFAULT 0,
-	alloc BIGINT NOT NULL DEFAULT 0,
-	flags BIGINT NOT NULL DEFAULT 0
+	alloc  BIGINT NOT NULL DEFAULT 0,
+	parent BIGINT NOT NULL DEFAULT 0,
+	flags  BIGINT NOT NULL DEFAULT 0
 );
-CREATE INDEX inodes_nlink ON inodes (nlink);
 
 -- dentries are the names: (parent, name) is unique; folded is the name in lower
 -- case, for case-insensitive lookups. A directory has exactly one entry (the root
@@ -44,7 +46,6 @@ CREATE TABLE dentries (
 	PRIMARY KEY (parent, name)
 );
 CREATE INDEX dentries_folded ON dentries (parent, folded);
-CREATE INDEX dentries_ino ON dentries (ino);
 
 -- chunks hold file data: chunk idx covers bytes [idx*chunk_size, (idx+1)*chunk_size).
 -- A missing chunk, and the bytes past a short chunk's end, read as zeros (holes).

@@ -167,8 +167,9 @@ func connect(path string, readOnly bool) (*sql.DB, *sql.Conn, error) {
 	// out while other readers may share the vault.
 	pragmas := []string{"PRAGMA busy_timeout = 1000", "PRAGMA foreign_keys = OFF"}
 	if !readOnly {
-		pragmas = append(pragmas, "PRAGMA locking_mode = EXCLUSIVE", "PRAGMA journal_mode = WAL",
-			"PRAGMA synchronous = NORMAL", "PRAGMA journal_size_limit = 67108864")
+		pragmas = append(pragmas, "PRAGMA page_size = 16384", "PRAGMA locking_mode = EXCLUSIVE", "PRAGMA journal_mode = WAL",
+			"PRAGMA synchronous = NORMAL", "PRAGMA journal_size_limit = 67108864",
+			"PRAGMA wal_autocheckpoint = 1024")
 	}
 	for _, p := range pragmas {
 		if _, err := conn.ExecContext(ctx, p); err != nil {

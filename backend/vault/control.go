@@ -110,6 +110,17 @@ func (f *FS) Backup(out string) error {
 		return fmt.Errorf("vault %s: backup: %w", f.path, err)
 	}
 	o.Close()
+	if f.readOnly {
+		// VACUUM runs outside a transaction: end the read transaction that holds
+		// the shared lock for as long as the copy takes, and take it again after.
+		if _, err := f.conn.ExecContext(bg, "COMMIT"); err != nil {
+			return fmt.Errorf("vault %s: backup: %w", f.path, err)
+		}
+		defer func() {
+			f.conn.ExecContext(bg, "BEGIN")
+			f.conn.ExecContext(bg, "SELECT COUNT(*) FROM sqlite_master")
+		}()
+	}
 	if _, err := f.conn.ExecContext(bg, `VACUUM INTO ?`, out); err != nil {
 		os.Remove(out)
 		return fmt.Errorf("vault %s: backup to %s: %w", f.path, out, mapErr(err))

@@ -79,7 +79,10 @@ func TestDefaultBackends(t *testing.T) {
 	if err := os.WriteFile(zipFile, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	good := map[string]string{"mem": "", "passthrough": dir, "dir": dir, "zip": zipFile}
+	good := map[string]string{"mem": "", "passthrough": dir, "dir": dir, "zip": zipFile, "vault": filepath.Join(dir, "v.vault")}
+	// A vault is created when missing, so its missing path is one in a missing
+	// directory.
+	missing := map[string]string{"vault": filepath.Join(dir, "missing", "v.vault")}
 	for _, b := range DefaultBackends() {
 		arg, ok := good[b.Name]
 		if !ok {
@@ -94,7 +97,11 @@ func TestDefaultBackends(t *testing.T) {
 			c.Close()
 		}
 		if b.NeedsArg {
-			if be, err := b.Open(filepath.Join(dir, "missing")); err == nil || be != nil {
+			arg := filepath.Join(dir, "missing")
+			if m, ok := missing[b.Name]; ok {
+				arg = m
+			}
+			if be, err := b.Open(arg); err == nil || be != nil {
 				t.Errorf("%s: Open of a missing path = %v, %v; want nil and an error", b.Name, be, err)
 			}
 		}

@@ -177,7 +177,7 @@ func TestMountBadInput(t *testing.T) {
 		{name: "empty mount point", args: []string{"mount", "mem", ""}, code: exitUsage,
 			want: "anyfs: missing mount point (usage: anyfs mount [BACKEND[:ARG]] MOUNTPOINT)"},
 		{name: "unknown backend", args: []string{"mount", "nosuch:arg", good}, code: exitError,
-			want: `anyfs: unknown backend "nosuch" (known backends: mem, passthrough, dir, zip; see: anyfs backends)`},
+			want: `anyfs: unknown backend "nosuch" (known backends: mem, passthrough, dir, zip, vault; see: anyfs backends)`},
 		{name: "backend needs argument", args: []string{"mount", "passthrough", good}, code: exitError,
 			want: "anyfs: backend passthrough needs an argument: passthrough:DIR"},
 		{name: "backend takes no argument", args: []string{"mount", "mem:x", good}, code: exitError,

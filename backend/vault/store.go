@@ -169,7 +169,7 @@ func connect(path string, readOnly bool) (*sql.DB, *sql.Conn, error) {
 	if !readOnly {
 		pragmas = append(pragmas, "PRAGMA page_size = 16384", "PRAGMA locking_mode = EXCLUSIVE", "PRAGMA journal_mode = WAL",
 			"PRAGMA synchronous = NORMAL", "PRAGMA journal_size_limit = 67108864",
-			"PRAGMA wal_autocheckpoint = 1024")
+			"PRAGMA wal_autocheckpoint = 4096")
 	}
 	for _, p := range pragmas {
 		if _, err := conn.ExecContext(ctx, p); err != nil {

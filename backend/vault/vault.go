@@ -157,6 +157,8 @@ func Open(path string, opts *Options) (*FS, error) {
 		if err := create(path, &o); err != nil {
 			return nil, err
 		}
+	} else if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("vault %s: %w", path, os.ErrNotExist)
 	} else if err != nil {
 		return nil, fmt.Errorf("vault %s: %w", path, unwrapPath(err))
 	}

@@ -38,7 +38,7 @@ func TestVaultCommands(t *testing.T) {
 		{[]string{"vault", "backup", path, filepath.Join(dir, "copy.vault")}, exitError, "", "file already exists"},
 		{[]string{"vault", "check", filepath.Join(dir, "copy.vault")}, exitOK, "ok: ", ""},
 		{[]string{"vault", "check", notVault}, exitError, "", "anyfs: vault " + notVault + ": not an SQLite database (6 bytes): not a vault"},
-		{[]string{"vault", "check", filepath.Join(dir, "missing.vault")}, exitError, "", "no such file or directory"},
+		{[]string{"vault", "check", filepath.Join(dir, "missing.vault")}, exitError, "", "missing.vault: file does not exist"},
 		{[]string{"vault", "check"}, exitUsage, "", "anyfs: anyfs vault check takes FILE, got 0 arguments"},
 		{[]string{"vault", "backup", path}, exitUsage, "", "anyfs: anyfs vault backup takes FILE OUT, got 1 arguments"},
 	} {

@@ -87,6 +87,14 @@ func (f *FS) overlay(n *inode) {
 // exact false, a case-insensitive vault also matches a name differing in case.
 // It returns ino 0 when there is none. The caller holds f.mu.
 func (f *FS) child(dir int64, base string, exact bool) (ino, mode int64, name string, err error) {
+	if d, ok := f.dentries[dentryKey{dir, base}]; ok {
+		return d.ino, d.mode, base, nil
+	}
+	defer func() {
+		if err == nil && ino != 0 && name == base {
+			f.cacheEntry(dir, base, ino, mode)
+		}
+	}()
 	err = f.queryRow(`SELECT d.ino, i.mode FROM dentries d JOIN inodes i ON i.ino = d.ino WHERE d.parent = ? AND d.name = ?`,
 		[]any{dir, base}, &ino, &mode)
 	name = base
@@ -99,6 +107,30 @@ func (f *FS) child(dir int64, base string, exact bool) (ino, mode int64, name st
 	}
 	return ino, mode, name, err
 }
+
+// dentryKey and dentry are the entries of the lookup cache: (directory, name) to
+// the inode number and file type of the entry, for the entries looked up or made
+// since they last changed. Every change of an entry removes it; the cache is
+// emptied when it holds maxDentries.
+type dentryKey struct {
+	dir  int64
+	name string
+}
+
+type dentry struct{ ino, mode int64 }
+
+const maxDentries = 1 << 16
+
+// cacheEntry remembers an entry that exists as committed. The caller holds f.mu.
+func (f *FS) cacheEntry(dir int64, name string, ino, mode int64) {
+	if len(f.dentries) >= maxDentries {
+		clear(f.dentries)
+	}
+	f.dentries[dentryKey{dir, name}] = dentry{ino, int64(attr.Mode(mode).Type())}
+}
+
+// forget drops the cached entry name of dir. The caller holds f.mu.
+func (f *FS) forget(dir int64, name string) { delete(f.dentries, dentryKey{dir, name}) }
 
 // walk returns the inode number and mode of the file at the volume path name.
 // The caller holds f.mu.
@@ -570,6 +602,7 @@ func (f *FS) OnDeleteFile(_ context.Context, e *fs.DeleteFileEvent) error {
 // link; an inode with no links left goes at once unless it is open. The caller is
 // in a transaction.
 func (f *FS) removeEntry(dir int64, base string, ino, mode int64, t int64) error {
+	f.forget(dir, base)
 	if _, err := f.exec(`DELETE FROM dentries WHERE parent = ? AND name = ?`, dir, base); err != nil {
 		return err
 	}
@@ -669,6 +702,8 @@ func (f *FS) OnRenameOrMoveFile(_ context.Context, e *fs.RenameOrMoveFileEvent) 
 	}
 	dstDir := attr.Mode(dmode).Type() == attr.S_IFDIR
 	t := nowNs()
+	f.forget(sdir, sreal)
+	f.forget(ddir, dbase)
 	if e.Exchange {
 		if dst == 0 {
 			return fmt.Errorf("vault: rename exchange %s: %w", e.NewName, fs.ErrNotExist)

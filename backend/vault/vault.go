@@ -103,8 +103,9 @@ type FS struct {
 	stmts     map[string]*sql.Stmt
 	nextIno   int64
 	open      map[int64]*file // open files by inode number
-	undurable bool            // a commit since the last durable one
-	synced    int64           // the meta row "synced"
+	dentries  map[dentryKey]dentry
+	undurable bool  // a commit since the last durable one
+	synced    int64 // the meta row "synced"
 	closed    bool
 	label     string
 	id        uint32
@@ -171,7 +172,7 @@ func Open(path string, opts *Options) (*FS, error) {
 	}
 	f := &FS{path: path, readOnly: o.ReadOnly, fold: o.CaseInsensitive, bufSize: o.BufferSize,
 		interval: o.CommitInterval, log: o.Logger, db: db, conn: conn,
-		stmts: map[string]*sql.Stmt{}, open: map[int64]*file{}, stop: make(chan struct{})}
+		stmts: map[string]*sql.Stmt{}, open: map[int64]*file{}, dentries: map[dentryKey]dentry{}, stop: make(chan struct{})}
 	if f.bufSize <= 0 {
 		f.bufSize = 8 << 20
 	}

@@ -162,6 +162,27 @@ type rawFS struct {
 	m *mount
 }
 
+// Open and Create make an O_DIRECT handle that the kernel does not pass through
+// (no FUSE passthrough here, or none offered) uncached, so that its reads and
+// writes reach the volume as the caller asked.
+func (r *rawFS) Open(cancel <-chan struct{}, in *fuse.OpenIn, out *fuse.OpenOut) fuse.Status {
+	st := r.RawFileSystem.Open(cancel, in, out)
+	directIO(in.Flags, out)
+	return st
+}
+
+func (r *rawFS) Create(cancel <-chan struct{}, in *fuse.CreateIn, name string, out *fuse.CreateOut) fuse.Status {
+	st := r.RawFileSystem.Create(cancel, in, name, out)
+	directIO(in.Flags, &out.OpenOut)
+	return st
+}
+
+func directIO(flags uint32, out *fuse.OpenOut) {
+	if oDirect != 0 && flags&oDirect != 0 && out.OpenFlags&fuse.FOPEN_PASSTHROUGH == 0 {
+		out.OpenFlags |= fuse.FOPEN_DIRECT_IO
+	}
+}
+
 func (r *rawFS) Flush(cancel <-chan struct{}, in *fuse.FlushIn) fuse.Status {
 	r.m.owners.Store(cancel, in.LockOwner)
 	defer r.m.owners.Delete(cancel)

@@ -340,13 +340,11 @@ func openArgs(flags uint32) (fs.Access, fs.OpenFlags) {
 	return access, of
 }
 
-// openFlags are the FOPEN_* flags of a new handle.
-func openFlags(of fs.OpenFlags) uint32 {
-	if of&fs.OpenDirectIO != 0 {
-		return fuse.FOPEN_DIRECT_IO
-	}
-	return 0
-}
+// openFlags are the FOPEN_* flags of a new handle: none. An O_DIRECT handle the
+// kernel does not pass through is made uncached (FOPEN_DIRECT_IO) by rawFS, which
+// sees the reply: the kernel refuses a non-passthrough open of a file that has
+// passed-through handles, so the passthrough decision comes first.
+func openFlags(fs.OpenFlags) uint32 { return 0 }
 
 func (n *node) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
 	p, ok := n.path()

@@ -26,7 +26,7 @@
 #   BENCH_RANDREADS  random 4 KiB reads per run (default 20000)
 #   BENCH_COLUMNS    space-separated subset of the columns above (default all)
 #   BENCH_ONLY       comma-separated subset of the workloads (default all):
-#                    list,seqwrite,seqread,randread,parallel,create,stat
+#                    list,seqwrite,seqread,randread,directread,parallel,create,stat
 #   BENCH_DIR        where to make the work directories (default $TMPDIR or /tmp):
 #                    this is the file system the native column measures
 #   BENCH_OUT        keep the JSON reports (and server logs) in this directory

@@ -265,7 +265,7 @@ func (t *table) render(header []string, lines [][]string) {
 // targets checks the performance targets of the benchmark issue.
 func (t *table) targets() {
 	fmt.Fprintf(t.w, "\nTargets\n\n")
-	main := []string{"list", "seqwrite", "seqread", "randread", "parallel", "create", "stat"}
+	main := []string{"list", "seqwrite", "seqread", "randread", "directread", "parallel", "create", "stat"}
 	t.target("anyfs passthrough/gofuse >= 0.95 x loopback on every workload (no FUSE passthrough)", "anyfs-pt", colLoopback, main, 0.95)
 	t.target("anyfs passthrough/gofuse >= 0.95 x loopback on every workload (FUSE passthrough)", "anyfs-pt+pt", colLoopbackPT, main, 0.95)
 	t.target("memfs/gofuse sequential read and write >= 1.0 x loopback", "memfs", colLoopback, []string{"seqread", "seqwrite"}, 1.0)

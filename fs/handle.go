@@ -332,9 +332,14 @@ func (v *Volume) create(ctx context.Context, name string, req CreateRequest, ope
 	if req.Mode.IsDir() {
 		e.Attributes |= attr.Directory
 	}
-	// A setgid directory hands its group, and for directories its setgid bit, down.
-	dir, _ := Split(name)
-	if pfi, err := v.getInfo(ctx, dir, nil); err == nil {
+	// A setgid directory hands its group, and for directories its setgid bit, down
+	// (the backend's storage does that itself with HostChecker).
+	if !v.hostChecks {
+		dir, _ := Split(name)
+		pfi, err := v.getInfo(ctx, dir, nil)
+		if err != nil {
+			return nil, FileInfo{}, nil, err
+		}
 		if !pfi.IsDir() {
 			return nil, FileInfo{}, nil, fmt.Errorf("create %s: %w", name, ErrNotDir)
 		}
@@ -344,8 +349,6 @@ func (v *Volume) create(ctx context.Context, name string, req CreateRequest, ope
 				e.Mode |= attr.S_ISGID
 			}
 		}
-	} else {
-		return nil, FileInfo{}, nil, err
 	}
 	f, err := v.acquire(name, req.Mode.IsDir())
 	if err != nil {

@@ -60,17 +60,20 @@ type Volume struct {
 	checker   DeleteChecker
 	empty     EmptyChecker
 	deleter   Deleter
-	renamer   Renamer
-	linker    HardLinker
-	symlinker Symlinker
-	streams   NamedStreamer
-	locker    Locker
-	sizer     VolumeSizer
-	labeler   VolumeLabeler
-	relabeler VolumeLabelSetter
-	ider      VolumeIDer
-	notifiee  MountNotifiee
-	errorer   ErrorReporter
+	// hostChecks: the backend's storage checks types, emptiness and setgid
+	// inheritance itself (HostChecker).
+	hostChecks bool
+	renamer    Renamer
+	linker     HardLinker
+	symlinker  Symlinker
+	streams    NamedStreamer
+	locker     Locker
+	sizer      VolumeSizer
+	labeler    VolumeLabeler
+	relabeler  VolumeLabelSetter
+	ider       VolumeIDer
+	notifiee   MountNotifiee
+	errorer    ErrorReporter
 
 	serial sync.Mutex // held around every event with SerializeAll
 	stats  [evCount]eventCounter
@@ -127,6 +130,9 @@ func NewVolume(b Interface, opts *Options) *Volume {
 	v.ider, _ = implements[VolumeIDer](b)
 	v.notifiee, _ = implements[MountNotifiee](b)
 	v.errorer, _ = implements[ErrorReporter](b)
+	if hc, ok := implements[HostChecker](b); ok {
+		v.hostChecks = hc.ChecksOnHost()
+	}
 	if v.creator == nil || v.writer == nil {
 		v.opts.ReadOnly = true
 	}

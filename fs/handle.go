@@ -365,6 +365,7 @@ func (v *Volume) create(ctx context.Context, name string, req CreateRequest, ope
 	v.invalidate(name, false)
 	if err == nil {
 		f.ctx, f.opened = e.FileContext, true
+		v.changed(ctx, ChangeAdded, name, "")
 	}
 	f.openMu.Unlock()
 	if err != nil {
@@ -488,6 +489,9 @@ func (h *Handle) Write(ctx context.Context, p []byte, off int64) (n int, err err
 	n, err = h.write(ctx, e)
 	if h.v.cache != nil {
 		h.v.cache.drop(h.v.key(e.Name), false)
+	}
+	if n > 0 {
+		h.v.changed(ctx, ChangeModified, e.Name, "")
 	}
 	*e = WriteFileEvent{}
 	writeEvents.Put(e)

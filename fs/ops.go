@@ -131,12 +131,18 @@ func (v *Volume) Remove(ctx context.Context, name string, dir bool) error {
 	if err := v.checkRemove(ctx, name, fctx, dir); err != nil {
 		return err
 	}
+	var gone FileInfo // what the kernel must hear of, for a change through the library
+	if v.fromLibrary(ctx) {
+		gone, _ = v.getInfo(ctx, name, fctx)
+	}
 	err := v.callDelete(ctx, name, fctx, dir)
 	v.invalidate(name, dir)
 	if err != nil {
 		return err
 	}
 	v.detach(name)
+	v.changed(ctx, ChangeRemoved, name, "")
+	v.linksChanged(ctx, &gone)
 	return nil
 }
 
@@ -333,6 +339,7 @@ func (v *Volume) Rename(ctx context.Context, oldName, newName string, flags Rena
 		return err
 	}
 	v.renamed(oldName, newName, e.ReplaceIfExists, e.Exchange)
+	v.changed(ctx, ChangeRenamed, oldName, newName)
 	return nil
 }
 
@@ -425,6 +432,8 @@ func (v *Volume) Link(ctx context.Context, oldName, newName string) (fi FileInfo
 	}
 	v.invalidate(oldName, false)
 	v.invalidate(newName, false)
+	v.changed(ctx, ChangeModified, oldName, "") // its link count
+	v.changed(ctx, ChangeAdded, newName, "")
 	if e.InfoValid {
 		e.Info.Normalize()
 		_, e.Info.Name = Split(newName)
@@ -462,6 +471,7 @@ func (v *Volume) Symlink(ctx context.Context, target, name string) (FileInfo, er
 		return FileInfo{}, err
 	}
 	v.invalidate(name, false)
+	v.changed(ctx, ChangeAdded, name, "")
 	if e.InfoValid {
 		e.Info.Normalize()
 		_, e.Info.Name = Split(name)
@@ -606,6 +616,7 @@ func (v *Volume) setAttributes(ctx context.Context, name string, f *openFile, hc
 		}
 	}
 	v.invalidate(name, false)
+	v.changed(ctx, ChangeModified, name, "")
 	return v.getInfo(ctx, name, fctx)
 }
 

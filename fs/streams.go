@@ -224,6 +224,7 @@ func (v *Volume) SetXattr(ctx context.Context, name, xattr string, data []byte, 
 		return err
 	}
 	defer v.invalidate(name, false)
+	defer v.changed(ctx, ChangeModified, name, "")
 	f := v.borrow(name)
 	defer v.unborrow(ctx, f)
 	if err := v.mayWrite(ctx, "setxattr", name, f, r); err != nil {
@@ -308,6 +309,7 @@ func (v *Volume) RemoveXattr(ctx context.Context, name, xattr string) (err error
 		return err
 	}
 	defer v.invalidate(name, false)
+	defer v.changed(ctx, ChangeModified, name, "")
 	f := v.borrow(name)
 	defer v.unborrow(ctx, f)
 	if err := v.mayWrite(ctx, "removexattr", name, f, r); err != nil {

@@ -63,17 +63,19 @@ type Volume struct {
 	// hostChecks: the backend's storage checks types, emptiness and setgid
 	// inheritance itself (HostChecker).
 	hostChecks bool
-	renamer    Renamer
-	linker     HardLinker
-	symlinker  Symlinker
-	streams    NamedStreamer
-	locker     Locker
-	sizer      VolumeSizer
-	labeler    VolumeLabeler
-	relabeler  VolumeLabelSetter
-	ider       VolumeIDer
-	notifiee   MountNotifiee
-	errorer    ErrorReporter
+	// owned: every change goes through the volume (NamespaceOwner).
+	owned     bool
+	renamer   Renamer
+	linker    HardLinker
+	symlinker Symlinker
+	streams   NamedStreamer
+	locker    Locker
+	sizer     VolumeSizer
+	labeler   VolumeLabeler
+	relabeler VolumeLabelSetter
+	ider      VolumeIDer
+	notifiee  MountNotifiee
+	errorer   ErrorReporter
 
 	serial sync.Mutex // held around every event with SerializeAll
 	stats  [evCount]eventCounter
@@ -130,6 +132,9 @@ func NewVolume(b Interface, opts *Options) *Volume {
 	v.ider, _ = implements[VolumeIDer](b)
 	v.notifiee, _ = implements[MountNotifiee](b)
 	v.errorer, _ = implements[ErrorReporter](b)
+	if o, ok := implements[NamespaceOwner](b); ok {
+		v.owned = o.OwnsNamespace()
+	}
 	if hc, ok := implements[HostChecker](b); ok {
 		v.hostChecks = hc.ChecksOnHost()
 	}

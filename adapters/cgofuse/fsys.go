@@ -78,7 +78,7 @@ var filetimeZero = fuse.Timespec{Sec: -int64(attr.UnixEpochFiletime / attr.Ticks
 // ctx returns the context of the current request, carrying its caller.
 func (f *fileSystem) ctx() context.Context {
 	uid, gid, pid := f.getcontext()
-	return fs.WithCaller(context.Background(), fs.Caller{Pid: uint32(pid), Uid: uid, Gid: gid})
+	return fs.WithCaller(context.Background(), fs.Caller{Pid: uint32(pid), Uid: uid, Gid: gid, Kernel: true})
 }
 
 // trace logs an operation and its result when debugging is on; use it as

@@ -55,8 +55,9 @@ func Mount(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Se
 		logger = v.Logger()
 	}
 
-	vo := v.Options()
-	attrT, _, _ := vo.KernelTimeouts()
+	// The volume's timeouts: long ones for a backend that owns its namespace, whose
+	// changes through the library API reach the kernel through the invalidator.
+	attrT, _, _ := v.KernelTimeouts()
 	m := &mount{v: v, mnt: mnt, attrTimeout: attrT}
 	root := &node{m: m}
 	gopts := goOptions(v, opts, logger)
@@ -99,8 +100,7 @@ func Mount(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Se
 
 // goOptions translates the mount options for go-fuse.
 func goOptions(v *fs.Volume, opts *mountopt.Options, logger *slog.Logger) *gofs.Options {
-	vo := v.Options()
-	attrT, entryT, negT := vo.KernelTimeouts()
+	attrT, entryT, negT := v.KernelTimeouts()
 	mo := fuse.MountOptions{
 		FsName:       cmp.Or(opts.FSName, "anyfs"),
 		Name:         cmp.Or(opts.Subtype, "anyfs"),

@@ -37,7 +37,7 @@ type mount struct {
 // ctx adds the caller of the kernel request to ctx, for the volume.
 func (m *mount) ctx(ctx context.Context) context.Context {
 	if c, ok := fuse.FromContext(ctx); ok {
-		return fs.WithCaller(ctx, fs.Caller{Pid: c.Pid, Uid: c.Uid, Gid: c.Gid})
+		return fs.WithCaller(ctx, fs.Caller{Pid: c.Pid, Uid: c.Uid, Gid: c.Gid, Kernel: true})
 	}
 	return ctx
 }

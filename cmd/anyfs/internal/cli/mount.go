@@ -29,6 +29,9 @@ var knownAdapters = []string{adapters.GoFUSE, adapters.CgoFUSE}
 // Factory it runs with.
 type MountOptions struct {
 	Factory *Factory
+	// flags are the flags AddFlags registered, to tell a timeout left at its
+	// default from one given.
+	flags *pflag.FlagSet
 
 	// Backend is the BACKEND[:ARG] argument; "mem" when only the mount point is given.
 	Backend string
@@ -69,9 +72,10 @@ func (o *MountOptions) AddFlags(fl *pflag.FlagSet) {
 	fl.BoolVar(&o.AllowNonEmpty, "allow-non-empty", false, "mount over a non-empty directory [FUSE only]")
 	fl.BoolVar(&o.AllowStacking, "allow-stacking", false, "mount over a directory that is already a FUSE mount point, hiding that mount [FUSE only]")
 	fl.DurationVar(&o.UnmountTimeout, "unmount-timeout", DefaultUnmountTimeout, "on SIGINT, SIGTERM or SIGHUP, how long files in use may keep the mount busy before it is detached")
-	fl.DurationVar(&o.AttrTimeout, "attr-timeout", time.Second, "how long the kernel caches attributes; 0 disables [FUSE only]")
-	fl.DurationVar(&o.EntryTimeout, "entry-timeout", time.Second, "how long the kernel caches names; 0 disables [FUSE only]")
-	fl.DurationVar(&o.NegativeTimeout, "negative-timeout", 0, "how long the kernel caches absent names; 0 disables [FUSE only]")
+	fl.DurationVar(&o.AttrTimeout, "attr-timeout", time.Second, "how long the kernel caches attributes; 0 disables; mem: 1h unless given [FUSE only]")
+	fl.DurationVar(&o.EntryTimeout, "entry-timeout", time.Second, "how long the kernel caches names; 0 disables; mem: 1h unless given [FUSE only]")
+	fl.DurationVar(&o.NegativeTimeout, "negative-timeout", 0, "how long the kernel caches absent names; 0 disables; mem: 1h unless given [FUSE only]")
+	o.flags = fl
 	fl.StringArrayVarP(&o.RawOptions, "option", "o", nil, "raw mount option, as for mount -o (repeatable, comma-separated)")
 	fl.StringVar(&o.Adapter, "adapter", "", "adapter: gofuse or cgofuse (default: gofuse on Linux and macOS, cgofuse on Windows)")
 	fl.BoolVar(&o.CaseInsensitive, "case-insensitive", false, "look names up ignoring case (names keep their case)")
@@ -297,9 +301,9 @@ func (o *MountOptions) volumeOptions(log *slog.Logger) *fs.Options {
 		ReadOnly:         o.ReadOnly,
 		CaseInsensitive:  o.CaseInsensitive,
 		VolumeLabel:      o.VolName,
-		AttrTimeout:      cacheTimeout(o.AttrTimeout),
-		EntryTimeout:     cacheTimeout(o.EntryTimeout),
-		NegativeTimeout:  cacheTimeout(o.NegativeTimeout),
+		AttrTimeout:      o.cacheTimeout("attr-timeout", o.AttrTimeout),
+		EntryTimeout:     o.cacheTimeout("entry-timeout", o.EntryTimeout),
+		NegativeTimeout:  o.cacheTimeout("negative-timeout", o.NegativeTimeout),
 		MaxFileSize:      int64(o.MaxFileSize),
 		MetadataCacheTTL: o.MetadataCache,
 		NegativeCacheTTL: o.NegativeCache,
@@ -308,9 +312,14 @@ func (o *MountOptions) volumeOptions(log *slog.Logger) *fs.Options {
 	}
 }
 
-// cacheTimeout maps a timeout flag to fs.Options, where zero means the default
-// and a negative value disables the cache: on the command line 0 disables.
-func cacheTimeout(d time.Duration) time.Duration {
+// cacheTimeout maps the timeout flag name of value d to fs.Options, where zero means
+// the default and a negative value disables the cache: on the command line 0
+// disables. A flag not given leaves the volume's default, which is long for a
+// backend that owns its namespace (fs.NamespaceOwner: mem).
+func (o *MountOptions) cacheTimeout(name string, d time.Duration) time.Duration {
+	if o.flags != nil && !o.flags.Changed(name) {
+		return 0
+	}
 	if d <= 0 {
 		return -1
 	}

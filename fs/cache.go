@@ -10,7 +10,8 @@ import (
 // absent names (CBFS metadata cache and non-existent files cache). It is bounded;
 // every change the volume makes, every change notification and every ESTALE drops
 // what it affects. It is off unless Options.MetadataCacheTTL or NegativeCacheTTL is
-// set.
+// set. Keys are volume paths as the backend stores them (on a case-insensitive
+// volume the resolved names; an absent name is kept as it was asked for).
 type infoCache struct {
 	ttl, negTTL time.Duration
 	max, negMax int
@@ -128,9 +129,9 @@ func (v *Volume) invalidate(name string, tree bool) {
 	if v.cache == nil {
 		return
 	}
-	v.cache.drop(v.key(name), tree)
+	v.cache.drop(name, tree)
 	if name != "/" {
 		dir, _ := Split(name)
-		v.cache.drop(v.key(dir), false)
+		v.cache.drop(dir, false)
 	}
 }

@@ -162,6 +162,7 @@ func (v *Volume) newHandle(ctx context.Context, f *openFile, hctx any, access Ac
 // Open opens an existing file. With OpenTruncate the file is truncated to zero
 // through OnSetFileSize.
 func (v *Volume) Open(ctx context.Context, name string, access Access, flags OpenFlags) (*Handle, error) {
+	name = v.resolve(ctx, name)
 	if v.opts.ReadOnly && (access&AccessWrite != 0 || flags&OpenTruncate != 0) {
 		return nil, fmt.Errorf("open %s for writing: %w", name, ErrReadOnly)
 	}
@@ -262,6 +263,7 @@ type CreateRequest struct {
 // Create creates and opens a regular file, or opens it if it exists and the request
 // is not Exclusive. It returns the handle and the file's information.
 func (v *Volume) Create(ctx context.Context, name string, req CreateRequest) (*Handle, FileInfo, error) {
+	name = v.resolve(ctx, name)
 	if req.Mode.Type() == 0 {
 		req.Mode |= attr.S_IFREG
 	}
@@ -291,6 +293,7 @@ func (v *Volume) Create(ctx context.Context, name string, req CreateRequest) (*H
 
 // Mkdir creates a directory.
 func (v *Volume) Mkdir(ctx context.Context, name string, mode attr.Mode) (FileInfo, error) {
+	name = v.resolve(ctx, name)
 	return v.createClosed(ctx, name, CreateRequest{Mode: attr.S_IFDIR | mode.Perm(), Attributes: attr.Directory})
 }
 
@@ -302,6 +305,7 @@ func (v *Volume) Mknod(ctx context.Context, name string, mode attr.Mode, rdev ui
 	if mode.Type() == attr.S_IFDIR || mode.Type() == attr.S_IFLNK {
 		return FileInfo{}, fmt.Errorf("mknod %s: %w", name, ErrInvalid)
 	}
+	name = v.resolve(ctx, name)
 	return v.createClosed(ctx, name, CreateRequest{Mode: mode, Rdev: rdev})
 }
 

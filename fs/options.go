@@ -90,7 +90,9 @@ func (o *Options) withDefaults() Options {
 }
 
 // KernelTimeouts returns the attribute, entry and negative-entry cache timeouts the
-// adapters hand to the kernel, with the defaults of Options applied.
+// adapters hand to the kernel, with the defaults of Options applied. A
+// case-insensitive volume gets no negative entries: the kernel caches names as typed,
+// so an absent "hello.txt" cached before "HELLO.TXT" is created would hide it.
 func (o *Options) KernelTimeouts() (attrT, entryT, negT time.Duration) {
 	pick := func(d, def time.Duration) time.Duration {
 		switch {
@@ -101,5 +103,9 @@ func (o *Options) KernelTimeouts() (attrT, entryT, negT time.Duration) {
 		}
 		return d
 	}
-	return pick(o.AttrTimeout, time.Second), pick(o.EntryTimeout, time.Second), pick(o.NegativeTimeout, 0)
+	negT = pick(o.NegativeTimeout, 0)
+	if o.CaseInsensitive {
+		negT = 0
+	}
+	return pick(o.AttrTimeout, time.Second), pick(o.EntryTimeout, time.Second), negT
 }

@@ -434,7 +434,11 @@ func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
 	if errno != 0 {
 		return errno
 	}
-	return toErrno(n.m.v.Remove(n.m.ctx(ctx), p, false))
+	err := n.m.v.Remove(n.m.ctx(ctx), p, false)
+	if err == nil {
+		n.forgetOtherCases(name)
+	}
+	return toErrno(err)
 }
 
 func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
@@ -442,7 +446,11 @@ func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
 	if errno != 0 {
 		return errno
 	}
-	return toErrno(n.m.v.Remove(n.m.ctx(ctx), p, true))
+	err := n.m.v.Remove(n.m.ctx(ctx), p, true)
+	if err == nil {
+		n.forgetOtherCases(name)
+	}
+	return toErrno(err)
 }
 
 // Rename flags of renameat2(2), the same on every system FUSE passes them from.
@@ -474,7 +482,31 @@ func (n *node) Rename(ctx context.Context, name string, newParent gofs.InodeEmbe
 	if flags&^(renameNoReplace|renameExchange) != 0 {
 		return syscall.EINVAL // RENAME_WHITEOUT is for overlay filesystems
 	}
-	return toErrno(n.m.v.Rename(n.m.ctx(ctx), oldPath, newPath, rf))
+	err := n.m.v.Rename(n.m.ctx(ctx), oldPath, newPath, rf)
+	if err == nil {
+		n.forgetOtherCases(name)
+		np.forgetOtherCases(newName)
+	}
+	return toErrno(err)
+}
+
+// forgetOtherCases drops the kernel's entries of n that spell name in another case,
+// after name was removed or renamed: on a case-insensitive volume the kernel caches
+// each spelling it looked up as an entry of its own, and the others would still
+// lead to the old file. The kernel applies an entry invalidation only once it lets
+// go of the directory, which it holds during this request, so the invalidations are
+// sent in the background; until they land, the kernel (which drops the removed
+// file's attributes itself) asks the volume, which answers by the stored name.
+func (n *node) forgetOtherCases(name string) {
+	if !n.m.v.Options().CaseInsensitive {
+		return
+	}
+	for other := range n.Children() {
+		if other != name && strings.EqualFold(other, name) {
+			n.RmChild(other)
+			go n.NotifyEntry(other)
+		}
+	}
 }
 
 func (n *node) Link(ctx context.Context, target gofs.InodeEmbedder, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {

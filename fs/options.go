@@ -91,8 +91,11 @@ func (o *Options) withDefaults() Options {
 
 // KernelTimeouts returns the attribute, entry and negative-entry cache timeouts the
 // adapters hand to the kernel, with the defaults of Options applied. A
-// case-insensitive volume gets no negative entries: the kernel caches names as typed,
-// so an absent "hello.txt" cached before "HELLO.TXT" is created would hide it.
+// case-insensitive volume gets no entry and no negative-entry caching: the kernel
+// caches each name as typed, so an absent "hello.txt" cached before "HELLO.TXT" is
+// created would hide it, and an entry of "hello.txt" would outlive the removal or
+// rename of the file through "HELLO.TXT". The kernel then asks the volume at every
+// lookup, and the answer refreshes the attributes it caches as well.
 func (o *Options) KernelTimeouts() (attrT, entryT, negT time.Duration) {
 	pick := func(d, def time.Duration) time.Duration {
 		switch {
@@ -103,9 +106,9 @@ func (o *Options) KernelTimeouts() (attrT, entryT, negT time.Duration) {
 		}
 		return d
 	}
-	negT = pick(o.NegativeTimeout, 0)
+	attrT, entryT, negT = pick(o.AttrTimeout, time.Second), pick(o.EntryTimeout, time.Second), pick(o.NegativeTimeout, 0)
 	if o.CaseInsensitive {
-		negT = 0
+		entryT, negT = 0, 0
 	}
-	return pick(o.AttrTimeout, time.Second), pick(o.EntryTimeout, time.Second), negT
+	return attrT, entryT, negT
 }

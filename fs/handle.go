@@ -366,6 +366,9 @@ func (v *Volume) create(ctx context.Context, name string, req CreateRequest, ope
 	v.invalidate(name, false)
 	if err == nil {
 		f.ctx, f.opened = e.FileContext, true
+		v.nameAdded(name)
+	} else {
+		v.nameForgotten(name) // EEXIST: a name the index did not know
 	}
 	f.openMu.Unlock()
 	if err != nil {

@@ -116,28 +116,51 @@ func (v *Volume) resolveTarget(ctx context.Context, oldName, newName string) str
 	return r
 }
 
-// findFold finds the entry of dir whose name equals base ignoring case.
+// findFold finds the entry of dir whose name equals base ignoring case, from the
+// directory's index (fold.go), listing the directory when it has none.
 func (v *Volume) findFold(ctx context.Context, dir, base string) (string, error) {
-	d, err := v.openDir(ctx, dir)
-	if err != nil {
-		return "", err
-	}
-	defer d.Close(ctx)
-	found := ""
-	err = d.ReadDir(ctx, 0, func(fi *FileInfo, _ int64) bool {
-		if strings.EqualFold(fi.Name, base) {
-			found = fi.Name
-			return false
+	found, known := v.folds.find(dir, base)
+	if !known {
+		d, err := v.openDir(ctx, dir)
+		if err != nil {
+			return "", err
 		}
-		return true
-	})
-	if err != nil {
-		return "", err
+		var names []string
+		err = d.ReadDir(ctx, 0, func(fi *FileInfo, _ int64) bool {
+			names = append(names, fi.Name)
+			return true
+		})
+		d.Close(ctx)
+		if err != nil {
+			return "", err
+		}
+		v.folds.fill(dir, names)
+		found, _ = v.folds.find(dir, base)
 	}
 	if found == "" {
 		return "", ErrNotExist
 	}
 	return found, nil
+}
+
+// The volume's changes, for the case-insensitive name index.
+
+func (v *Volume) nameAdded(name string) {
+	if v.opts.CaseInsensitive {
+		v.folds.added(name)
+	}
+}
+
+func (v *Volume) nameRemoved(name string) {
+	if v.opts.CaseInsensitive {
+		v.folds.removed(name)
+	}
+}
+
+func (v *Volume) nameForgotten(name string) {
+	if v.opts.CaseInsensitive {
+		v.folds.forget(name)
+	}
 }
 
 // Remove deletes the file (dir false: unlink) or empty directory (dir true: rmdir) at
@@ -153,8 +176,10 @@ func (v *Volume) Remove(ctx context.Context, name string, dir bool) error {
 	err := v.callDelete(ctx, name, fctx, dir)
 	v.invalidate(name, dir)
 	if err != nil {
+		v.nameForgotten(name)
 		return err
 	}
+	v.nameRemoved(name)
 	v.detach(name)
 	return nil
 }
@@ -344,6 +369,18 @@ func (v *Volume) Rename(ctx context.Context, oldName, newName string, flags Rena
 	err = v.callRename(ctx, &e)
 	v.invalidate(oldName, true)
 	v.invalidate(newName, true)
+	switch {
+	case err != nil:
+		v.nameForgotten(oldName)
+		v.nameForgotten(newName)
+	case e.Exchange:
+		v.nameForgotten(oldName) // both names stay; what is below them moved
+		v.nameForgotten(newName)
+	default:
+		v.nameRemoved(oldName)
+		v.nameRemoved(newName) // and what was below a directory replaced
+		v.nameAdded(newName)
+	}
 	if err != nil {
 		if e.Exchange && errors.Is(err, ErrNotSupported) {
 			return fmt.Errorf("rename exchange %s: %w", oldName, ErrInvalid)
@@ -444,6 +481,7 @@ func (v *Volume) Link(ctx context.Context, oldName, newName string) (fi FileInfo
 	}
 	v.invalidate(oldName, false)
 	v.invalidate(newName, false)
+	v.nameAdded(newName)
 	if e.InfoValid {
 		e.Info.Normalize()
 		_, e.Info.Name = Split(newName)
@@ -479,9 +517,11 @@ func (v *Volume) Symlink(ctx context.Context, target, name string) (FileInfo, er
 		defer v.end(ctx, &c, &err)
 		return v.symlinker.OnCreateSymlink(ctx, &e)
 	}(); err != nil {
+		v.nameForgotten(name)
 		return FileInfo{}, err
 	}
 	v.invalidate(name, false)
+	v.nameAdded(name)
 	if e.InfoValid {
 		e.Info.Normalize()
 		_, e.Info.Name = Split(name)

@@ -61,6 +61,9 @@ type node struct {
 	// alias marks a node reached through a spelling of a case-insensitive volume
 	// other than the stored one (see newChild).
 	alias bool
+	// forgotten marks a node taken out of go-fuse's tree because its file was
+	// removed or renamed through another spelling (see forgetOtherCases).
+	forgotten atomic.Bool
 }
 
 var (
@@ -120,14 +123,13 @@ func (n *node) path() (p string, ok bool) {
 	return b.String(), true
 }
 
-// errno maps an error of a request on n (or in the directory n) to its errno. On a
-// case-insensitive volume ENOENT becomes ESTALE: the kernel sends such a request only
-// for a name it holds as existing, so the file went away under another spelling of
-// its name while the kernel kept this one, and ESTALE has the kernel look the path up
-// again, which then finds nothing, or the file now there.
+// errno maps an error of a request on n (or in the directory n) to its errno. For a
+// node whose file went away through another spelling of its name, ENOENT becomes
+// ESTALE: the kernel still holds this spelling as existing, and ESTALE has it look
+// the path up again, which then finds nothing, or the file now there.
 func (n *node) errno(err error) syscall.Errno {
 	errno := toErrno(err)
-	if errno == syscall.ENOENT && n.m.v.Options().CaseInsensitive {
+	if errno == syscall.ENOENT && n.forgotten.Load() {
 		return syscall.ESTALE
 	}
 	return errno
@@ -421,31 +423,41 @@ func openFlags(of fs.OpenFlags) uint32 {
 }
 
 func (n *node) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
-	p, ok := n.path()
-	if !ok {
-		return nil, 0, n.errno(syscall.ENOENT)
-	}
 	access, of := openArgs(flags)
 	ctx = n.m.ctx(ctx)
-	h, err := n.m.v.Open(ctx, p, access, of)
-	if err != nil {
-		return nil, 0, n.errno(err)
-	}
 	// The name may have been renamed over (by a symbolic link, say) after the kernel
-	// looked it up and before go-fuse's tree heard of it: make sure the file opened
-	// is the node's, or have the kernel look the name up again (ESTALE).
-	fi := h.OpenInfo()
-	if !n.sameFile(&fi) {
-		err = fs.ErrStale
-	}
-	if err != nil {
+	// looked it up and before go-fuse's tree heard of it: the rename is done in the
+	// volume, and go-fuse moves its node once the rename's reply is on its way. Make
+	// sure the file opened is the node's; if it is not, give go-fuse's tree a moment
+	// to catch up (the node then has another name, or none: ENOENT, as when the
+	// kernel's own lookup had come a little later), and only then have the kernel
+	// look the name up again (ESTALE), which it does once.
+	deadline := time.Now().Add(staleWait)
+	for {
+		p, ok := n.path()
+		if !ok {
+			return nil, 0, n.errno(syscall.ENOENT)
+		}
+		h, err := n.m.v.Open(ctx, p, access, of)
+		if err != nil {
+			return nil, 0, n.errno(err)
+		}
+		fi := h.OpenInfo()
+		if n.sameFile(&fi) {
+			fh := &fileHandle{h: h, n: n}
+			n.addHandle(fh)
+			return fh, openFlags(of), 0
+		}
 		h.Close(context.WithoutCancel(ctx))
-		return nil, 0, n.errno(err)
+		if time.Now().After(deadline) {
+			return nil, 0, syscall.ESTALE
+		}
+		time.Sleep(staleWait / 100)
 	}
-	fh := &fileHandle{h: h, n: n}
-	n.addHandle(fh)
-	return fh, openFlags(of), 0
 }
+
+// staleWait bounds how long Open waits for go-fuse's tree to hear of a rename.
+const staleWait = 50 * time.Millisecond
 
 // sameFile reports whether fi describes the node's file.
 func (n *node) sameFile(fi *fs.FileInfo) bool {
@@ -581,6 +593,9 @@ func (n *node) forgetOtherCases(name string, keep ...string) {
 	}
 	for other, in := range n.Children() {
 		if strings.EqualFold(other, name) && !slices.Contains(keep, other) {
+			if cn, ok := in.Operations().(*node); ok {
+				cn.forgotten.Store(true)
+			}
 			n.RmChild(other)
 			in.NotifyContent(-1, 0)
 		}

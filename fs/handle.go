@@ -491,7 +491,8 @@ func (h *Handle) Write(ctx context.Context, p []byte, off int64) (n int, err err
 		Position: off, Append: h.flags&OpenAppend != 0, Buffer: p}
 	n, err = h.write(ctx, e)
 	if h.v.cache != nil {
-		h.v.cache.drop(h.v.key(e.Name), false)
+		h.v.cache.drop(e.Name, false)
+		h.v.cache.dropFile(h.info.FileID)
 	}
 	*e = WriteFileEvent{}
 	writeEvents.Put(e)

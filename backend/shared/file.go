@@ -28,7 +28,7 @@ type file struct {
 	stale       atomic.Bool        // another mount changed the file: reload the chunk map at the next read
 	dirty       map[int64][]byte   // chunk index to its whole new contents
 	dirtyBytes  int64
-	sizeChanged bool // node.size is to be written out as it is (a truncate)
+	sizeChanged bool        // node.size is to be written out as it is (a truncate)
 	orphan      atomic.Bool // unlinked while open here: purge at the last close
 }
 

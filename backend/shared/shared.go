@@ -359,12 +359,12 @@ const inodeRange = 1024
 
 // change records a change in the log, for the other mounts, and wakes them.
 type change struct {
-	kind          byte // 'a', 'r', 'm', 'n'
-	ino           int64
-	parent        int64
-	name, path    string
-	parent2       int64
-	name2, path2  string
+	kind         byte // 'a', 'r', 'm', 'n'
+	ino          int64
+	parent       int64
+	name, path   string
+	parent2      int64
+	name2, path2 string
 }
 
 func (f *FS) logChange(ctx context.Context, tx pgx.Tx, cs ...change) error {
@@ -380,4 +380,3 @@ func (f *FS) logChange(ctx context.Context, tx pgx.Tx, cs ...change) error {
 }
 
 func now() int64 { return time.Now().UnixNano() }
-

@@ -31,8 +31,8 @@ type lockWaits struct {
 }
 
 type lockKey struct {
-	ino, owner int64
-	flock      bool
+	ino, owner, start, stop int64
+	flock, exclusive        bool
 }
 
 type refusal struct {
@@ -107,7 +107,7 @@ func (f *FS) OnLockFile(ctx context.Context, e *fs.LockFileEvent) error {
 	}
 	start, stop := lockRange(e.Offset, e.Length)
 	owner := lockOwner(e.Owner, e.Flock, e.HandleContext)
-	k := lockKey{fl.ino, owner, e.Flock}
+	k := lockKey{fl.ino, owner, start, stop, e.Flock, e.Exclusive}
 	if f.locks.stillRefused(k) {
 		return fmt.Errorf("lock %s: %w", e.Name, fs.ErrWouldBlock)
 	}

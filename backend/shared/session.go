@@ -143,6 +143,7 @@ func (f *FS) listen() {
 
 func (f *FS) listenOnce(ctx context.Context, fo *follower) error {
 	cc := f.pool.Config().ConnConfig.Copy()
+	cc.RuntimeParams["application_name"] = fmt.Sprintf("anyfs listener %d", f.session.Load())
 	conn, err := pgx.ConnectConfig(ctx, cc)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/anyfs/anyfs/fs"
 	"github.com/jackc/pgx/v5"
+	"github.com/minio/minio-go/v7"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -184,10 +185,14 @@ func (f *FS) retryData(ctx context.Context, op, key string, fn func() error) err
 	var last error
 	err := f.retry(ctx, op, key, func() error {
 		last = fn()
-		if last != nil {
-			return dataOutage{last}
+		if last == nil {
+			return nil
 		}
-		return nil
+		if r := minio.ToErrorResponse(last); r.StatusCode == 404 || r.StatusCode == 403 {
+			// An answer, not an outage: a missing block, or refused keys.
+			return fmt.Errorf("%s %s: %w: %v", op, key, fs.ErrIO, last)
+		}
+		return dataOutage{last}
 	})
 	if err != nil && last != nil && !errors.Is(err, fs.ErrIO) && !errors.Is(err, fs.ErrInterrupted) && !errors.Is(err, errClosed) {
 		return fmt.Errorf("%s %s: %w: %v", op, key, fs.ErrIO, last)
@@ -201,8 +206,6 @@ type dataOutage struct{ err error }
 func (d dataOutage) Error() string { return "object store: " + d.err.Error() }
 func (d dataOutage) Unwrap() error { return d.err }
 
-// SafeToRetry: a block is written whole or not at all, and names a new key.
-func (d dataOutage) SafeToRetry() bool { return true }
 
 // span is a piece of a read: bytes of a committed chunk, or already copied.
 type span struct {

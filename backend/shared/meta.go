@@ -176,7 +176,7 @@ func readProps(ctx context.Context, pool *pgxpool.Pool, name string) (map[string
 	return props, nil
 }
 
-// outage reports whether err means the server could not be reached (as
+// outage reports whether err means a server could not be reached (as
 // opposed to an answer), and whether the operation may be tried again: it did
 // not reach a commit.
 func outage(err error) (isOutage, retry bool) {
@@ -193,9 +193,16 @@ func outage(err error) (isOutage, retry bool) {
 	if semantic(err) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false, false
 	}
-	var ce *pgconn.ConnectError
-	return true, pgconn.SafeToRetry(err) || errors.As(err, &ce)
+	var u unsure
+	return true, !errors.As(err, &u)
 }
+
+// unsure marks a failure of COMMIT to reach the server: the transaction may
+// or may not have committed, so it is not tried again.
+type unsure struct{ err error }
+
+func (u unsure) Error() string { return u.err.Error() }
+func (u unsure) Unwrap() error { return u.err }
 
 // semantic reports whether err is an answer of the file system (ErrNotExist,
 // ...), not a failure to reach a server.
@@ -214,10 +221,28 @@ func semantic(err error) bool {
 // and, while the server cannot be reached, as Options.Outage says. Errors name
 // op and name.
 func (f *FS) tx(ctx context.Context, op, name string, fn func(pgx.Tx) error) error {
-	return f.retry(ctx, op, name, func() error { return pgx.BeginFunc(ctx, f.pool, fn) })
+	return f.retry(ctx, op, name, func() error {
+		tx, err := f.pool.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		if err := fn(tx); err != nil {
+			tx.Rollback(context.Background())
+			return err // not committed: safe to try again
+		}
+		if err := tx.Commit(ctx); err != nil {
+			var pe *pgconn.PgError
+			if errors.As(err, &pe) || errors.Is(err, context.Canceled) {
+				return err // the server refused it, or it was never sent
+			}
+			return unsure{err}
+		}
+		return nil
+	})
 }
 
-// retry runs fn until it succeeds or fails for good; see tx.
+// retry runs fn until it succeeds or fails for good; see tx. fn must be safe
+// to run again after a failure (a read, or a transaction that did not commit).
 func (f *FS) retry(ctx context.Context, op, name string, fn func() error) error {
 	deadline := time.Now().Add(f.opts.OutageRetry)
 	wait := 10 * time.Millisecond

@@ -206,7 +206,6 @@ type dataOutage struct{ err error }
 func (d dataOutage) Error() string { return "object store: " + d.err.Error() }
 func (d dataOutage) Unwrap() error { return d.err }
 
-
 // span is a piece of a read: bytes of a committed chunk, or already copied.
 type span struct {
 	ref chunkRef

@@ -301,11 +301,4 @@ func (c *cache) drop(name string) {
 	os.Remove(filepath.Join(c.dir, name))
 }
 
-// usage reports the cached bytes and blocks.
-func (c *cache) usage() (bytes int64, blocks int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.used, c.lru.Len()
-}
-
 var errClosed = errors.New("shared volume closed")

@@ -51,6 +51,7 @@ func touchDir(ctx context.Context, tx pgx.Tx, ino, t int64, dlink int) error {
 // OnGetFileInfo reports a file's inode; an open file's includes what this mount
 // has written and not yet written out.
 func (f *FS) OnGetFileInfo(ctx context.Context, e *fs.GetFileInfoEvent) error {
+	ctx = detach(ctx)
 	if fl, ok := e.FileContext.(*file); ok {
 		e.Info = fl.info()
 		return nil
@@ -87,6 +88,7 @@ type listing struct {
 
 // OnEnumerateDirectory lists a directory, read in one query.
 func (f *FS) OnEnumerateDirectory(ctx context.Context, e *fs.EnumerateDirectoryEvent) error {
+	ctx = detach(ctx)
 	l, _ := e.EnumerationContext.(*listing)
 	if l == nil || e.Restart {
 		var dir inode
@@ -141,6 +143,7 @@ func (f *FS) OnCloseDirectoryEnumeration(context.Context, *fs.CloseDirectoryEnum
 // PostgreSQL, not from the caches: an open sees every change closed before it
 // anywhere (close-to-open).
 func (f *FS) OnOpenFile(ctx context.Context, e *fs.OpenFileEvent) error {
+	ctx = detach(ctx)
 	var n inode
 	err := f.tx(ctx, "open", e.Name, func(tx pgx.Tx) error {
 		chain, found, err := walk(ctx, tx, e.Name)
@@ -173,6 +176,7 @@ func (f *FS) OnOpenFile(ctx context.Context, e *fs.OpenFileEvent) error {
 // OnCreateFile creates a file, directory, node or symbolic link's inode and its
 // entry, in one transaction.
 func (f *FS) OnCreateFile(ctx context.Context, e *fs.CreateFileEvent) error {
+	ctx = detach(ctx)
 	n, err := f.create(ctx, "create", e.Name, e.Mode, e.Rdev, e.Uid, e.Gid, e.Attributes, "")
 	if err != nil {
 		return err
@@ -249,6 +253,7 @@ func (f *FS) create(ctx context.Context, op, name string, mode attr.Mode, rdev u
 
 // OnCanFileBeDeleted refuses to delete a directory that has entries.
 func (f *FS) OnCanFileBeDeleted(ctx context.Context, e *fs.CanFileBeDeletedEvent) error {
+	ctx = detach(ctx)
 	if !e.IsDir {
 		return nil
 	}
@@ -264,6 +269,7 @@ func (f *FS) OnCanFileBeDeleted(ctx context.Context, e *fs.CanFileBeDeletedEvent
 
 // OnIsDirectoryEmpty asks PostgreSQL whether the directory has an entry.
 func (f *FS) OnIsDirectoryEmpty(ctx context.Context, e *fs.IsDirectoryEmptyEvent) error {
+	ctx = detach(ctx)
 	empty, err := f.isEmpty(ctx, e.Name)
 	e.IsEmpty = empty
 	return err
@@ -322,6 +328,7 @@ func (f *FS) unlinkTx(ctx context.Context, tx pgx.Tx, parent int64, base string,
 
 // OnDeleteFile removes a name (unlink, rmdir) in one transaction.
 func (f *FS) OnDeleteFile(ctx context.Context, e *fs.DeleteFileEvent) error {
+	ctx = detach(ctx)
 	_, base := fs.Split(e.Name)
 	var n, p inode
 	err := f.tx(ctx, "delete", e.Name, func(tx pgx.Tx) error {
@@ -350,6 +357,7 @@ func (f *FS) OnDeleteFile(ctx context.Context, e *fs.DeleteFileEvent) error {
 
 // OnRenameOrMoveFile renames, replaces or exchanges in one transaction.
 func (f *FS) OnRenameOrMoveFile(ctx context.Context, e *fs.RenameOrMoveFileEvent) error {
+	ctx = detach(ctx)
 	_, sbase := fs.Split(e.Name)
 	_, dbase := fs.Split(e.NewName)
 	var sp, dp, src, dst inode
@@ -450,6 +458,7 @@ func (f *FS) OnRenameOrMoveFile(ctx context.Context, e *fs.RenameOrMoveFileEvent
 
 // OnCreateHardLink adds a name for a file.
 func (f *FS) OnCreateHardLink(ctx context.Context, e *fs.CreateHardLinkEvent) error {
+	ctx = detach(ctx)
 	_, base := fs.Split(e.LinkName)
 	var n inode
 	var parent int64
@@ -499,6 +508,7 @@ func (f *FS) OnCreateHardLink(ctx context.Context, e *fs.CreateHardLinkEvent) er
 
 // OnCreateSymlink creates a symbolic link.
 func (f *FS) OnCreateSymlink(ctx context.Context, e *fs.CreateSymlinkEvent) error {
+	ctx = detach(ctx)
 	n, err := f.create(ctx, "symlink", e.Name, attr.S_IFLNK|0o777, 0, e.Uid, e.Gid, 0, e.Target)
 	if err != nil {
 		return err
@@ -510,6 +520,7 @@ func (f *FS) OnCreateSymlink(ctx context.Context, e *fs.CreateSymlinkEvent) erro
 
 // OnReadSymlink reads a symbolic link's target.
 func (f *FS) OnReadSymlink(ctx context.Context, e *fs.ReadSymlinkEvent) error {
+	ctx = detach(ctx)
 	n, err := f.lookup(ctx, e.Name)
 	if err != nil {
 		return err
@@ -542,6 +553,7 @@ func keepTime(t time.Time) bool { return t.IsZero() || t.Year() <= 1601 }
 // statement. An open file's unwritten data is written out first, so that the
 // times set stay set.
 func (f *FS) OnSetFileAttributes(ctx context.Context, e *fs.SetFileAttributesEvent) error {
+	ctx = detach(ctx)
 	ino, err := f.target(ctx, e.Name, e.FileContext)
 	if err != nil {
 		return err
@@ -611,6 +623,7 @@ func (f *FS) OnSetFileAttributes(ctx context.Context, e *fs.SetFileAttributesEve
 
 // OnListNamedStreams lists a file's extended attributes (user namespace).
 func (f *FS) OnListNamedStreams(ctx context.Context, e *fs.ListNamedStreamsEvent) error {
+	ctx = detach(ctx)
 	ino, err := f.target(ctx, e.Name, e.FileContext)
 	if err != nil {
 		return err
@@ -627,6 +640,7 @@ func (f *FS) OnListNamedStreams(ctx context.Context, e *fs.ListNamedStreamsEvent
 
 // OnGetNamedStream reads an extended attribute.
 func (f *FS) OnGetNamedStream(ctx context.Context, e *fs.GetNamedStreamEvent) error {
+	ctx = detach(ctx)
 	ino, err := f.target(ctx, e.Name, e.FileContext)
 	if err != nil {
 		return err
@@ -645,6 +659,7 @@ func (f *FS) OnGetNamedStream(ctx context.Context, e *fs.GetNamedStreamEvent) er
 
 // OnSetNamedStream writes an extended attribute.
 func (f *FS) OnSetNamedStream(ctx context.Context, e *fs.SetNamedStreamEvent) error {
+	ctx = detach(ctx)
 	ino, err := f.target(ctx, e.Name, e.FileContext)
 	if err != nil {
 		return err
@@ -681,6 +696,7 @@ func (f *FS) OnSetNamedStream(ctx context.Context, e *fs.SetNamedStreamEvent) er
 
 // OnDeleteNamedStream removes an extended attribute.
 func (f *FS) OnDeleteNamedStream(ctx context.Context, e *fs.DeleteNamedStreamEvent) error {
+	ctx = detach(ctx)
 	ino, err := f.target(ctx, e.Name, e.FileContext)
 	if err != nil {
 		return err
@@ -708,6 +724,7 @@ const capacity = 1 << 50
 // OnGetVolumeSize reports the bytes of the blocks in use against a nominal
 // capacity of 1 PiB.
 func (f *FS) OnGetVolumeSize(ctx context.Context, e *fs.GetVolumeSizeEvent) error {
+	ctx = detach(ctx)
 	var used, files int64
 	err := f.retry(ctx, "statfs", "/", func() error {
 		return f.pool.QueryRow(ctx, `SELECT (SELECT coalesce(sum(size), 0) FROM blocks), (SELECT count(*) FROM inodes)`).Scan(&used, &files)

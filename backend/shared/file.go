@@ -215,6 +215,7 @@ type span struct {
 
 // OnReadFile reads what this mount has buffered and the committed blocks.
 func (f *FS) OnReadFile(ctx context.Context, e *fs.ReadFileEvent) error {
+	ctx = detach(ctx)
 	fl, ok := e.FileContext.(*file)
 	if !ok {
 		return fmt.Errorf("read %s: %w", e.Name, fs.ErrBadHandle)
@@ -287,6 +288,7 @@ func (fl *file) plan(ctx context.Context, pos int64, buf []byte) (spans []span, 
 
 // OnWriteFile buffers a write in the open file.
 func (f *FS) OnWriteFile(ctx context.Context, e *fs.WriteFileEvent) error {
+	ctx = detach(ctx)
 	fl, ok := e.FileContext.(*file)
 	if !ok {
 		return fmt.Errorf("write %s: %w", e.Name, fs.ErrBadHandle)
@@ -356,6 +358,7 @@ func (fl *file) base(ctx context.Context, idx int64, whole bool) ([]byte, error)
 
 // OnSetFileSize truncates or extends a file and writes that out at once.
 func (f *FS) OnSetFileSize(ctx context.Context, e *fs.SetFileSizeEvent) error {
+	ctx = detach(ctx)
 	fl, ok := e.FileContext.(*file)
 	if !ok {
 		n, err := f.lookup(ctx, e.Name)
@@ -402,6 +405,7 @@ func (f *FS) OnSetFileSize(ctx context.Context, e *fs.SetFileSizeEvent) error {
 // OnCleanupFile writes out the file at each close(2): what is closed here is
 // whole in every mount that opens the file afterwards.
 func (f *FS) OnCleanupFile(ctx context.Context, e *fs.CleanupFileEvent) error {
+	ctx = detach(ctx)
 	if fl, ok := e.FileContext.(*file); ok {
 		return fl.flush(ctx, e.Name)
 	}
@@ -411,6 +415,7 @@ func (f *FS) OnCleanupFile(ctx context.Context, e *fs.CleanupFileEvent) error {
 // OnFlushFile writes out the file (fsync): its blocks are in the object store
 // and its chunk map committed in PostgreSQL when it returns.
 func (f *FS) OnFlushFile(ctx context.Context, e *fs.FlushFileEvent) error {
+	ctx = detach(ctx)
 	if fl, ok := e.FileContext.(*file); ok {
 		return fl.flush(ctx, e.Name)
 	}
@@ -419,6 +424,7 @@ func (f *FS) OnFlushFile(ctx context.Context, e *fs.FlushFileEvent) error {
 
 // OnCloseFile writes out what is left and releases the open file.
 func (f *FS) OnCloseFile(ctx context.Context, e *fs.CloseFileEvent) error {
+	ctx = detach(ctx)
 	fl, ok := e.FileContext.(*file)
 	if !ok {
 		return nil

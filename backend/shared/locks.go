@@ -101,6 +101,7 @@ const conflictSQL = `SELECT l.start, l.stop, l.exclusive FROM locks l JOIN sessi
 
 // OnLockFile takes a lock in PostgreSQL for the whole volume.
 func (f *FS) OnLockFile(ctx context.Context, e *fs.LockFileEvent) error {
+	ctx = detach(ctx)
 	fl, ok := e.FileContext.(*file)
 	if !ok {
 		return fmt.Errorf("lock %s: %w", e.Name, fs.ErrBadHandle)
@@ -178,6 +179,7 @@ func (f *FS) cutLocks(ctx context.Context, tx pgx.Tx, ino, owner int64, flock bo
 
 // OnUnlockFile releases a range and wakes the mounts waiting for locks.
 func (f *FS) OnUnlockFile(ctx context.Context, e *fs.UnlockFileEvent) error {
+	ctx = detach(ctx)
 	fl, ok := e.FileContext.(*file)
 	if !ok {
 		return fmt.Errorf("unlock %s: %w", e.Name, fs.ErrBadHandle)
@@ -198,6 +200,7 @@ func (f *FS) OnUnlockFile(ctx context.Context, e *fs.UnlockFileEvent) error {
 
 // OnTestLock reports a conflicting lock of another mount (F_GETLK).
 func (f *FS) OnTestLock(ctx context.Context, e *fs.TestLockEvent) error {
+	ctx = detach(ctx)
 	fl, ok := e.FileContext.(*file)
 	if !ok {
 		return fmt.Errorf("getlk %s: %w", e.Name, fs.ErrBadHandle)

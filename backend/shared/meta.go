@@ -252,6 +252,9 @@ func (f *FS) retry(ctx context.Context, op, name string, fn func() error) error 
 			return nil
 		}
 		isOut, again := outage(err)
+		if errors.Is(err, context.Canceled) {
+			return fmt.Errorf("%s %s: %w", op, name, fs.ErrInterrupted)
+		}
 		if !isOut && !again {
 			if semantic(err) {
 				return err
@@ -272,7 +275,7 @@ func (f *FS) retry(ctx context.Context, op, name string, fn func() error) error 
 			f.noteOutage(err)
 		}
 		select {
-		case <-ctx.Done():
+		case <-interrupted(ctx):
 			return fmt.Errorf("%s %s: %w", op, name, fs.ErrInterrupted)
 		case <-f.done:
 			return fmt.Errorf("%s %s: %w", op, name, errClosed)
@@ -282,4 +285,27 @@ func (f *FS) retry(ctx context.Context, op, name string, fn func() error) error 
 			wait = min(2*wait, time.Second)
 		}
 	}
+}
+
+// interruptKey holds the Done channel of an event's context (see detach).
+type interruptKey struct{}
+
+// detach returns ctx without its cancellation, for the queries of an event: a
+// FUSE interrupt (which a Go caller gets at every preemption signal) would
+// otherwise cancel a query half-way, closing its connection, and fail an
+// operation the kernel is about to restart anyway. The cancellation still ends
+// waits: for a server during an outage (retry), for a lock.
+func detach(ctx context.Context) context.Context {
+	if ctx.Value(interruptKey{}) != nil {
+		return ctx
+	}
+	return context.WithValue(context.WithoutCancel(ctx), interruptKey{}, ctx.Done())
+}
+
+// interrupted is the Done channel of the event's own context.
+func interrupted(ctx context.Context) <-chan struct{} {
+	if ch, ok := ctx.Value(interruptKey{}).(<-chan struct{}); ok {
+		return ch
+	}
+	return ctx.Done()
 }

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/anyfs/anyfs/fs"
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 )
@@ -210,8 +211,8 @@ func (c *cache) open(ctx context.Context, key string, fetch func(io.Writer) erro
 			c.mu.Unlock()
 			select {
 			case <-l.done:
-			case <-ctx.Done():
-				return nil, ctx.Err()
+			case <-interrupted(ctx):
+				return nil, fmt.Errorf("read block %s: %w", key, fs.ErrInterrupted)
 			}
 			if l.err != nil {
 				return nil, l.err

@@ -33,13 +33,12 @@ func lockRows(ctx context.Context, tx pgx.Tx, inos ...int64) error {
 
 // purge deletes inode ino and what hangs off it; its blocks become garbage.
 func purge(ctx context.Context, tx pgx.Tx, ino int64) error {
+	b := &pgx.Batch{}
 	for _, q := range []string{`DELETE FROM chunks WHERE ino = $1`, `DELETE FROM blocks WHERE ino = $1`,
 		`DELETE FROM locks WHERE ino = $1`, `DELETE FROM inodes WHERE ino = $1`} {
-		if _, err := tx.Exec(ctx, q, ino); err != nil {
-			return err
-		}
+		b.Queue(q, ino)
 	}
-	return nil
+	return tx.SendBatch(ctx, b).Close()
 }
 
 // touchDir sets a directory's mtime and ctime and adds dlink to its link count.
@@ -223,22 +222,17 @@ func (f *FS) create(ctx context.Context, op, name string, mode attr.Mode, rdev u
 		if mode.IsSymlink() {
 			n.size = int64(len(target))
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO inodes (ino, mode, uid, gid, rdev, nlink, size, attrs, atime, mtime, ctime, btime)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9, $9)`, n.ino, n.mode, n.uid, n.gid, n.rdev, n.nlink, n.size, n.attrs, t); err != nil {
-			return err
-		}
+		// One round trip for the rows of the new file.
+		b := &pgx.Batch{}
+		b.Queue(`INSERT INTO inodes (ino, mode, uid, gid, rdev, nlink, size, attrs, atime, mtime, ctime, btime)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9, $9)`, n.ino, n.mode, n.uid, n.gid, n.rdev, n.nlink, n.size, n.attrs, t)
 		if mode.IsSymlink() {
-			if _, err := tx.Exec(ctx, `INSERT INTO symlinks (ino, target) VALUES ($1, $2)`, ino, target); err != nil {
-				return err
-			}
+			b.Queue(`INSERT INTO symlinks (ino, target) VALUES ($1, $2)`, ino, target)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO dentries (parent, name, ino) VALUES ($1, $2, $3)`, parent, base, ino); err != nil {
-			return err
-		}
-		if err := touchDir(ctx, tx, parent, t, dlink); err != nil {
-			return err
-		}
-		return f.logChange(ctx, tx, change{kind: 'a', ino: ino, parent: parent, name: base, path: name})
+		b.Queue(`INSERT INTO dentries (parent, name, ino) VALUES ($1, $2, $3)`, parent, base, ino)
+		b.Queue(`UPDATE inodes SET mtime = $2, ctime = $2, nlink = nlink + $3 WHERE ino = $1`, parent, t, dlink)
+		f.queueChange(b, change{kind: 'a', ino: ino, parent: parent, name: base, path: name})
+		return tx.SendBatch(ctx, b).Close()
 	})
 	if err != nil {
 		return inode{}, err

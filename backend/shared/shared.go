@@ -367,16 +367,18 @@ type change struct {
 	name2, path2 string
 }
 
-func (f *FS) logChange(ctx context.Context, tx pgx.Tx, cs ...change) error {
-	for _, c := range cs {
-		if _, err := tx.Exec(ctx, `INSERT INTO changes (session, kind, ino, parent, name, path, parent2, name2, path2)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, f.session.Load(), string(rune(c.kind)), c.ino, c.parent, c.name, c.path,
-			c.parent2, c.name2, c.path2); err != nil {
-			return err
-		}
-	}
-	_, err := tx.Exec(ctx, `SELECT pg_notify($1, 'c')`, f.channel)
-	return err
+func (f *FS) logChange(ctx context.Context, tx pgx.Tx, c change) error {
+	b := &pgx.Batch{}
+	f.queueChange(b, c)
+	return tx.SendBatch(ctx, b).Close()
+}
+
+// queueChange is logChange for a batch.
+func (f *FS) queueChange(b *pgx.Batch, c change) {
+	b.Queue(`INSERT INTO changes (session, kind, ino, parent, name, path, parent2, name2, path2)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, f.session.Load(), string(rune(c.kind)), c.ino, c.parent, c.name, c.path,
+		c.parent2, c.name2, c.path2)
+	b.Queue(`SELECT pg_notify($1, 'c')`, f.channel)
 }
 
 func now() int64 { return time.Now().UnixNano() }

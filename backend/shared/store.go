@@ -133,12 +133,41 @@ type cache struct {
 	lru     *list.List // of *cacheEntry, most recent first
 	entries map[string]*list.Element
 	used    int64
+	opened  int // entries with an open fd
 	loading map[string]*load
 }
 
 type cacheEntry struct {
-	key  string
-	size int64
+	key     string
+	size    int64
+	fd      *os.File // open while in use and for a while after (maxOpen)
+	refs    int      // readers holding fd
+	dropped bool     // evicted while in use: close fd at the last release
+}
+
+// maxOpen bounds the cached blocks kept open between reads.
+const maxOpen = 64
+
+// cachedFile is an open cached block; Close releases it.
+type cachedFile struct {
+	c *cache
+	e *cacheEntry
+}
+
+// ReadAt reads the block.
+func (cf *cachedFile) ReadAt(p []byte, off int64) (int, error) { return cf.e.fd.ReadAt(p, off) }
+
+// Close releases the block (its descriptor stays open for the next read).
+func (cf *cachedFile) Close() error {
+	cf.c.mu.Lock()
+	defer cf.c.mu.Unlock()
+	e := cf.e
+	e.refs--
+	if e.refs == 0 && e.dropped && e.fd != nil {
+		e.fd.Close()
+		e.fd = nil
+	}
+	return nil
 }
 
 type load struct {
@@ -191,21 +220,27 @@ func (c *cache) file(key string) string {
 
 // open returns the cached block key, fetching it with fetch first when it is
 // not cached. Concurrent opens of one key fetch it once.
-func (c *cache) open(ctx context.Context, key string, fetch func(io.Writer) error) (*os.File, error) {
+func (c *cache) open(ctx context.Context, key string, fetch func(io.Writer) error) (*cachedFile, error) {
 	name := strings.ReplaceAll(key, "/", "_")
 	for {
 		c.mu.Lock()
-		if e, ok := c.entries[name]; ok {
-			c.lru.MoveToFront(e)
-			c.mu.Unlock()
-			f, err := os.Open(c.file(key))
-			if err == nil {
-				return f, nil
+		if el, ok := c.entries[name]; ok {
+			c.lru.MoveToFront(el)
+			e := el.Value.(*cacheEntry)
+			if e.fd == nil {
+				fd, err := os.Open(c.file(key))
+				if err != nil { // gone behind the cache's back: fetch it again
+					c.drop(name)
+					c.mu.Unlock()
+					continue
+				}
+				e.fd = fd
+				c.opened++
+				c.closeIdle()
 			}
-			c.mu.Lock() // gone behind the cache's back: fetch it again
-			c.drop(name)
+			e.refs++
 			c.mu.Unlock()
-			continue
+			return &cachedFile{c: c, e: e}, nil
 		}
 		if l, ok := c.loading[name]; ok {
 			c.mu.Unlock()
@@ -300,6 +335,27 @@ func (c *cache) drop(name string) {
 	delete(c.entries, name)
 	c.used -= ce.size
 	os.Remove(filepath.Join(c.dir, name))
+	if ce.fd != nil {
+		c.opened--
+		if ce.refs == 0 {
+			ce.fd.Close()
+			ce.fd = nil
+		} else {
+			ce.dropped = true
+		}
+	}
+}
+
+// closeIdle closes the descriptors of the least recently used blocks no one
+// reads until at most maxOpen are open; the caller holds c.mu.
+func (c *cache) closeIdle() {
+	for el := c.lru.Back(); el != nil && c.opened > maxOpen; el = el.Prev() {
+		if e := el.Value.(*cacheEntry); e.fd != nil && e.refs == 0 {
+			e.fd.Close()
+			e.fd = nil
+			c.opened--
+		}
+	}
 }
 
 var errClosed = errors.New("shared volume closed")

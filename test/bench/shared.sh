@@ -47,9 +47,8 @@ cleanup() {
 	for m in "${mnts[@]}"; do
 		grep -q " $m fuse" /proc/mounts && { fusermount3 -u "$m" 2>/dev/null || umount -l "$m"; }
 	done
-	if [ -x /usr/lib/postgresql/15/bin/psql ]; then
-		/usr/lib/postgresql/15/bin/psql -q "$ANYFS_META" -c "DROP SCHEMA IF EXISTS anyfs_$name CASCADE" >/dev/null 2>&1
-	fi
+	psql=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)/psql
+	[ -x "$psql" ] && "$psql" -q "$ANYFS_META" -c "DROP SCHEMA IF EXISTS anyfs_$name CASCADE" >/dev/null 2>&1
 	rm -rf "$work"
 }
 trap cleanup EXIT

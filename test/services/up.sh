@@ -15,7 +15,6 @@
 set -euo pipefail
 
 VERSITYGW_VERSION=v1.8.0
-PG_VERSION=15
 state="${ANYFS_SERVICES:-${TMPDIR:-/tmp}/anyfs-services}"
 only=""
 if [ "${1:-}" = "--only" ]; then only="${2:?--only pg or s3}"; fi
@@ -54,15 +53,26 @@ runas=()
 if [ "$(id -u)" -eq 0 ]; then runas=(runuser -u nobody --); fi
 
 # --- PostgreSQL ---------------------------------------------------------------
+# pg_bin: the bin directory of the newest PostgreSQL installed from Debian's packages.
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
+
 start_pg() {
-	local bin="/usr/lib/postgresql/$PG_VERSION/bin"
-	if [ ! -x "$bin/initdb" ]; then
-		[ "$(id -u)" -eq 0 ] || command -v sudo >/dev/null || die "PostgreSQL $PG_VERSION is not installed (apt-get install postgresql)"
+	local bin
+	bin=$(pg_bin)
+	if [ -z "$bin" ]; then
+		[ "$(id -u)" -eq 0 ] || command -v sudo >/dev/null || die "PostgreSQL is not installed (apt-get install postgresql)"
 		say "installing postgresql"
 		local sudo=()
 		[ "$(id -u)" -eq 0 ] || sudo=(sudo -n)
+		local apt=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends)
 		"${sudo[@]}" apt-get update -qq </dev/null >&2
-		"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "postgresql-$PG_VERSION" </dev/null >/dev/null
+		# No "main" cluster, which the package would otherwise create and start on
+		# port 5432: the tests make their own.
+		"${apt[@]}" postgresql-common </dev/null >/dev/null
+		"${sudo[@]}" sed -i 's/^#* *create_main_cluster.*/create_main_cluster = false/' /etc/postgresql-common/createcluster.conf
+		"${apt[@]}" postgresql </dev/null >/dev/null
+		bin=$(pg_bin)
+		[ -n "$bin" ] || die "installing postgresql gave no /usr/lib/postgresql/*/bin"
 	fi
 	local pg="$state/pg"
 	if [ ! -f "$pg/data/PG_VERSION" ]; then

@@ -18,12 +18,12 @@ import (
 // operation in one mount (with no wait for the change log), opening any file
 // in the other mount reads what the model holds, and a name the model lacks
 // does not open (the names an operation touched, and every name each tenth
-// operation). ANYFS_MODEL_OPS sets the number of operations (default 200),
+// operation). ANYFS_MODEL_OPS sets the number of operations (default 120),
 // ANYFS_MODEL_SEED the seed (default fixed).
 func TestTwoMountModel(t *testing.T) {
 	_, _, _, va, vb := twoMounts(t, nil)
 	ctx := context.Background()
-	ops, seed := 200, uint64(1)
+	ops, seed := 120, uint64(1)
 	if v, err := strconv.Atoi(os.Getenv("ANYFS_MODEL_OPS")); err == nil {
 		ops = v
 	}

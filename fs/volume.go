@@ -76,6 +76,7 @@ type Volume struct {
 	stats  [evCount]eventCounter
 	rules  accessRules
 	cache  *infoCache // nil when off
+	folds  foldIndex  // case-insensitive name index (fold.go)
 
 	// mu protects the following. Lock order: openFile.openMu before mu.
 	mu      sync.Mutex
@@ -99,6 +100,7 @@ func NewVolume(b Interface, opts *Options) *Volume {
 	v.log = v.opts.Logger
 	v.idle.L = &v.mu
 	v.cache = newInfoCache(&v.opts)
+	v.folds.dirs = map[string]*foldDir{}
 	for _, r := range v.opts.AccessRules {
 		v.AddAccessRule(r)
 	}

@@ -104,6 +104,7 @@ WinFsp on Windows.`,
 		NewCmdMount(f, nil),
 		NewCmdUnmount(f, nil),
 		NewCmdBackends(f),
+		NewCmdShared(f),
 		NewCmdVersion(f),
 		statcmd.NewCmd(),
 	)

@@ -29,9 +29,6 @@ var knownAdapters = []string{adapters.GoFUSE, adapters.CgoFUSE}
 // Factory it runs with.
 type MountOptions struct {
 	Factory *Factory
-	// flags are the flags AddFlags registered, to tell a timeout left at its
-	// default from one given.
-	flags *pflag.FlagSet
 
 	// Backend is the BACKEND[:ARG] argument; "mem" when only the mount point is given.
 	Backend string
@@ -61,6 +58,10 @@ type MountOptions struct {
 	DenyProcess     []string
 	AllowUID        []uint
 	ProcessChildren bool
+	// Shared volumes (shared:NAME): the servers and the mount's options.
+	Shared SharedFlags
+
+	flags *pflag.FlagSet // the parsed flags, to tell which were given
 }
 
 // AddFlags registers the mount flags on fl.
@@ -75,7 +76,6 @@ func (o *MountOptions) AddFlags(fl *pflag.FlagSet) {
 	fl.DurationVar(&o.AttrTimeout, "attr-timeout", time.Second, "how long the kernel caches attributes; 0 disables; mem: 1h unless given [FUSE only]")
 	fl.DurationVar(&o.EntryTimeout, "entry-timeout", time.Second, "how long the kernel caches names; 0 disables; mem: 1h unless given [FUSE only]")
 	fl.DurationVar(&o.NegativeTimeout, "negative-timeout", 0, "how long the kernel caches absent names; 0 disables; mem: 1h unless given [FUSE only]")
-	o.flags = fl
 	fl.StringArrayVarP(&o.RawOptions, "option", "o", nil, "raw mount option, as for mount -o (repeatable, comma-separated)")
 	fl.StringVar(&o.Adapter, "adapter", "", "adapter: gofuse or cgofuse (default: gofuse on Linux and macOS, cgofuse on Windows)")
 	fl.BoolVar(&o.CaseInsensitive, "case-insensitive", false, "look names up ignoring case (names keep their case)")
@@ -88,6 +88,8 @@ func (o *MountOptions) AddFlags(fl *pflag.FlagSet) {
 	fl.StringArrayVar(&o.DenyProcess, "deny-process", nil, "deny access to these processes: NAME, /PATH or pid:N, optionally =read or =write (repeatable)")
 	fl.UintSliceVar(&o.AllowUID, "allow-uid", nil, "grant access only to these user ids (repeatable or comma-separated)")
 	fl.BoolVar(&o.ProcessChildren, "process-children", false, "make --allow-process and --deny-process apply to the children of the processes too")
+	o.Shared.addServerFlags(fl)
+	o.Shared.addMountFlags(fl)
 }
 
 // accessRules turns the process flags into the volume's access rules.
@@ -181,7 +183,8 @@ then the mount is detached lazily.`,
 		Example: `  mkdir -p /tmp/anyfs && anyfs mount /tmp/anyfs
   anyfs mount --read-only --attr-timeout 10s mem /mnt/x
   anyfs mount --adapter cgofuse -o noatime mem /mnt/x
-  anyfs mount mem X:                       # Windows, WinFsp`,
+  anyfs mount mem X:                       # Windows, WinFsp
+  anyfs mount --meta postgres://anyfs@db/anyfs --data s3://s3.local/bucket shared:team /mnt/team`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			switch {
 			case len(args) == 0:
@@ -216,6 +219,7 @@ then the mount is detached lazily.`,
 			} else {
 				opts.Backend, opts.MountPoint = args[0], args[1]
 			}
+			opts.flags = cmd.Flags()
 			if runF != nil {
 				return runF(opts)
 			}
@@ -257,6 +261,16 @@ func mountRun(ctx context.Context, opts *MountOptions) error {
 		return &FlagError{Err: fmt.Errorf("-o: %w", err)}
 	}
 	open := b.Open
+	switch {
+	case b.OpenServices != nil:
+		so, err := opts.Shared.options()
+		if err != nil {
+			return err
+		}
+		open = func(arg string) (fs.Interface, error) { return b.OpenServices(ctx, arg, so) }
+	case opts.Shared.given(opts.flags):
+		return flagErrorf("--meta, --data, --session-ttl, --on-outage, --cache-dir and --cache-size are for shared:NAME only")
+	}
 	if opts.MaxSize != 0 {
 		open = func(arg string) (fs.Interface, error) { return b.OpenSized(arg, int64(opts.MaxSize)) }
 	}
@@ -276,6 +290,9 @@ func mountRun(ctx context.Context, opts *MountOptions) error {
 	vopts := opts.volumeOptions(log)
 	vopts.AccessRules = rules
 	vol := fs.NewVolume(backend, vopts)
+	if a, ok := backend.(interface{ Attach(*fs.Volume) }); ok {
+		a.Attach(vol) // changes made elsewhere reach the volume's caches
+	}
 
 	// Catch signals before mounting: a Ctrl-C during the mount is then served as
 	// an unmount instead of killing anyfs and leaving a stale mount behind.

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/anyfs/anyfs/adapters"
+	"github.com/anyfs/anyfs/backend/shared"
 	"github.com/anyfs/anyfs/fs"
 )
 
@@ -131,6 +132,9 @@ func TestNewCmdMountFlags(t *testing.T) {
 				t.Errorf("Factory not passed through")
 			}
 			got.Factory, got.flags = nil, nil
+			if tt.want.Shared == (SharedFlags{}) { // the cases that set no shared-volume flag
+				tt.want.Shared = SharedFlags{SessionTTL: shared.DefaultSessionTTL, Outage: "eio"}
+			}
 			if !reflect.DeepEqual(*got, tt.want) {
 				t.Errorf("options:\n got %+v\nwant %+v", *got, tt.want)
 			}
@@ -177,7 +181,7 @@ func TestMountBadInput(t *testing.T) {
 		{name: "empty mount point", args: []string{"mount", "mem", ""}, code: exitUsage,
 			want: "anyfs: missing mount point (usage: anyfs mount [BACKEND[:ARG]] MOUNTPOINT)"},
 		{name: "unknown backend", args: []string{"mount", "nosuch:arg", good}, code: exitError,
-			want: `anyfs: unknown backend "nosuch" (known backends: mem, passthrough, dir, zip; see: anyfs backends)`},
+			want: `anyfs: unknown backend "nosuch" (known backends: mem, passthrough, shared, dir, zip; see: anyfs backends)`},
 		{name: "backend needs argument", args: []string{"mount", "passthrough", good}, code: exitError,
 			want: "anyfs: backend passthrough needs an argument: passthrough:DIR"},
 		{name: "backend takes no argument", args: []string{"mount", "mem:x", good}, code: exitError,

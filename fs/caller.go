@@ -7,6 +7,9 @@ type Caller struct {
 	Pid uint32 // process id; 0 when the kernel did not say (for example writeback)
 	Uid uint32 // user id
 	Gid uint32 // group id
+	// Kernel: the request came from the kernel through a mount (adapters set it),
+	// whose caches already reflect its effect.
+	Kernel bool
 }
 
 type callerKey struct{}

@@ -30,6 +30,19 @@ type Creator interface {
 	OnCreateFile(ctx context.Context, e *CreateFileEvent) error
 }
 
+// HostChecker is implemented by a backend whose storage makes, in the same call and
+// atomically, the checks the volume otherwise makes with OnGetFileInfo calls first, as
+// a POSIX host file system does: OnDeleteFile fails with ErrIsDir for a directory when
+// IsDir is false, ErrNotDir for anything else when IsDir is true, and ErrNotEmpty for
+// a directory with entries; OnCreateFile fails with ErrNotDir when the parent is no
+// directory, and gives a new entry of a setgid directory that directory's group (and a
+// new directory its setgid bit) whatever CreateFileEvent.Gid says. The volume then
+// skips those calls: a lookup of the parent per create, of the name per unlink.
+type HostChecker interface {
+	// ChecksOnHost reports whether the backend makes these checks.
+	ChecksOnHost() bool
+}
+
 // Writer writes to files and changes their size. A backend without Writer is mounted
 // read-only: every change fails with ErrReadOnly (EROFS).
 type Writer interface {

@@ -19,16 +19,20 @@ type PassthroughFder interface {
 
 // PassthroughFd returns the backend's host descriptor for the handle's file, for an
 // adapter that offers the kernel FUSE passthrough. ok is false when the backend is no
-// [PassthroughFder], the handle is a directory or was opened with OpenDirectIO, or
-// the volume must see every read and write: with Options.MaxFileSize (the limit is
-// enforced on writes) or Options.MetadataCacheTTL (writes invalidate the cache).
+// [PassthroughFder], the handle is a directory, or the volume must see every read
+// and write: with Options.MaxFileSize (the limit is enforced on writes) or
+// Options.MetadataCacheTTL (writes invalidate the cache).
+//
+// Handles opened with OpenDirectIO are passed through too: the kernel opens its own
+// backing file of each passed-through open with the caller's flags, so an O_DIRECT
+// open reads and writes the host file as direct I/O, with the host's alignment
+// rules, whatever flags the backend's descriptor has.
 //
 // Reads and writes the kernel passes through are not counted in [Volume.Stats] and
 // not traced.
 func (h *Handle) PassthroughFd() (fd int, ok bool) {
 	p, isP := h.v.b.(PassthroughFder)
-	if !isP || h.f.isDir || h.flags&OpenDirectIO != 0 ||
-		h.v.opts.MaxFileSize > 0 || h.v.opts.MetadataCacheTTL > 0 {
+	if !isP || h.f.isDir || h.v.opts.MaxFileSize > 0 || h.v.opts.MetadataCacheTTL > 0 {
 		return -1, false
 	}
 	h.f.openMu.Lock()

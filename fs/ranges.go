@@ -103,6 +103,7 @@ func (h *Handle) Allocate(ctx context.Context, off, length int64, mode AllocateM
 		return fmt.Errorf("allocate %s to %d bytes: %w", h.Name(), off+length, ErrFileTooLarge)
 	}
 	defer v.invalidate(h.f.path(), false)
+	defer v.changed(ctx, ChangeModified, h.f.path(), "")
 	if v.ranger != nil {
 		e := AllocateRangeEvent{Name: h.f.path(), FileContext: h.f.ctx, HandleContext: h.hctx,
 			Offset: off, Length: length, Mode: mode}
@@ -208,6 +209,7 @@ func (h *Handle) CopyRange(ctx context.Context, off int64, dst *Handle, dstOff, 
 		DestName: dst.f.path(), DestFileContext: dst.f.ctx, DestHandleContext: dst.hctx, DestPosition: dstOff,
 		Length: length}
 	defer v.invalidate(e.DestName, false)
+	defer v.changed(ctx, ChangeModified, e.DestName, "")
 	c := v.begin(evCopyFileRange, e.DestName, dst.f)
 	defer v.end(ctx, &c, &err)
 	err = v.copier.OnCopyFileRange(ctx, &e)

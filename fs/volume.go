@@ -60,6 +60,11 @@ type Volume struct {
 	checker   DeleteChecker
 	empty     EmptyChecker
 	deleter   Deleter
+	// hostChecks: the backend's storage checks types, emptiness and setgid
+	// inheritance itself (HostChecker).
+	hostChecks bool
+	// owned: every change goes through the volume (NamespaceOwner).
+	owned     bool
 	renamer   Renamer
 	linker    HardLinker
 	symlinker Symlinker
@@ -76,6 +81,7 @@ type Volume struct {
 	stats  [evCount]eventCounter
 	rules  accessRules
 	cache  *infoCache // nil when off
+	folds  foldIndex  // case-insensitive name index (fold.go)
 
 	// mu protects the following. Lock order: openFile.openMu before mu.
 	mu      sync.Mutex
@@ -99,6 +105,7 @@ func NewVolume(b Interface, opts *Options) *Volume {
 	v.log = v.opts.Logger
 	v.idle.L = &v.mu
 	v.cache = newInfoCache(&v.opts)
+	v.folds.dirs = map[string]*foldDir{}
 	for _, r := range v.opts.AccessRules {
 		v.AddAccessRule(r)
 	}
@@ -127,6 +134,12 @@ func NewVolume(b Interface, opts *Options) *Volume {
 	v.ider, _ = implements[VolumeIDer](b)
 	v.notifiee, _ = implements[MountNotifiee](b)
 	v.errorer, _ = implements[ErrorReporter](b)
+	if o, ok := implements[NamespaceOwner](b); ok {
+		v.owned = o.OwnsNamespace()
+	}
+	if hc, ok := implements[HostChecker](b); ok {
+		v.hostChecks = hc.ChecksOnHost()
+	}
 	if v.creator == nil || v.writer == nil {
 		v.opts.ReadOnly = true
 	}

@@ -98,6 +98,13 @@ func hostOptions(v *fs.Volume, opts *mountopt.Options) []string {
 		label = vo.VolumeLabel
 	}
 	attrT, entryT, negT := vo.KernelTimeouts()
+	if runtime.GOOS == "windows" {
+		// WinFsp takes change notifications (the invalidator), so a backend that
+		// owns its namespace gets the volume's long timeouts; libfuse's high-level
+		// API cannot invalidate, so there the changes made through the library API
+		// show when the timeouts expire.
+		attrT, entryT, negT = v.KernelTimeouts()
+	}
 	var args []string
 	add := func(format string, a ...any) { args = append(args, "-o", fmt.Sprintf(format, a...)) }
 	if runtime.GOOS == "windows" {

@@ -55,8 +55,9 @@ func Mount(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Se
 		logger = v.Logger()
 	}
 
-	vo := v.Options()
-	attrT, _, _ := vo.KernelTimeouts()
+	// The volume's timeouts: long ones for a backend that owns its namespace, whose
+	// changes through the library API reach the kernel through the invalidator.
+	attrT, _, _ := v.KernelTimeouts()
 	m := &mount{v: v, mnt: mnt, attrTimeout: attrT}
 	root := &node{m: m}
 	gopts := goOptions(v, opts, logger)
@@ -99,8 +100,7 @@ func Mount(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Se
 
 // goOptions translates the mount options for go-fuse.
 func goOptions(v *fs.Volume, opts *mountopt.Options, logger *slog.Logger) *gofs.Options {
-	vo := v.Options()
-	attrT, entryT, negT := vo.KernelTimeouts()
+	attrT, entryT, negT := v.KernelTimeouts()
 	mo := fuse.MountOptions{
 		FsName:       cmp.Or(opts.FSName, "anyfs"),
 		Name:         cmp.Or(opts.Subtype, "anyfs"),
@@ -160,6 +160,27 @@ func mountError(mnt string, err error) error {
 type rawFS struct {
 	fuse.RawFileSystem
 	m *mount
+}
+
+// Open and Create make an O_DIRECT handle that the kernel does not pass through
+// (no FUSE passthrough here, or none offered) uncached, so that its reads and
+// writes reach the volume as the caller asked.
+func (r *rawFS) Open(cancel <-chan struct{}, in *fuse.OpenIn, out *fuse.OpenOut) fuse.Status {
+	st := r.RawFileSystem.Open(cancel, in, out)
+	directIO(in.Flags, out)
+	return st
+}
+
+func (r *rawFS) Create(cancel <-chan struct{}, in *fuse.CreateIn, name string, out *fuse.CreateOut) fuse.Status {
+	st := r.RawFileSystem.Create(cancel, in, name, out)
+	directIO(in.Flags, &out.OpenOut)
+	return st
+}
+
+func directIO(flags uint32, out *fuse.OpenOut) {
+	if oDirect != 0 && flags&oDirect != 0 && out.OpenFlags&fuse.FOPEN_PASSTHROUGH == 0 {
+		out.OpenFlags |= fuse.FOPEN_DIRECT_IO
+	}
 }
 
 func (r *rawFS) Flush(cancel <-chan struct{}, in *fuse.FlushIn) fuse.Status {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
+
+	"github.com/anyfs/anyfs/fs"
 )
 
 // invalidator drops the kernel's caches when the backend changed behind them
@@ -60,6 +62,30 @@ func (i *invalidator) InvalidateEntry(dir, name string) error {
 		parent.RmChild(name)
 	}
 	return i.run(func() syscall.Errno { return parent.NotifyEntry(name) })
+}
+
+var _ fs.FileIDInvalidator = (*invalidator)(nil)
+
+// InvalidateFileID drops the kernel's attributes of the file id, found among the
+// nodes the kernel knows (one node per file, whatever its names).
+func (i *invalidator) InvalidateFileID(id uint64) error {
+	todo := []*gofs.Inode{i.root.EmbeddedInode()}
+	for len(todo) > 0 {
+		in := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		for _, c := range in.Children() {
+			if c.StableAttr().Ino == id && !c.IsDir() {
+				if n, ok := c.Operations().(*node); ok {
+					n.noCap.Store(0)
+				}
+				return i.run(func() syscall.Errno { return c.NotifyContent(0, 0) })
+			}
+			if c.IsDir() {
+				todo = append(todo, c)
+			}
+		}
+	}
+	return nil
 }
 
 // InvalidateContent drops the kernel's cached data and attributes of name.

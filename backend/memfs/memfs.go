@@ -126,6 +126,7 @@ type FS struct {
 // Compile-time checks: memfs implements every event of package fs.
 var (
 	_ fs.Interface         = (*FS)(nil)
+	_ fs.NamespaceOwner    = (*FS)(nil)
 	_ fs.Creator           = (*FS)(nil)
 	_ fs.Writer            = (*FS)(nil)
 	_ fs.AllocationSizer   = (*FS)(nil)
@@ -898,6 +899,12 @@ func (f *FS) OnCleanupFile(context.Context, *fs.CleanupFileEvent) error { return
 func (f *FS) OnFlushFile(context.Context, *fs.FlushFileEvent) error { return nil }
 
 // ---- NamedStreamer, XattrNamespacer ----
+
+// OwnsNamespace reports that every change of a memfs goes through its volume: the
+// kernel may cache its entries and attributes long (fs.NamespaceOwner). Serve one
+// memfs through one volume: another volume would not hear of the first one's
+// changes.
+func (f *FS) OwnsNamespace() bool { return true }
 
 // XattrNamespaces reports that memfs stores the trusted. and security. extended
 // attributes besides the user. ones, as tmpfs does; the volume applies the rules of

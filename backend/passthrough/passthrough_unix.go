@@ -15,6 +15,7 @@ import (
 )
 
 var (
+	_ fs.HostChecker   = (*FS)(nil)
 	_ fs.HardLinker    = (*FS)(nil)
 	_ fs.Symlinker     = (*FS)(nil)
 	_ fs.NamedStreamer = (*FS)(nil)
@@ -227,19 +228,88 @@ func (p *FS) statEntry(dir *os.File, _, name string) (fs.FileInfo, error) {
 	return statAt(int(dir.Fd()), name)
 }
 
-// setOwnerMode gives a new file the request's owner (as root) and exactly its mode,
-// the mode last so that a chown cannot drop setuid/setgid.
-func (p *FS) setOwnerMode(fd int, e *fs.CreateFileEvent) error {
+// ChecksOnHost reports whether the host checks types and emptiness on delete and
+// hands a setgid directory's group down on create, as Linux does (fs.HostChecker).
+func (p *FS) ChecksOnHost() bool { return hostChecks }
+
+// settle gives a new file the request's owner (as root) and exactly its mode, the
+// mode last so that a chown cannot drop setuid/setgid, and returns its information.
+// fi is the file as the host created it: each call is made only when the host's
+// choice differs, so a file created by the daemon's own user costs nothing more. On a
+// host that hands a setgid directory's group down itself (ChecksOnHost), a group the
+// host gave is kept when the parent dir is setgid, and a new directory keeps the
+// setgid bit the host gave it.
+func (p *FS) settle(dir int, fi fs.FileInfo, e *fs.CreateFileEvent, ops ownerOps) (fs.FileInfo, error) {
+	changed := false
 	if p.chown {
-		if err := unix.Fchown(fd, int(e.Uid), int(e.Gid)); err != nil {
-			return err
+		uid, gid := -1, -1
+		if fi.Uid != e.Uid {
+			uid = int(e.Uid)
+		}
+		if fi.Gid != e.Gid && !(p.ChecksOnHost() && inherited(dir, fi)) {
+			gid = int(e.Gid)
+		}
+		if uid != -1 || gid != -1 {
+			if err := ops.chown(uid, gid); err != nil {
+				return fi, err
+			}
+			changed = true
 		}
 	}
-	return unix.Fchmod(fd, uint32(e.Mode.Perm()))
+	mode := e.Mode.Perm()
+	if p.ChecksOnHost() && fi.Mode.IsDir() {
+		mode |= fi.Mode & attr.S_ISGID
+	}
+	if changed || fi.Mode.Perm() != mode {
+		if err := ops.chmod(uint32(mode)); err != nil {
+			return fi, err
+		}
+		changed = true
+	}
+	if !changed {
+		return fi, nil
+	}
+	return ops.stat()
+}
+
+// inherited reports whether the host gave the new file fi its group from the
+// setgid directory dir: Linux gives a new file the creating process's group
+// unless the parent is setgid.
+func inherited(dir int, fi fs.FileInfo) bool {
+	if fi.Gid != uint32(os.Getegid()) {
+		return true
+	}
+	pfi, err := statFd(dir)
+	return err == nil && pfi.Mode&attr.S_ISGID != 0
+}
+
+// ownerOps changes a new file's owner and mode and reads its information: through
+// its descriptor, or by name for a node that is not opened.
+type ownerOps struct {
+	chown func(uid, gid int) error
+	chmod func(mode uint32) error
+	stat  func() (fs.FileInfo, error)
+}
+
+func fdOps(fd int) ownerOps {
+	return ownerOps{
+		chown: func(uid, gid int) error { return unix.Fchown(fd, uid, gid) },
+		chmod: func(mode uint32) error { return unix.Fchmod(fd, mode) },
+		stat:  func() (fs.FileInfo, error) { return statFd(fd) },
+	}
+}
+
+func nameOps(dir int, base string) ownerOps {
+	return ownerOps{
+		chown: func(uid, gid int) error { return unix.Fchownat(dir, base, uid, gid, unix.AT_SYMLINK_NOFOLLOW) },
+		chmod: func(mode uint32) error { return chmodAt(dir, base, mode) },
+		stat:  func() (fs.FileInfo, error) { return statAt(dir, base) },
+	}
 }
 
 // OnCreateFile creates a regular file (openat O_CREAT|O_EXCL), a directory
-// (mkdirat) or a node (mknodat), then sets its owner and its exact mode.
+// (mkdirat) or a node (mknodat), then sets its owner and its exact mode where the
+// host's differ (settle).
 func (p *FS) OnCreateFile(_ context.Context, e *fs.CreateFileEvent) error {
 	d, base, err := p.parent(e.Name)
 	if err != nil {
@@ -261,19 +331,24 @@ func (p *FS) OnCreateFile(_ context.Context, e *fs.CreateFileEvent) error {
 		if err != nil {
 			return pathErr("create", e.Name, err)
 		}
-		if err := p.setOwnerMode(fd, e); err != nil {
+		fi, err := statFd(fd)
+		if err == nil {
+			fi, err = p.settle(d.fd(), fi, e, fdOps(fd))
+		}
+		if err != nil {
 			unix.Close(fd)
 			unix.Unlinkat(d.fd(), base, 0)
 			return pathErr("create", e.Name, err)
 		}
 		fc = &file{f: os.NewFile(uintptr(fd), base), acc: fs.AccessRead | fs.AccessWrite, refs: 1, regular: true}
+		e.Info, e.InfoValid = fi, true
 	case attr.S_IFDIR:
 		if err := unix.Mkdirat(d.fd(), base, perm); err != nil {
 			return pathErr("mkdir", e.Name, err)
 		}
-		f, _, err := openAt(d.fd(), base, unix.O_RDONLY|unix.O_DIRECTORY)
+		f, fi, err := openAt(d.fd(), base, unix.O_RDONLY|unix.O_DIRECTORY)
 		if err == nil {
-			if err = p.setOwnerMode(int(f.Fd()), e); err != nil {
+			if fi, err = p.settle(d.fd(), fi, e, fdOps(int(f.Fd()))); err != nil {
 				f.Close()
 			}
 		}
@@ -282,32 +357,26 @@ func (p *FS) OnCreateFile(_ context.Context, e *fs.CreateFileEvent) error {
 			return pathErr("mkdir", e.Name, err)
 		}
 		fc = &file{f: f, acc: fs.AccessRead, isDir: true, refs: 1}
+		e.Info, e.InfoValid = fi, true
 	case attr.S_IFLNK:
 		return pathErr("create", e.Name, fs.ErrInvalid)
 	default:
 		if err := mknodAt(d.fd(), base, uint32(e.Mode.Type())|perm, e.Rdev); err != nil {
 			return pathErr("mknod", e.Name, err)
 		}
-		if p.chown {
-			err = unix.Fchownat(d.fd(), base, int(e.Uid), int(e.Gid), unix.AT_SYMLINK_NOFOLLOW)
-		}
+		fi, err := statAt(d.fd(), base)
 		if err == nil {
-			err = chmodAt(d.fd(), base, uint32(e.Mode.Perm()))
+			fi, err = p.settle(d.fd(), fi, e, nameOps(d.fd(), base))
 		}
 		if err != nil {
 			unix.Unlinkat(d.fd(), base, 0)
 			return pathErr("mknod", e.Name, err)
 		}
 		e.FileContext = &file{refs: 1}
-		if e.Info, err = statAt(d.fd(), base); err == nil {
-			e.InfoValid = true
-		}
+		e.Info, e.InfoValid = fi, true
 		return nil
 	}
 	e.FileContext = fc
-	if e.Info, err = statFd(int(fc.f.Fd())); err == nil {
-		e.InfoValid = true
-	}
 	return nil
 }
 

@@ -376,6 +376,7 @@ var (
 	_ fs.RangeCopier       = (*FS)(nil)
 	_ fs.LockTester        = (*FS)(nil)
 	_ fs.XattrNamespacer   = (*FS)(nil)
+	_ fs.HostChecker       = (*FS)(nil)
 )
 
 // OnAllocateRange forwards to the backend unless a rule hits.
@@ -429,4 +430,11 @@ func (f *FS) XattrNamespaces() []string {
 		return b.XattrNamespaces()
 	}
 	return nil
+}
+
+// ChecksOnHost reports what the wrapped backend reports (false when it is no
+// fs.HostChecker). It is not an event: no rule applies.
+func (f *FS) ChecksOnHost() bool {
+	b, ok := f.b.(fs.HostChecker)
+	return ok && b.ChecksOnHost()
 }

@@ -117,6 +117,7 @@ var (
 	_ fs.RangeCopier       = (*Recorder)(nil)
 	_ fs.LockTester        = (*Recorder)(nil)
 	_ fs.XattrNamespacer   = (*Recorder)(nil)
+	_ fs.HostChecker       = (*Recorder)(nil)
 )
 
 // NewRecorder wraps b.
@@ -833,4 +834,10 @@ func (r *Recorder) OnError(ctx context.Context, e *fs.ErrorEvent) {
 	if r.errorer != nil {
 		r.errorer.OnError(ctx, e)
 	}
+}
+
+// ChecksOnHost reports what the backend reports, if it is an fs.HostChecker.
+func (r *Recorder) ChecksOnHost() bool {
+	b, ok := r.b.(fs.HostChecker)
+	return ok && b.ChecksOnHost()
 }

@@ -8,6 +8,9 @@
 #   memfs         anyfs, memfs backend, gofuse adapter
 #   loopback+pt   go-fuse's loopback with FUSE passthrough (root, Linux >= 6.9)
 #   anyfs-pt+pt   anyfs, passthrough backend, gofuse adapter, FUSE passthrough
+#   COLUMN@tmpfs  the same over a host directory on tmpfs (BENCH_TMPFS), where the
+#                 host's own cost no longer hides the framework's: native@tmpfs,
+#                 loopback@tmpfs, anyfs-pt@tmpfs, loopback+pt@tmpfs, anyfs-pt+pt@tmpfs
 #
 # and prints the figures side by side with the ratio of each column to the raw
 # go-fuse loopback (mode for mode) and to the native directory, then checks the
@@ -26,9 +29,11 @@
 #   BENCH_RANDREADS  random 4 KiB reads per run (default 20000)
 #   BENCH_COLUMNS    space-separated subset of the columns above (default all)
 #   BENCH_ONLY       comma-separated subset of the workloads (default all):
-#                    list,seqwrite,seqread,randread,parallel,create,stat
+#                    list,seqwrite,seqread,randread,directread,parallel,create,stat
 #   BENCH_DIR        where to make the work directories (default $TMPDIR or /tmp):
 #                    this is the file system the native column measures
+#   BENCH_TMPFS      the host directory of the @tmpfs columns (default /dev/shm; the
+#                    @tmpfs columns are n/a when it is not on tmpfs)
 #   BENCH_OUT        keep the JSON reports (and server logs) in this directory
 #   BENCH_PROFILE    write a CPU profile of every serving process to this directory
 #   BENCH_SERVE_FLAGS  extra flags for the anyfs columns' server (cmd/benchserve), such
@@ -46,7 +51,7 @@ repeat=${BENCH_REPEAT:-3}
 files=${BENCH_FILES:-10000}
 list=${BENCH_LIST:-100000}
 randreads=${BENCH_RANDREADS:-20000}
-columns=${BENCH_COLUMNS:-"native loopback anyfs-pt anyfs-pt-cgo memfs loopback+pt anyfs-pt+pt"}
+columns=${BENCH_COLUMNS:-"native loopback anyfs-pt anyfs-pt-cgo memfs loopback+pt anyfs-pt+pt native@tmpfs loopback@tmpfs anyfs-pt@tmpfs loopback+pt@tmpfs anyfs-pt+pt@tmpfs"}
 
 bytes() {
 	local n=${1%[KkMmGg]} unit=${1: -1}
@@ -60,6 +65,16 @@ bytes() {
 size=$(bytes "$size")
 
 work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/anyfs-bench.XXXXXX")
+# twork holds the host directories of the @tmpfs columns.
+twork=
+tmpfs=${BENCH_TMPFS:-/dev/shm}
+if [[ $columns == *@tmpfs* ]]; then
+	if [[ $(stat -f -c %T "$tmpfs" 2>/dev/null) == tmpfs ]]; then
+		twork=$(mktemp -d "$tmpfs/anyfs-bench.XXXXXX")
+	else
+		echo "compare.sh: $tmpfs is not on tmpfs: the @tmpfs columns are n/a" >&2
+	fi
+fi
 out=${BENCH_OUT:-$work/out}
 mkdir -p "$work/bin" "$out"
 rm -f "$out/events.txt"
@@ -100,6 +115,9 @@ cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
 	stop_server
+	if [[ -n $twork ]]; then
+		rm -rf "$twork"
+	fi
 	if [[ -z ${BENCH_OUT:-} ]]; then
 		rm -rf "$work"
 	else
@@ -172,7 +190,17 @@ populate() {
 declare -A reports
 for ((round = 1; round <= repeat; round++)); do
 	for col in $columns; do
+		base=${col%%@*}
 		dir=$work/col-$col
+		if [[ $col == *@tmpfs ]]; then
+			if [[ -z $twork ]]; then
+				continue
+			fi
+			dir=$twork/col-$col
+		elif [[ $col == *@* ]]; then
+			echo "compare.sh: unknown host directory in column $col (only @tmpfs)" >&2
+			exit 2
+		fi
 		data=$dir/data
 		mnt=$dir/mnt
 		mkdir -p "$data" "$mnt"
@@ -186,7 +214,7 @@ for ((round = 1; round <= repeat; round++)); do
 		# shellcheck disable=SC2206 # split the flags on purpose
 		extra=(${BENCH_SERVE_FLAGS:-})
 		server=()
-		case $col in
+		case $base in
 		native) ;;
 		loopback) server=("$work/bin/loopback" -passthrough=false "${prof[@]}" "$data" "$mnt") ;;
 		loopback+pt) server=("$work/bin/loopback" -passthrough=true "${prof[@]}" "$data" "$mnt") ;;
@@ -213,7 +241,7 @@ for ((round = 1; round <= repeat; round++)); do
 				rm -rf "$dir"
 				continue
 			fi
-			if [[ $col != memfs ]]; then
+			if [[ $base != memfs ]]; then
 				populate "$data"
 			fi
 			if ! start_server "$out/$col" "${server[@]}"; then
@@ -221,7 +249,7 @@ for ((round = 1; round <= repeat; round++)); do
 				continue
 			fi
 			args+=(-pid "$server_pid")
-			if [[ $col == memfs ]]; then
+			if [[ $base == memfs ]]; then
 				args+=(-populate)
 			fi
 			target=$mnt
@@ -240,6 +268,9 @@ for ((round = 1; round <= repeat; round++)); do
 	done
 done
 rm -rf "${work:?}"/col-*
+if [[ -n $twork ]]; then
+	rm -rf "${twork:?}"/col-*
+fi
 table_args=()
 for col in $columns; do
 	table_args+=("$col=${reports[$col]:-$out/$col.none}")

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -30,6 +31,9 @@ type Backend struct {
 	// OpenReadOnly, when set, is what --read-only opens instead of Open: the
 	// backend's storage opened for reading only (never created or changed).
 	OpenReadOnly func(arg string) (fs.Interface, error)
+	// OpenServices, when set, replaces Open for a backend on servers (shared):
+	// it takes the servers and options of the --meta, --data, ... flags.
+	OpenServices func(ctx context.Context, arg string, s SharedSettings) (fs.Interface, error)
 }
 
 // Registry is the backend table, in the order `anyfs backends` lists it.
@@ -56,6 +60,13 @@ func DefaultBackends() Registry {
 			Description: "the host directory DIR, read-write; nothing outside DIR is reachable",
 			NeedsArg:    true,
 			Open:        func(dir string) (fs.Interface, error) { return opened(passthrough.New(dir, nil)) },
+		},
+		{
+			Name:         "shared",
+			Spec:         "shared:NAME",
+			Description:  "the shared volume NAME, on PostgreSQL (--meta) and S3 (--data), mounted by many machines at once",
+			NeedsArg:     true,
+			OpenServices: openShared,
 		},
 		{
 			Name:        "dir",

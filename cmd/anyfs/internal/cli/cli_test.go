@@ -52,7 +52,7 @@ func TestRegistryLookup(t *testing.T) {
 func TestDefaultBackends(t *testing.T) {
 	seen := map[string]bool{}
 	for _, b := range DefaultBackends() {
-		if b.Name == "" || b.Description == "" || b.Open == nil || seen[b.Name] || strings.ContainsAny(b.Name, ": ") {
+		if b.Name == "" || b.Description == "" || (b.Open == nil) == (b.OpenServices == nil) || seen[b.Name] || strings.ContainsAny(b.Name, ": ") {
 			t.Errorf("bad row %+v", b)
 		}
 		seen[b.Name] = true
@@ -84,6 +84,15 @@ func TestDefaultBackends(t *testing.T) {
 	// directory.
 	missing := map[string]string{"vault": filepath.Join(dir, "missing", "v.vault")}
 	for _, b := range DefaultBackends() {
+		if b.OpenServices != nil {
+			// No servers listen there: a clear error, no hang.
+			_, err := b.OpenServices(context.Background(), "vol", SharedSettings{
+				Meta: "postgres://u@127.0.0.1:1/db", Data: "s3://127.0.0.1:1/bucket?tls=false"})
+			if err == nil || !strings.Contains(err.Error(), "127.0.0.1:1") {
+				t.Errorf("%s without servers: %v, want an error naming the server", b.Name, err)
+			}
+			continue
+		}
 		arg, ok := good[b.Name]
 		if !ok {
 			t.Errorf("no test argument for backend %s", b.Name)

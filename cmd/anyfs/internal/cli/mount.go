@@ -58,6 +58,10 @@ type MountOptions struct {
 	DenyProcess     []string
 	AllowUID        []uint
 	ProcessChildren bool
+	// Shared volumes (shared:NAME): the servers and the mount's options.
+	Shared SharedFlags
+
+	flags *pflag.FlagSet // the parsed flags, to tell which were given
 }
 
 // AddFlags registers the mount flags on fl.
@@ -69,9 +73,9 @@ func (o *MountOptions) AddFlags(fl *pflag.FlagSet) {
 	fl.BoolVar(&o.AllowNonEmpty, "allow-non-empty", false, "mount over a non-empty directory [FUSE only]")
 	fl.BoolVar(&o.AllowStacking, "allow-stacking", false, "mount over a directory that is already a FUSE mount point, hiding that mount [FUSE only]")
 	fl.DurationVar(&o.UnmountTimeout, "unmount-timeout", DefaultUnmountTimeout, "on SIGINT, SIGTERM or SIGHUP, how long files in use may keep the mount busy before it is detached")
-	fl.DurationVar(&o.AttrTimeout, "attr-timeout", time.Second, "how long the kernel caches attributes; 0 disables [FUSE only]")
-	fl.DurationVar(&o.EntryTimeout, "entry-timeout", time.Second, "how long the kernel caches names; 0 disables [FUSE only]")
-	fl.DurationVar(&o.NegativeTimeout, "negative-timeout", 0, "how long the kernel caches absent names; 0 disables [FUSE only]")
+	fl.DurationVar(&o.AttrTimeout, "attr-timeout", time.Second, "how long the kernel caches attributes; 0 disables; mem: 1h unless given [FUSE only]")
+	fl.DurationVar(&o.EntryTimeout, "entry-timeout", time.Second, "how long the kernel caches names; 0 disables; mem: 1h unless given [FUSE only]")
+	fl.DurationVar(&o.NegativeTimeout, "negative-timeout", 0, "how long the kernel caches absent names; 0 disables; mem: 1h unless given [FUSE only]")
 	fl.StringArrayVarP(&o.RawOptions, "option", "o", nil, "raw mount option, as for mount -o (repeatable, comma-separated)")
 	fl.StringVar(&o.Adapter, "adapter", "", "adapter: gofuse or cgofuse (default: gofuse on Linux and macOS, cgofuse on Windows)")
 	fl.BoolVar(&o.CaseInsensitive, "case-insensitive", false, "look names up ignoring case (names keep their case)")
@@ -84,6 +88,8 @@ func (o *MountOptions) AddFlags(fl *pflag.FlagSet) {
 	fl.StringArrayVar(&o.DenyProcess, "deny-process", nil, "deny access to these processes: NAME, /PATH or pid:N, optionally =read or =write (repeatable)")
 	fl.UintSliceVar(&o.AllowUID, "allow-uid", nil, "grant access only to these user ids (repeatable or comma-separated)")
 	fl.BoolVar(&o.ProcessChildren, "process-children", false, "make --allow-process and --deny-process apply to the children of the processes too")
+	o.Shared.addServerFlags(fl)
+	o.Shared.addMountFlags(fl)
 }
 
 // accessRules turns the process flags into the volume's access rules.
@@ -177,7 +183,8 @@ then the mount is detached lazily.`,
 		Example: `  mkdir -p /tmp/anyfs && anyfs mount /tmp/anyfs
   anyfs mount --read-only --attr-timeout 10s mem /mnt/x
   anyfs mount --adapter cgofuse -o noatime mem /mnt/x
-  anyfs mount mem X:                       # Windows, WinFsp`,
+  anyfs mount mem X:                       # Windows, WinFsp
+  anyfs mount --meta postgres://anyfs@db/anyfs --data s3://s3.local/bucket shared:team /mnt/team`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			switch {
 			case len(args) == 0:
@@ -212,6 +219,7 @@ then the mount is detached lazily.`,
 			} else {
 				opts.Backend, opts.MountPoint = args[0], args[1]
 			}
+			opts.flags = cmd.Flags()
 			if runF != nil {
 				return runF(opts)
 			}
@@ -253,7 +261,16 @@ func mountRun(ctx context.Context, opts *MountOptions) error {
 		return &FlagError{Err: fmt.Errorf("-o: %w", err)}
 	}
 	open := b.Open
-	if opts.ReadOnly && b.OpenReadOnly != nil {
+	switch {
+	case b.OpenServices != nil:
+		so, err := opts.Shared.options()
+		if err != nil {
+			return err
+		}
+		open = func(arg string) (fs.Interface, error) { return b.OpenServices(ctx, arg, so) }
+	case opts.Shared.given(opts.flags):
+		return flagErrorf("--meta, --data, --session-ttl, --on-outage, --cache-dir and --cache-size are for shared:NAME only")
+	case opts.ReadOnly && b.OpenReadOnly != nil:
 		open = b.OpenReadOnly
 	}
 	if opts.MaxSize != 0 {
@@ -275,6 +292,9 @@ func mountRun(ctx context.Context, opts *MountOptions) error {
 	vopts := opts.volumeOptions(log)
 	vopts.AccessRules = rules
 	vol := fs.NewVolume(backend, vopts)
+	if a, ok := backend.(interface{ Attach(*fs.Volume) }); ok {
+		a.Attach(vol) // changes made elsewhere reach the volume's caches
+	}
 
 	// Catch signals before mounting: a Ctrl-C during the mount is then served as
 	// an unmount instead of killing anyfs and leaving a stale mount behind.
@@ -300,9 +320,9 @@ func (o *MountOptions) volumeOptions(log *slog.Logger) *fs.Options {
 		ReadOnly:         o.ReadOnly,
 		CaseInsensitive:  o.CaseInsensitive,
 		VolumeLabel:      o.VolName,
-		AttrTimeout:      cacheTimeout(o.AttrTimeout),
-		EntryTimeout:     cacheTimeout(o.EntryTimeout),
-		NegativeTimeout:  cacheTimeout(o.NegativeTimeout),
+		AttrTimeout:      o.cacheTimeout("attr-timeout", o.AttrTimeout),
+		EntryTimeout:     o.cacheTimeout("entry-timeout", o.EntryTimeout),
+		NegativeTimeout:  o.cacheTimeout("negative-timeout", o.NegativeTimeout),
 		MaxFileSize:      int64(o.MaxFileSize),
 		MetadataCacheTTL: o.MetadataCache,
 		NegativeCacheTTL: o.NegativeCache,
@@ -311,9 +331,14 @@ func (o *MountOptions) volumeOptions(log *slog.Logger) *fs.Options {
 	}
 }
 
-// cacheTimeout maps a timeout flag to fs.Options, where zero means the default
-// and a negative value disables the cache: on the command line 0 disables.
-func cacheTimeout(d time.Duration) time.Duration {
+// cacheTimeout maps the timeout flag name of value d to fs.Options, where zero means
+// the default and a negative value disables the cache: on the command line 0
+// disables. A flag not given leaves the volume's default, which is long for a
+// backend that owns its namespace (fs.NamespaceOwner: mem).
+func (o *MountOptions) cacheTimeout(name string, d time.Duration) time.Duration {
+	if o.flags != nil && !o.flags.Changed(name) {
+		return 0
+	}
 	if d <= 0 {
 		return -1
 	}

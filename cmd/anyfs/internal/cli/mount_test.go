@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/anyfs/anyfs/adapters"
+	"github.com/anyfs/anyfs/backend/shared"
 	"github.com/anyfs/anyfs/fs"
 )
 
@@ -130,7 +131,10 @@ func TestNewCmdMountFlags(t *testing.T) {
 			if got.Factory != f {
 				t.Errorf("Factory not passed through")
 			}
-			got.Factory = nil
+			got.Factory, got.flags = nil, nil
+			if tt.want.Shared == (SharedFlags{}) { // the cases that set no shared-volume flag
+				tt.want.Shared = SharedFlags{SessionTTL: shared.DefaultSessionTTL, Outage: "eio"}
+			}
 			if !reflect.DeepEqual(*got, tt.want) {
 				t.Errorf("options:\n got %+v\nwant %+v", *got, tt.want)
 			}
@@ -177,7 +181,7 @@ func TestMountBadInput(t *testing.T) {
 		{name: "empty mount point", args: []string{"mount", "mem", ""}, code: exitUsage,
 			want: "anyfs: missing mount point (usage: anyfs mount [BACKEND[:ARG]] MOUNTPOINT)"},
 		{name: "unknown backend", args: []string{"mount", "nosuch:arg", good}, code: exitError,
-			want: `anyfs: unknown backend "nosuch" (known backends: mem, passthrough, dir, zip, vault; see: anyfs backends)`},
+			want: `anyfs: unknown backend "nosuch" (known backends: mem, passthrough, shared, dir, zip, vault; see: anyfs backends)`},
 		{name: "backend needs argument", args: []string{"mount", "passthrough", good}, code: exitError,
 			want: "anyfs: backend passthrough needs an argument: passthrough:DIR"},
 		{name: "backend takes no argument", args: []string{"mount", "mem:x", good}, code: exitError,
@@ -375,7 +379,7 @@ func TestMountServes(t *testing.T) {
 	}
 
 	if !gotVol.ReadOnly || gotVol.VolumeLabel != "vol" || gotVol.MaxFileSize != 1<<20 || !gotVol.Trace ||
-		gotVol.AttrTimeout >= 0 || gotVol.EntryTimeout != 5*time.Second || gotVol.NegativeTimeout >= 0 {
+		gotVol.AttrTimeout >= 0 || gotVol.EntryTimeout != 5*time.Second || gotVol.NegativeTimeout != 0 {
 		t.Errorf("volume options %+v", gotVol)
 	}
 	if !gotOpts.AllowOther || !gotOpts.Debug || gotOpts.FSName != "anyfs-mem" ||
@@ -569,5 +573,36 @@ func TestParseProcessRule(t *testing.T) {
 		if err != nil || got != tt.want {
 			t.Errorf("parseProcessRule(%q) = %+v, %v; want %+v", tt.in, got, err, tt.want)
 		}
+	}
+}
+
+// TestMountTimeoutDefaults: a timeout flag not given leaves the volume's default
+// (long for mem, which owns its names); one given is passed on, 0 as "disabled".
+func TestMountTimeoutDefaults(t *testing.T) {
+	tests := []struct {
+		name             string
+		args             []string
+		attr, entry, neg time.Duration
+	}{
+		{"none given", []string{"mem", "mnt"}, 0, 0, 0},
+		{"attr given", []string{"--attr-timeout", "1s", "mem", "mnt"}, time.Second, 0, 0},
+		{"zero disables", []string{"--entry-timeout", "0", "--negative-timeout", "0", "mnt"}, 0, -1, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, _, _ := testFactory(t)
+			var got *MountOptions
+			cmd := NewCmdMount(f, func(o *MountOptions) error { got = o; return nil })
+			cmd.SetArgs(tt.args)
+			cmd.SetOut(new(bytes.Buffer))
+			cmd.SetErr(new(bytes.Buffer))
+			if err := cmd.Execute(); err != nil {
+				t.Fatal(err)
+			}
+			vo := got.volumeOptions(nil)
+			if vo.AttrTimeout != tt.attr || vo.EntryTimeout != tt.entry || vo.NegativeTimeout != tt.neg {
+				t.Errorf("timeouts %v %v %v, want %v %v %v", vo.AttrTimeout, vo.EntryTimeout, vo.NegativeTimeout, tt.attr, tt.entry, tt.neg)
+			}
+		})
 	}
 }

@@ -33,8 +33,8 @@ import (
 func main() {
 	adapter := flag.String("adapter", adapters.GoFUSE, "adapter: gofuse or cgofuse")
 	pt := flag.Bool("passthrough", true, "let the passthrough backend use FUSE passthrough where the kernel allows it")
-	attrT := flag.Duration("attr-timeout", time.Second, "kernel attribute cache timeout; 0 disables")
-	entryT := flag.Duration("entry-timeout", time.Second, "kernel entry cache timeout; 0 disables")
+	attrT := flag.Duration("attr-timeout", time.Second, "kernel attribute cache timeout; 0 disables; unless given, the volume's default (mem: long)")
+	entryT := flag.Duration("entry-timeout", time.Second, "kernel entry cache timeout; 0 disables; unless given, the volume's default (mem: long)")
 	serialize := flag.String("serialize", "none", "event serialization: none, file or all")
 	cacheTTL := flag.Duration("metadata-cache", 0, "the volume's own metadata cache lifetime; 0 is off")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to `file`")
@@ -67,10 +67,11 @@ func main() {
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	given := map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	vo := &fs.Options{
-		AttrTimeout:      timeout(*attrT),
-		EntryTimeout:     timeout(*entryT),
-		NegativeTimeout:  -1,
+		AttrTimeout:      timeout(given["attr-timeout"], *attrT),
+		EntryTimeout:     timeout(given["entry-timeout"], *entryT),
 		MetadataCacheTTL: *cacheTTL,
 		Logger:           logger,
 		Trace:            *debug,
@@ -120,8 +121,13 @@ func main() {
 	}
 }
 
-// timeout maps a flag to fs.Options, where 0 disables the cache (as in anyfs mount).
-func timeout(d time.Duration) time.Duration {
+// timeout maps a flag to fs.Options as anyfs mount does: 0 disables the cache, a
+// flag not given leaves the volume's default (1s; long for a backend that owns its
+// namespace, with the negative entries too).
+func timeout(given bool, d time.Duration) time.Duration {
+	if !given {
+		return 0
+	}
 	if d <= 0 {
 		return -1
 	}

@@ -75,7 +75,7 @@ func runCmd(args []string) error {
 	fl.IntVar(&c.pid, "pid", 0, "the serving process, for its peak memory (VmHWM)")
 	fl.BoolVar(&c.populate, "populate", false, "create DIR/list first (through DIR) and measure the serving process's memory per file")
 	fl.DurationVar(&c.settle, "settle", 1100*time.Millisecond, "wait this long for the kernel's entry and attribute caches to expire")
-	fl.StringVar(&only, "only", "", "comma-separated workloads to run (default all): list,seqwrite,seqread,randread,parallel,create,stat")
+	fl.StringVar(&only, "only", "", "comma-separated workloads to run (default all): list,seqwrite,seqread,randread,directread,parallel,create,stat")
 	fl.Parse(args)
 	if c.dir == "" {
 		return errors.New("run: -dir is required")
@@ -134,6 +134,7 @@ func (r *runner) run() error {
 		{"seqwrite", r.seqWrite},
 		{"seqread", r.seqRead},
 		{"randread", r.randRead},
+		{"directread", r.directRead},
 		{"parallel", r.parallel},
 		{"create", r.createStatUnlink},
 		{"stat", r.stat},
@@ -402,21 +403,61 @@ func (r *runner) randRead() error {
 		if err := unix.Fadvise(fd, 0, 0, unix.FADV_RANDOM); err != nil {
 			return 0, err
 		}
-		rng := rand.New(rand.NewPCG(1, 2))
-		buf := make([]byte, bs)
-		t0 := time.Now()
-		for i := 0; i < r.c.randReads; i++ {
-			off := rng.Int64N(pages) * bs
-			if n, err := unix.Pread(fd, buf, off); err != nil || n != bs {
-				return 0, fmt.Errorf("pread at %d: %d, %v", off, n, err)
-			}
-		}
-		return float64(r.c.randReads) / time.Since(t0).Seconds(), nil
+		return r.randomPreads(fd, make([]byte, bs), pages)
 	})
 	if err != nil {
 		return err
 	}
 	r.add(Result{Key: "randread", Label: fmt.Sprintf("random 4 KiB reads (%d), data in memory, mount cache cold", r.c.randReads), Unit: "reads/s", Higher: true}, vals...)
+	return nil
+}
+
+// randomPreads reads r.c.randReads blocks of len(buf) bytes at random offsets below
+// pages blocks (the same offsets every run), and returns the reads per second.
+func (r *runner) randomPreads(fd int, buf []byte, pages int64) (float64, error) {
+	bs := int64(len(buf))
+	rng := rand.New(rand.NewPCG(1, 2))
+	t0 := time.Now()
+	for i := 0; i < r.c.randReads; i++ {
+		off := rng.Int64N(pages) * bs
+		if n, err := unix.Pread(fd, buf, off); err != nil || int64(n) != bs {
+			return 0, fmt.Errorf("pread at %d: %d, %v", off, n, err)
+		}
+	}
+	return float64(r.c.randReads) / time.Since(t0).Seconds(), nil
+}
+
+// directRead is randRead with O_DIRECT: every read bypasses the page caches, of the
+// mount and of the host, where the file system honours O_DIRECT (tmpfs reads its
+// pages in memory all the same).
+func (r *runner) directRead() error {
+	p, err := r.ensureSeq()
+	if err != nil {
+		return err
+	}
+	const bs = 4096
+	pages := r.c.size / bs
+	// O_DIRECT wants an aligned buffer: a page of its own.
+	mem, err := unix.Mmap(-1, 0, bs, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
+	if err != nil {
+		return err
+	}
+	defer unix.Munmap(mem)
+	vals, err := r.repeat(func() (float64, error) {
+		if err := r.warm(p); err != nil {
+			return 0, err
+		}
+		fd, err := unix.Open(p, unix.O_RDONLY|unix.O_DIRECT|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return 0, fmt.Errorf("open O_DIRECT: %w", err)
+		}
+		defer unix.Close(fd)
+		return r.randomPreads(fd, mem, pages)
+	})
+	if err != nil {
+		return err
+	}
+	r.add(Result{Key: "directread", Label: fmt.Sprintf("random 4 KiB reads (%d), O_DIRECT", r.c.randReads), Unit: "reads/s", Higher: true}, vals...)
 	return nil
 }
 

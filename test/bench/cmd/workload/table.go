@@ -146,12 +146,35 @@ func (c *column) value(key string) (float64, bool) {
 }
 
 // peer is the raw go-fuse loopback a column is compared with: the one with FUSE
-// passthrough for the "+pt" columns.
+// passthrough for the "+pt" columns, over the same host directory (a column
+// "NAME@HOST" is NAME over the host directory HOST, such as tmpfs).
 func peer(name string) string {
-	if strings.HasSuffix(name, "+pt") {
-		return colLoopbackPT
+	base, host := splitHost(name)
+	if strings.HasSuffix(base, "+pt") {
+		return colLoopbackPT + host
 	}
-	return colLoopback
+	return colLoopback + host
+}
+
+// native is the native column of name's host directory.
+func native(name string) string {
+	_, host := splitHost(name)
+	return colNative + host
+}
+
+// splitHost splits a column name into the configuration and the "@HOST" suffix
+// ("" for the default host directory).
+func splitHost(name string) (base, host string) {
+	if i := strings.IndexByte(name, '@'); i >= 0 {
+		return name[:i], name[i:]
+	}
+	return name, ""
+}
+
+// isBaseline reports whether name is a column the others are compared with.
+func isBaseline(name string) bool {
+	base, _ := splitHost(name)
+	return base == colNative || base == colLoopback || base == colLoopbackPT
 }
 
 func (t *table) print() {
@@ -169,11 +192,11 @@ func (t *table) print() {
 
 	t.grid("Ratio to the raw go-fuse loopback (b), mode for mode: +pt columns to loopback+pt, the others to loopback", rows,
 		func(c *column, r Result) string { return t.ratio(c, r, peer(c.name)) },
-		func(name string) bool { return name != colNative && name != colLoopback && name != colLoopbackPT })
+		func(name string) bool { return !isBaseline(name) })
 
-	t.grid("Ratio to the native directory (a)", rows,
-		func(c *column, r Result) string { return t.ratio(c, r, colNative) },
-		func(name string) bool { return name != colNative })
+	t.grid("Ratio to the native directory (a) of the same host directory", rows,
+		func(c *column, r Result) string { return t.ratio(c, r, native(c.name)) },
+		func(name string) bool { base, _ := splitHost(name); return base != colNative })
 	t.targets()
 }
 
@@ -265,9 +288,12 @@ func (t *table) render(header []string, lines [][]string) {
 // targets checks the performance targets of the benchmark issue.
 func (t *table) targets() {
 	fmt.Fprintf(t.w, "\nTargets\n\n")
-	main := []string{"list", "seqwrite", "seqread", "randread", "parallel", "create", "stat"}
+	main := []string{"list", "seqwrite", "seqread", "randread", "directread", "parallel", "create", "stat"}
 	t.target("anyfs passthrough/gofuse >= 0.95 x loopback on every workload (no FUSE passthrough)", "anyfs-pt", colLoopback, main, 0.95)
 	t.target("anyfs passthrough/gofuse >= 0.95 x loopback on every workload (FUSE passthrough)", "anyfs-pt+pt", colLoopbackPT, main, 0.95)
+	t.target("anyfs passthrough/gofuse >= 1.0 x loopback on create, lstat and unlink over tmpfs", "anyfs-pt@tmpfs", colLoopback+"@tmpfs", []string{"create.create", "create.stat", "create.unlink"}, 1.0)
+	t.target("anyfs passthrough/gofuse >= 0.9 x loopback on random O_DIRECT reads over tmpfs (FUSE passthrough)", "anyfs-pt+pt@tmpfs", colLoopbackPT+"@tmpfs", []string{"directread"}, 0.9)
+	t.target("memfs/gofuse lstat right after the creates >= 2 x loopback over tmpfs", "memfs", colLoopback+"@tmpfs", []string{"create.stat"}, 2.0)
 	t.target("memfs/gofuse sequential read and write >= 1.0 x loopback", "memfs", colLoopback, []string{"seqread", "seqwrite"}, 1.0)
 	t.target("anyfs passthrough/gofuse with FUSE passthrough, sequential read and write >= 0.8 x native", "anyfs-pt+pt", colNative, []string{"seqread", "seqwrite"}, 0.8)
 }

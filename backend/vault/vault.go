@@ -137,7 +137,14 @@ var (
 	_ fs.VolumeIDer        = (*FS)(nil)
 	_ fs.DataSeeker        = (*FS)(nil)
 	_ fs.RangeAllocator    = (*FS)(nil)
+	_ fs.NamespaceOwner    = (*FS)(nil)
 )
+
+// OwnsNamespace reports that every change of a vault goes through its volume: a
+// writable vault is served by one process only (exclusive locking), and a read-only
+// one cannot change, so the kernel may cache its entries and attributes long
+// (fs.NamespaceOwner).
+func (f *FS) OwnsNamespace() bool { return true }
 
 // Open opens the vault at path, creating it (mode 0600) when it does not exist
 // unless opts says ReadOnly or NoCreate. A file that is not a vault, is damaged,

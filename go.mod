@@ -3,6 +3,7 @@ module github.com/anyfs/anyfs
 go 1.24.0
 
 require (
+	github.com/coreos/go-systemd/v22 v22.7.0
 	github.com/hanwen/go-fuse/v2 v2.12.1
 	github.com/moby/sys/mountinfo v0.7.2
 	github.com/spf13/cobra v1.10.2

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -58,6 +60,10 @@ type MountOptions struct {
 	DenyProcess     []string
 	AllowUID        []uint
 	ProcessChildren bool
+	// Service: --daemon, --log-file, --log-format.
+	Daemon    bool
+	LogFile   string
+	LogFormat string
 }
 
 // AddFlags registers the mount flags on fl.
@@ -84,6 +90,9 @@ func (o *MountOptions) AddFlags(fl *pflag.FlagSet) {
 	fl.StringArrayVar(&o.DenyProcess, "deny-process", nil, "deny access to these processes: NAME, /PATH or pid:N, optionally =read or =write (repeatable)")
 	fl.UintSliceVar(&o.AllowUID, "allow-uid", nil, "grant access only to these user ids (repeatable or comma-separated)")
 	fl.BoolVar(&o.ProcessChildren, "process-children", false, "make --allow-process and --deny-process apply to the children of the processes too")
+	fl.BoolVar(&o.Daemon, "daemon", false, "serve in the background: return once mounted (status 0) or with the mount's error [Linux, macOS]")
+	fl.StringVar(&o.LogFile, "log-file", "", "write messages and the log to this file (appending) instead of standard error")
+	fl.StringVar(&o.LogFormat, "log-format", logText, "log format: text or json")
 }
 
 // accessRules turns the process flags into the volume's access rules.
@@ -173,10 +182,15 @@ free drive letter such as X:.
 Ctrl-C (SIGINT), SIGTERM or SIGHUP (the terminal closing) unmounts and exits
 with status 0, as does an unmount from outside (anyfs unmount, fusermount3 -u,
 umount). While files are in use the unmount is retried for --unmount-timeout,
-then the mount is detached lazily.`,
+then the mount is detached lazily.
+
+--daemon serves in the background instead: anyfs returns once the file
+system serves (status 0) or with the mount's error; anyfs unmount ends the
+server, and SIGHUP makes it reopen --log-file.`,
 		Example: `  mkdir -p /tmp/anyfs && anyfs mount /tmp/anyfs
   anyfs mount --read-only --attr-timeout 10s mem /mnt/x
   anyfs mount --adapter cgofuse -o noatime mem /mnt/x
+  anyfs mount --daemon --log-file /var/log/anyfs.log mem /mnt/x
   anyfs mount mem X:                       # Windows, WinFsp`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			switch {
@@ -225,7 +239,61 @@ then the mount is detached lazily.`,
 
 // mountRun checks every input, mounts, and serves until a signal, ctx's end or
 // an unmount from outside.
-func mountRun(ctx context.Context, opts *MountOptions) error {
+func mountRun(ctx context.Context, opts *MountOptions) (err error) {
+	f := opts.Factory
+	if opts.LogFormat != logText && opts.LogFormat != logJSON {
+		return flagErrorf("--log-format %q: text or json", opts.LogFormat)
+	}
+	var child *daemonChild
+	if opts.Daemon {
+		if child = daemonChildFromEnv(); child == nil {
+			return startDaemon(f, opts, f.args)
+		}
+	}
+	// Where messages go: standard error, or the log file; in a detached
+	// server, until it is mounted, also to the anyfs that started it.
+	var sink io.Writer = f.ErrOut
+	var lf *logFile
+	if opts.LogFile != "" {
+		if lf, err = openLogFile(opts.LogFile); err != nil {
+			if child != nil {
+				fmt.Fprintf(child, "anyfs: %s\n", oneLine(err.Error()))
+				return &exitStatus{code: exitCode(err), err: err}
+			}
+			return err
+		}
+		defer lf.Close()
+		sink = lf
+	}
+	level := slog.LevelInfo
+	if opts.Debug {
+		level = slog.LevelDebug
+	}
+	log := newLogger(sink, opts.LogFormat, level)
+	msgs := sink
+	if opts.LogFormat == logJSON {
+		msgs = &lineLogger{log: log}
+	}
+	if child != nil {
+		msgs = io.MultiWriter(msgs, child)
+	}
+	defer func() {
+		switch {
+		case err == nil:
+		case child != nil:
+			// The starting anyfs prints the error; the log keeps it too.
+			fmt.Fprintf(msgs, "anyfs: %s\n", oneLine(err.Error()))
+			err = &exitStatus{code: exitCode(err), err: err}
+		case lf != nil:
+			fmt.Fprintf(msgs, "anyfs: %s\n", oneLine(err.Error()))
+		}
+	}()
+	return serve(ctx, opts, msgs, log, lf, child)
+}
+
+// serve checks every input, mounts, and serves until a signal, ctx's end or
+// an unmount from outside; messages go to msgs.
+func serve(ctx context.Context, opts *MountOptions, msgs io.Writer, log *slog.Logger, lf *logFile, child *daemonChild) error {
 	f := opts.Factory
 	if err := checkAdapter(opts.Adapter, f.Adapters()); err != nil {
 		return err
@@ -264,20 +332,21 @@ func mountRun(ctx context.Context, opts *MountOptions) error {
 		defer c.Close()
 	}
 
-	level := slog.LevelInfo
-	if opts.Debug {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(f.ErrOut, &slog.HandlerOptions{Level: level}))
 	vopts := opts.volumeOptions(log)
 	vopts.AccessRules = rules
 	vol := fs.NewVolume(backend, vopts)
 
 	// Catch signals before mounting: a Ctrl-C during the mount is then served as
 	// an unmount instead of killing anyfs and leaving a stale mount behind.
-	sig, reclaimSignals, stopSignals := notifyStop()
-	defer stopSignals()
-	stopSnapshots := snapshotOnSignal(vol, f.ErrOut)
+	signals := stopSignals
+	if child != nil {
+		signals = daemonStopSignals
+		stopReopen := reopenOnHangup(lf, msgs)
+		defer stopReopen()
+	}
+	sig, reclaimSignals, stopCatching := notifyStop(signals)
+	defer stopCatching()
+	stopSnapshots := snapshotOnSignal(vol, msgs)
 	defer stopSnapshots()
 
 	mopts.Logger = log
@@ -286,9 +355,17 @@ func mountRun(ctx context.Context, opts *MountOptions) error {
 		return mountError(err, mnt, opts.Adapter, f.Adapters())
 	}
 	reclaimSignals()
-	fmt.Fprintf(f.ErrOut, "anyfs: serving %s at %s (adapter %s); Ctrl-C to unmount\n",
-		opts.Backend, mnt, adapterName(opts.Adapter, srv))
-	l := &lifecycle{srv: srv, sig: sig, out: f.ErrOut, grace: opts.UnmountTimeout, openFiles: vol.OpenFileCount}
+	if child != nil {
+		fmt.Fprintf(msgs, "anyfs: serving %s at %s (adapter %s, pid %d); stop it with: anyfs unmount %s\n",
+			opts.Backend, mnt, adapterName(opts.Adapter, srv), os.Getpid(), mnt)
+		child.ready()
+	} else {
+		fmt.Fprintf(msgs, "anyfs: serving %s at %s (adapter %s); Ctrl-C to unmount\n",
+			opts.Backend, mnt, adapterName(opts.Adapter, srv))
+	}
+	sdNotify(daemon.SdNotifyReady)
+	l := &lifecycle{srv: srv, sig: sig, out: msgs, grace: opts.UnmountTimeout, openFiles: vol.OpenFileCount,
+		stopping: func() { sdNotify(daemon.SdNotifyStopping) }}
 	return l.run(ctx)
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -52,7 +53,7 @@ func otherAdapter() string {
 
 func TestNewCmdMountFlags(t *testing.T) {
 	dflt := MountOptions{Backend: "mem", MountPoint: "mnt", AttrTimeout: time.Second, EntryTimeout: time.Second,
-		UnmountTimeout: DefaultUnmountTimeout}
+		UnmountTimeout: DefaultUnmountTimeout, LogFormat: "text"}
 	with := func(change func(o *MountOptions)) MountOptions {
 		o := dflt
 		change(&o)
@@ -93,6 +94,8 @@ func TestNewCmdMountFlags(t *testing.T) {
 			want: with(func(o *MountOptions) { o.MaxFileSize = 2 << 30 })},
 		{name: "max file size bytes", args: []string{"--max-file-size=1000", "mnt"},
 			want: with(func(o *MountOptions) { o.MaxFileSize = 1000 })},
+		{name: "service", args: []string{"--daemon", "--log-file", "/var/log/anyfs.log", "--log-format=json", "mnt"},
+			want: with(func(o *MountOptions) { o.Daemon, o.LogFile, o.LogFormat = true, "/var/log/anyfs.log", "json" })},
 
 		{name: "no arguments", args: nil, wantErr: "missing mount point (usage: anyfs mount [BACKEND[:ARG]] MOUNTPOINT)"},
 		{name: "backend without mount point", args: []string{"mem"}, wantErr: "missing mount point after backend mem"},
@@ -203,6 +206,8 @@ func TestMountBadInput(t *testing.T) {
 			want: `anyfs: -o: mount option "uid=0" is not supported: anyfs shows the owners and modes the backend stores`},
 		{name: "unknown option", args: []string{"mount", "-o", "noatime,bogus", good}, goos: "linux", code: exitUsage,
 			want: `anyfs: -o: mount option "bogus" is unknown (anyfs understands fsname=, subtype=, allow_other,`},
+		{name: "bad log format", args: []string{"mount", "--log-format", "xml", good}, code: exitUsage,
+			want: `anyfs: --log-format "xml": text or json`},
 		{name: "empty fsname", args: []string{"mount", "-o", "fsname=", good}, goos: "linux", code: exitUsage,
 			want: `anyfs: -o: mount option "fsname=" needs a value: fsname=NAME`},
 
@@ -569,5 +574,52 @@ func TestParseProcessRule(t *testing.T) {
 		if err != nil || got != tt.want {
 			t.Errorf("parseProcessRule(%q) = %+v, %v; want %+v", tt.in, got, err, tt.want)
 		}
+	}
+}
+
+// TestMountLogFile mounts through a fake adapter with --log-file in both
+// formats: the messages go to the file, not to standard error, and a JSON log
+// holds only JSON records.
+func TestMountLogFile(t *testing.T) {
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) {
+			f, _, errOut := testFactory(t)
+			mnt := mountableDir(t)
+			logName := filepath.Join(t.TempDir(), "anyfs.log")
+			srv := newFakeServer(mnt)
+			f.Mount = func(v *fs.Volume, m, adapter string, o *adapters.Options) (adapters.Server, error) {
+				srv.stop() // unmounted from outside at once
+				return srv, nil
+			}
+			if code := run(context.Background(), f, []string{"mount", "--log-file", logName, "--log-format", format, "mem", mnt}); code != exitOK {
+				t.Fatalf("exit code %d; stderr:\n%s", code, errOut)
+			}
+			if errOut.Len() != 0 {
+				t.Errorf("stderr not empty with --log-file: %q", errOut)
+			}
+			data, err := os.ReadFile(logName)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+			serving := fmt.Sprintf("serving mem at %s (adapter %s); Ctrl-C to unmount", mnt, adapters.Default())
+			if format == "text" {
+				if len(lines) != 2 || lines[0] != "anyfs: "+serving || lines[1] != "anyfs: "+mnt+" was unmounted" {
+					t.Errorf("log file:\n%s", data)
+				}
+				return
+			}
+			var msgs []string
+			for _, l := range lines {
+				var rec struct{ Level, Msg string }
+				if err := json.Unmarshal([]byte(l), &rec); err != nil {
+					t.Fatalf("log line %q is not JSON: %v", l, err)
+				}
+				msgs = append(msgs, rec.Level+" "+rec.Msg)
+			}
+			if want := []string{"INFO " + serving, "INFO " + mnt + " was unmounted"}; !reflect.DeepEqual(msgs, want) {
+				t.Errorf("log records %q, want %q", msgs, want)
+			}
+		})
 	}
 }

@@ -230,7 +230,7 @@ func (v *Volume) openFileEvent(ctx context.Context, f *openFile, name string, ac
 		f.ctx, f.opened = e.FileContext, true
 	}
 	if e.InfoValid {
-		e.Info.Normalize()
+		v.normalize(&e.Info)
 		_, e.Info.Name = Split(name)
 		info = &e.Info
 	}
@@ -347,6 +347,7 @@ func (v *Volume) create(ctx context.Context, name string, req CreateRequest, ope
 	} else {
 		return nil, FileInfo{}, nil, err
 	}
+	e.Uid, e.Gid = v.backendIDs(e.Uid, e.Gid)
 	f, err := v.acquire(name, req.Mode.IsDir())
 	if err != nil {
 		return nil, FileInfo{}, nil, err
@@ -376,7 +377,7 @@ func (v *Volume) create(ctx context.Context, name string, req CreateRequest, ope
 			return nil, FileInfo{}, nil, err
 		}
 	} else {
-		fi.Normalize()
+		v.normalize(&fi)
 	}
 	_, fi.Name = Split(name)
 	return f, fi, e.HandleContext, nil

@@ -26,6 +26,10 @@ type Backend struct {
 	// OpenSized, when set, is Open with a capacity of maxSize bytes
 	// (--max-size); a backend without it refuses that flag.
 	OpenSized func(arg string, maxSize int64) (fs.Interface, error)
+	// Owners says the backend stores each file's owner and mode: it refuses
+	// --uid, --gid, --umask, --file-mode and --dir-mode, and takes --map-uid
+	// and --map-gid.
+	Owners bool
 }
 
 // Registry is the backend table, in the order `anyfs backends` lists it.
@@ -45,6 +49,7 @@ func DefaultBackends() Registry {
 			OpenSized: func(_ string, maxSize int64) (fs.Interface, error) {
 				return memfs.New(&memfs.Options{Capacity: maxSize}), nil
 			},
+			Owners: true,
 		},
 		{
 			Name:        "passthrough",
@@ -52,6 +57,7 @@ func DefaultBackends() Registry {
 			Description: "the host directory DIR, read-write; nothing outside DIR is reachable",
 			NeedsArg:    true,
 			Open:        func(dir string) (fs.Interface, error) { return opened(passthrough.New(dir, nil)) },
+			Owners:      true,
 		},
 		{
 			Name:        "dir",

@@ -60,6 +60,13 @@ type MountOptions struct {
 	DenyProcess     []string
 	AllowUID        []uint
 	ProcessChildren bool
+	// Owners and permissions: --uid, --gid, --umask, --file-mode, --dir-mode,
+	// --map-uid, --map-gid, --default-permissions, --allow-root.
+	UID, GID                 OptionalID
+	Umask, FileMode, DirMode OptionalMode
+	MapUID, MapGID           []string
+	DefaultPermissions       bool
+	AllowRoot                bool
 	// Service: --daemon, --log-file, --log-format.
 	Daemon    bool
 	LogFile   string
@@ -90,6 +97,15 @@ func (o *MountOptions) AddFlags(fl *pflag.FlagSet) {
 	fl.StringArrayVar(&o.DenyProcess, "deny-process", nil, "deny access to these processes: NAME, /PATH or pid:N, optionally =read or =write (repeatable)")
 	fl.UintSliceVar(&o.AllowUID, "allow-uid", nil, "grant access only to these user ids (repeatable or comma-separated)")
 	fl.BoolVar(&o.ProcessChildren, "process-children", false, "make --allow-process and --deny-process apply to the children of the processes too")
+	fl.Var(&o.UID, "uid", "show every file as owned by this user id (backends without owners: dir, zip)")
+	fl.Var(&o.GID, "gid", "show every file in this group id (backends without owners: dir, zip)")
+	fl.Var(&o.Umask, "umask", "clear these permission bits (octal, such as 022) from every file (backends without owners)")
+	fl.Var(&o.FileMode, "file-mode", "permission bits (octal) of every file that is not a directory (backends without owners)")
+	fl.Var(&o.DirMode, "dir-mode", "permission bits (octal) of every directory (backends without owners)")
+	fl.StringArrayVar(&o.MapUID, "map-uid", nil, "show host user id HOST as MOUNT, and store MOUNT as HOST (HOST:MOUNT, repeatable; passthrough)")
+	fl.StringArrayVar(&o.MapGID, "map-gid", nil, "show host group id HOST as MOUNT, and store MOUNT as HOST (HOST:MOUNT, repeatable; passthrough)")
+	fl.BoolVar(&o.DefaultPermissions, "default-permissions", true, "let the kernel check permissions against the owners and modes shown; =false leaves access to the access rules [FUSE only]")
+	fl.BoolVar(&o.AllowRoot, "allow-root", false, "let root use the mount besides you (allow_other limited to uid 0 and yours)")
 	fl.BoolVar(&o.Daemon, "daemon", false, "serve in the background: return once mounted (status 0) or with the mount's error [Linux, macOS]")
 	fl.StringVar(&o.LogFile, "log-file", "", "write messages and the log to this file (appending) instead of standard error")
 	fl.StringVar(&o.LogFormat, "log-format", logText, "log format: text or json")
@@ -309,7 +325,17 @@ func serve(ctx context.Context, opts *MountOptions, msgs io.Writer, log *slog.Lo
 	if err != nil {
 		return err
 	}
+	if err := opts.takeOwnerOptions(); err != nil {
+		return err
+	}
 	rules, err := opts.accessRules()
+	if err != nil {
+		return err
+	}
+	if opts.AllowRoot {
+		rules = append(rules, allowRootRules()...)
+	}
+	owner, err := opts.ownership(b)
 	if err != nil {
 		return err
 	}
@@ -334,6 +360,7 @@ func serve(ctx context.Context, opts *MountOptions, msgs io.Writer, log *slog.Lo
 
 	vopts := opts.volumeOptions(log)
 	vopts.AccessRules = rules
+	vopts.Ownership = owner
 	vol := fs.NewVolume(backend, vopts)
 
 	// Catch signals before mounting: a Ctrl-C during the mount is then served as
@@ -404,13 +431,14 @@ func (o *MountOptions) mountOptions(backend string) *adapters.Options {
 		}
 	}
 	return &adapters.Options{
-		FSName:        "anyfs-" + backend,
-		AllowOther:    o.AllowOther,
-		AllowNonEmpty: o.AllowNonEmpty,
-		AllowStacking: o.AllowStacking,
-		RawOptions:    raw,
-		NoPassthrough: o.NoPassthrough,
-		Debug:         o.Debug,
+		FSName:               "anyfs-" + backend,
+		AllowOther:           o.AllowOther || o.AllowRoot,
+		NoDefaultPermissions: !o.DefaultPermissions,
+		AllowNonEmpty:        o.AllowNonEmpty,
+		AllowStacking:        o.AllowStacking,
+		RawOptions:           raw,
+		NoPassthrough:        o.NoPassthrough,
+		Debug:                o.Debug,
 	}
 }
 

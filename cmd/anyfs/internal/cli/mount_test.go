@@ -53,7 +53,7 @@ func otherAdapter() string {
 
 func TestNewCmdMountFlags(t *testing.T) {
 	dflt := MountOptions{Backend: "mem", MountPoint: "mnt", AttrTimeout: time.Second, EntryTimeout: time.Second,
-		UnmountTimeout: DefaultUnmountTimeout, LogFormat: "text"}
+		UnmountTimeout: DefaultUnmountTimeout, LogFormat: "text", DefaultPermissions: true}
 	with := func(change func(o *MountOptions)) MountOptions {
 		o := dflt
 		change(&o)
@@ -202,8 +202,24 @@ func TestMountBadInput(t *testing.T) {
 			want: `anyfs: --deny-process "cat=exec": after = comes read, write or rw`},
 		{name: "missing program", args: []string{"mount", "--allow-process", missing, good}, code: exitUsage,
 			want: `anyfs: --allow-process "` + missing + `": the program ` + missing + `: `},
-		{name: "owner option", args: []string{"mount", "-o", "uid=0", good}, goos: "linux", code: exitUsage,
-			want: `anyfs: -o: mount option "uid=0" is not supported: anyfs shows the owners and modes the backend stores`},
+		{name: "owner option on mem", args: []string{"mount", "-o", "uid=0", good}, code: exitUsage,
+			want: `anyfs: --uid: backend mem stores each file's owner and mode (set them with chown and chmod); --uid, --gid, --umask, --file-mode and --dir-mode are for backends without owners, such as dir and zip`},
+		{name: "umask on passthrough", args: []string{"mount", "--umask", "022", "passthrough:" + dir, good}, code: exitUsage,
+			want: `anyfs: --umask: backend passthrough stores each file's owner and mode (map the host's ids with --map-uid HOST:MOUNT and --map-gid HOST:MOUNT)`},
+		{name: "map on dir", args: []string{"mount", "--map-gid", "1:2", "dir:" + dir, good}, code: exitUsage,
+			want: `anyfs: --map-gid: backend dir stores no owners to map; give every file one with --uid and --gid`},
+		{name: "bad map", args: []string{"mount", "--map-uid", "1000", "passthrough:" + dir, good}, code: exitUsage,
+			want: `anyfs: --map-uid "1000": HOST:MOUNT, two numeric ids (1000:0)`},
+		{name: "map twice", args: []string{"mount", "--map-uid", "1:2", "--map-uid", "3:2", "passthrough:" + dir, good}, code: exitUsage,
+			want: `anyfs: --map-uid "3:2": each host id and each mount id may appear once`},
+		{name: "uid twice", args: []string{"mount", "--uid", "1", "-o", "uid=2", "dir:" + dir, good}, code: exitUsage,
+			want: `anyfs: -o uid= and --uid both given`},
+		{name: "bad -o umask", args: []string{"mount", "-o", "umask=9", "dir:" + dir, good}, code: exitUsage,
+			want: `anyfs: -o umask=9: not an octal mode from 0 to 7777`},
+		{name: "bad uid", args: []string{"mount", "--uid", "me", "dir:" + dir, good}, code: exitUsage,
+			want: `anyfs: invalid argument "me" for "--uid" flag: not a numeric id`},
+		{name: "bad file mode", args: []string{"mount", "--file-mode", "10000", "dir:" + dir, good}, code: exitUsage,
+			want: `anyfs: invalid argument "10000" for "--file-mode" flag: not an octal mode from 0 to 7777`},
 		{name: "unknown option", args: []string{"mount", "-o", "noatime,bogus", good}, goos: "linux", code: exitUsage,
 			want: `anyfs: -o: mount option "bogus" is unknown (anyfs understands fsname=, subtype=, allow_other,`},
 		{name: "bad log format", args: []string{"mount", "--log-format", "xml", good}, code: exitUsage,

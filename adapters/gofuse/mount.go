@@ -57,7 +57,7 @@ func Mount(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Se
 
 	vo := v.Options()
 	attrT, _, _ := vo.KernelTimeouts()
-	m := &mount{v: v, mnt: mnt, attrTimeout: attrT}
+	m := &mount{v: v, mnt: mnt, attrTimeout: attrT, writeback: opts.WritebackCache}
 	root := &node{m: m}
 	gopts := goOptions(v, opts, logger)
 	if rootInfo.FileID != 0 {
@@ -127,8 +127,14 @@ func goOptions(v *fs.Volume, opts *mountopt.Options, logger *slog.Logger) *gofs.
 	if !v.Capabilities().Writable {
 		mo.Options = append(mo.Options, "ro")
 	}
-	if opts.NoPassthrough {
+	if opts.MaxReadAhead > 0 {
+		mo.MaxReadAhead = opts.MaxReadAhead
+	}
+	if opts.NoPassthrough || opts.WritebackCache {
 		mo.DisabledCapabilities |= fuse.CAP_PASSTHROUGH
+	}
+	if opts.WritebackCache {
+		mo.ExtraCapabilities |= fuse.CAP_WRITEBACK_CACHE
 	}
 	mo.Options = append(mo.Options, opts.MountFlags...)
 	mo.Options = append(mo.Options, opts.RawOptions...) // macOS: for macFUSE

@@ -28,6 +28,8 @@ type mount struct {
 	mnt string
 	// attrTimeout is how long the kernel caches attributes (0: not at all).
 	attrTimeout time.Duration
+	// writeback: the kernel caches writes (mountopt.Options.WritebackCache).
+	writeback bool
 	// owners holds the lock owner of each FLUSH in flight, keyed by the request's
 	// cancel channel (unique among requests in flight), because go-fuse's node API
 	// does not pass it on; see rawFS.Flush.
@@ -340,6 +342,18 @@ func openArgs(flags uint32) (fs.Access, fs.OpenFlags) {
 	return access, of
 }
 
+// openArgs is openArgs for this mount: with writeback caching the kernel
+// reads from files opened write-only (to fill the pages it caches) and
+// places appended data itself, so every handle can read and none appends.
+func (m *mount) openArgs(flags uint32) (fs.Access, fs.OpenFlags) {
+	access, of := openArgs(flags)
+	if m.writeback {
+		access |= fs.AccessRead
+		of &^= fs.OpenAppend
+	}
+	return access, of
+}
+
 // openFlags are the FOPEN_* flags of a new handle.
 func openFlags(of fs.OpenFlags) uint32 {
 	if of&fs.OpenDirectIO != 0 {
@@ -353,7 +367,7 @@ func (n *node) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32,
 	if !ok {
 		return nil, 0, syscall.ENOENT
 	}
-	access, of := openArgs(flags)
+	access, of := n.m.openArgs(flags)
 	ctx = n.m.ctx(ctx)
 	h, err := n.m.v.Open(ctx, p, access, of)
 	if err != nil {
@@ -389,7 +403,7 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 	if errno != 0 {
 		return nil, nil, 0, errno
 	}
-	access, of := openArgs(flags)
+	access, of := n.m.openArgs(flags)
 	// The mode is exactly what the kernel sent: it has applied the umask already.
 	req := fs.CreateRequest{Mode: attr.Mode(mode), Access: access, Flags: of, Exclusive: flags&syscall.O_EXCL != 0}
 	h, fi, err := n.m.v.Create(n.m.ctx(ctx), p, req)

@@ -47,6 +47,17 @@ type Options struct {
 	// passthrough (fs.PassthroughFder): every read and write is then an event
 	// [FUSE on Linux only; passthrough needs Linux 6.9 or newer and root].
 	NoPassthrough bool
+	// MaxReadAhead bounds the kernel's read-ahead on the mount, in bytes; zero
+	// means the default (1 MiB). go-fuse only; cgofuse refuses it.
+	MaxReadAhead int
+	// WritebackCache turns on FUSE's writeback caching: the kernel keeps
+	// writes in its page cache and hands them to the volume later, in larger
+	// pieces, at the latest when the file is closed (flush) or synced (fsync),
+	// or when the kernel needs the memory. It also keeps the file's size and
+	// modification time itself, and may read from files opened write-only to
+	// fill partial pages; FUSE passthrough is off with it. go-fuse on Linux
+	// only; cgofuse refuses it.
+	WritebackCache bool
 	// Debug logs every kernel request the adapter receives.
 	Debug bool
 	// Logger receives adapter messages; nil means the volume's logger.

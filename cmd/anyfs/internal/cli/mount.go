@@ -67,6 +67,9 @@ type MountOptions struct {
 	MapUID, MapGID           []string
 	DefaultPermissions       bool
 	AllowRoot                bool
+	// Kernel caching of data: --max-read-ahead, --writeback-cache.
+	MaxReadAhead   ByteSize
+	WritebackCache bool
 	// Service: --daemon, --log-file, --log-format.
 	Daemon    bool
 	LogFile   string
@@ -106,6 +109,8 @@ func (o *MountOptions) AddFlags(fl *pflag.FlagSet) {
 	fl.StringArrayVar(&o.MapGID, "map-gid", nil, "show host group id HOST as MOUNT, and store MOUNT as HOST (HOST:MOUNT, repeatable; passthrough)")
 	fl.BoolVar(&o.DefaultPermissions, "default-permissions", true, "let the kernel check permissions against the owners and modes shown; =false leaves access to the access rules [FUSE only]")
 	fl.BoolVar(&o.AllowRoot, "allow-root", false, "let root use the mount besides you (allow_other limited to uid 0 and yours)")
+	fl.Var(&o.MaxReadAhead, "max-read-ahead", "largest read-ahead of the kernel, such as 128K; 0 means the adapter's default (1M with gofuse) [FUSE only]")
+	fl.BoolVar(&o.WritebackCache, "writeback-cache", false, "let the kernel cache writes and hand them over at close, fsync or under memory pressure [gofuse on Linux]")
 	fl.BoolVar(&o.Daemon, "daemon", false, "serve in the background: return once mounted (status 0) or with the mount's error [Linux, macOS]")
 	fl.StringVar(&o.LogFile, "log-file", "", "write messages and the log to this file (appending) instead of standard error")
 	fl.StringVar(&o.LogFormat, "log-format", logText, "log format: text or json")
@@ -438,6 +443,8 @@ func (o *MountOptions) mountOptions(backend string) *adapters.Options {
 		AllowStacking:        o.AllowStacking,
 		RawOptions:           raw,
 		NoPassthrough:        o.NoPassthrough,
+		MaxReadAhead:         int(o.MaxReadAhead),
+		WritebackCache:       o.WritebackCache,
 		Debug:                o.Debug,
 	}
 }

@@ -462,7 +462,9 @@ func (h *Handle) read(ctx context.Context, e *ReadFileEvent) (n int, err error) 
 	c := h.v.begin(evReadFile, e.Name, h.f)
 	defer h.v.end(ctx, &c, &err)
 	err = h.v.b.OnReadFile(ctx, e)
-	return min(max(e.BytesRead, 0), len(e.Buffer)), err
+	n = min(max(e.BytesRead, 0), len(e.Buffer))
+	h.v.stats[evReadFile].bytes.Add(uint64(n))
+	return n, err
 }
 
 // Write writes p at off (at the end of the file for a handle opened with OpenAppend,
@@ -496,7 +498,9 @@ func (h *Handle) write(ctx context.Context, e *WriteFileEvent) (n int, err error
 	c := h.v.begin(evWriteFile, e.Name, h.f)
 	defer h.v.end(ctx, &c, &err)
 	err = h.v.writer.OnWriteFile(ctx, e)
-	return min(max(e.BytesWritten, 0), len(e.Buffer)), err
+	n = min(max(e.BytesWritten, 0), len(e.Buffer))
+	h.v.stats[evWriteFile].bytes.Add(uint64(n))
+	return n, err
 }
 
 // Stat returns the handle's file's information, also after the file was unlinked

@@ -109,6 +109,7 @@ WinFsp on Windows.`,
 		NewCmdUnmount(f, nil),
 		NewCmdBackends(f),
 		NewCmdVersion(f),
+		NewCmdStats(f),
 		statcmd.NewCmd(),
 	)
 	return root

@@ -70,6 +70,8 @@ type MountOptions struct {
 	// Kernel caching of data: --max-read-ahead, --writeback-cache.
 	MaxReadAhead   ByteSize
 	WritebackCache bool
+	// Metrics is the HOST:PORT of --metrics; "" serves none.
+	Metrics string
 	// Service: --daemon, --log-file, --log-format.
 	Daemon    bool
 	LogFile   string
@@ -111,6 +113,7 @@ func (o *MountOptions) AddFlags(fl *pflag.FlagSet) {
 	fl.BoolVar(&o.AllowRoot, "allow-root", false, "let root use the mount besides you (allow_other limited to uid 0 and yours)")
 	fl.Var(&o.MaxReadAhead, "max-read-ahead", "largest read-ahead of the kernel, such as 128K; 0 means the adapter's default (1M with gofuse) [FUSE only]")
 	fl.BoolVar(&o.WritebackCache, "writeback-cache", false, "let the kernel cache writes and hand them over at close, fsync or under memory pressure [gofuse on Linux]")
+	fl.StringVar(&o.Metrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics (HOST:PORT; port 0 picks one); anyfs stats MOUNTPOINT shows them")
 	fl.BoolVar(&o.Daemon, "daemon", false, "serve in the background: return once mounted (status 0) or with the mount's error [Linux, macOS]")
 	fl.StringVar(&o.LogFile, "log-file", "", "write messages and the log to this file (appending) instead of standard error")
 	fl.StringVar(&o.LogFormat, "log-format", logText, "log format: text or json")
@@ -368,6 +371,14 @@ func serve(ctx context.Context, opts *MountOptions, msgs io.Writer, log *slog.Lo
 	vopts.Ownership = owner
 	vol := fs.NewVolume(backend, vopts)
 
+	var metrics *metricsServer
+	if opts.Metrics != "" {
+		if metrics, err = listenMetrics(opts.Metrics); err != nil {
+			return err
+		}
+		defer metrics.close()
+	}
+
 	// Catch signals before mounting: a Ctrl-C during the mount is then served as
 	// an unmount instead of killing anyfs and leaving a stale mount behind.
 	signals := stopSignals
@@ -387,6 +398,16 @@ func serve(ctx context.Context, opts *MountOptions, msgs io.Writer, log *slog.Lo
 		return mountError(err, mnt, opts.Adapter, f.Adapters())
 	}
 	reclaimSignals()
+	if metrics != nil {
+		metrics.serve(vol)
+		remove, err := writeState(mountState{MountPoint: mnt, Pid: os.Getpid(), Metrics: metrics.url})
+		if err != nil {
+			fmt.Fprintf(msgs, "anyfs: %v (anyfs stats will not find this mount)\n", err)
+		} else {
+			defer remove()
+		}
+		fmt.Fprintf(msgs, "anyfs: metrics at %s\n", metrics.url)
+	}
 	if child != nil {
 		fmt.Fprintf(msgs, "anyfs: serving %s at %s (adapter %s, pid %d); stop it with: anyfs unmount %s\n",
 			opts.Backend, mnt, adapterName(opts.Adapter, srv), os.Getpid(), mnt)

@@ -97,8 +97,8 @@ func LatencyBound(i int) time.Duration {
 	return time.Duration(1) << (10 + 2*i)
 }
 
-// latencyBucket is the bucket of a call that took d.
-func latencyBucket(d time.Duration) int {
+// LatencyBucket is the latency bucket of a call that took d.
+func LatencyBucket(d time.Duration) int {
 	l := bits.Len64(uint64(d))
 	if l <= 10 {
 		return 0
@@ -171,7 +171,7 @@ func (v *Volume) end(ctx context.Context, c *call, errp *error) {
 	s := &v.stats[c.ev]
 	s.calls.Add(1)
 	s.nanos.Add(uint64(d))
-	s.buckets[latencyBucket(d)].Add(1)
+	s.buckets[LatencyBucket(d)].Add(1)
 	err := *errp
 	if err != nil {
 		s.errors.Add(1)

@@ -10,7 +10,7 @@ import (
 func TestLatencyBucket(t *testing.T) {
 	for _, d := range []time.Duration{0, 1, 1023, 1024, 1025, 4095, 4096, 4097, time.Millisecond, time.Second,
 		16 * time.Second, 17 * time.Second, 20 * time.Second, time.Hour} {
-		i := latencyBucket(d)
+		i := LatencyBucket(d)
 		if d >= LatencyBound(i) || i > 0 && d < LatencyBound(i-1) {
 			t.Errorf("%v in bucket %d: [%v, %v)", d, i, LatencyBound(i-1), LatencyBound(i))
 		}

@@ -63,12 +63,17 @@ func Mount(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Se
 	if rootInfo.FileID != 0 {
 		gopts.RootStableAttr = &gofs.StableAttr{Ino: rootInfo.FileID}
 	}
-	raw := &rawFS{RawFileSystem: gofs.NewNodeFS(root, gopts), m: m}
+	var raw fuse.RawFileSystem = &rawFS{RawFileSystem: gofs.NewNodeFS(root, gopts), m: m}
+	var counts *requestCounts
+	if opts.CountRequests {
+		counts = new(requestCounts)
+		raw = &countingFS{RawFileSystem: raw, n: counts}
+	}
 	srv, conn, err := newServer(raw, mnt, &gopts.MountOptions, opts, logger)
 	if err != nil {
 		return nil, mountError(mnt, err)
 	}
-	s := &server{v: v, srv: srv, mnt: mnt, conn: conn, done: make(chan struct{})}
+	s := &server{v: v, srv: srv, mnt: mnt, conn: conn, counts: counts, done: make(chan struct{})}
 	go func() {
 		srv.Serve()
 		conn.close()
@@ -181,7 +186,9 @@ type server struct {
 	mnt  string
 	dev  mountopt.Mount // the mount as the mount table listed it once mounted
 	conn *connection
-	done chan struct{} // closed when serving stopped and the volume was told
+	// counts are the kernel's requests (CountRequests); nil: not counted.
+	counts *requestCounts
+	done   chan struct{} // closed when serving stopped and the volume was told
 
 	mu      sync.Mutex // serializes Unmount
 	forceMu sync.Mutex // serializes ForceUnmount

@@ -8,6 +8,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
+
+	"github.com/anyfs/anyfs/fs"
 )
 
 // Options configure a mount. The zero value mounts privately (only the mounting user
@@ -58,6 +61,9 @@ type Options struct {
 	// fill partial pages; FUSE passthrough is off with it. go-fuse on Linux
 	// only; cgofuse refuses it.
 	WritebackCache bool
+	// CountRequests counts the kernel's requests by opcode, with their errors
+	// and latencies; the server then implements RequestCounter [go-fuse only].
+	CountRequests bool
 	// Debug logs every kernel request the adapter receives.
 	Debug bool
 	// Logger receives adapter messages; nil means the volume's logger.
@@ -80,6 +86,23 @@ type Server interface {
 	// told (OnCloseFile for every file still open, then OnUnmount). Processes that
 	// still hold files on the mount get errors from then on.
 	ForceUnmount() error
+}
+
+// RequestCounter is implemented by a Server mounted with CountRequests.
+type RequestCounter interface {
+	// RequestStats returns the counts of every opcode, in a fixed order.
+	RequestStats() []RequestStats
+}
+
+// RequestStats counts the kernel's requests of one opcode since the mount.
+type RequestStats struct {
+	Op     string        // the FUSE opcode, such as "LOOKUP" or "READ"
+	Calls  uint64        // requests answered
+	Errors uint64        // requests answered with an error (ENOENT included)
+	Total  time.Duration // the time spent answering them, summed
+	// Buckets count the requests by how long they took, with the bounds of
+	// fs.LatencyBound.
+	Buckets [fs.LatencyBuckets]uint64
 }
 
 // Errors that Mount returns, wrapped with details; test with errors.Is.

@@ -420,6 +420,15 @@ func TestMetrics(t *testing.T) {
 	if v := value(`anyfs_event_duration_seconds_bucket{event="OnWriteFile",le="+Inf"}`); v != calls {
 		t.Errorf("OnWriteFile +Inf bucket %v, calls %v", v, calls)
 	}
+	if v := value(`anyfs_kernel_requests_total{opcode="LOOKUP"}`); v < 1 {
+		t.Errorf("LOOKUP requests = %v", v)
+	}
+	if v := value(`anyfs_kernel_request_errors_total{opcode="LOOKUP"}`); v < 1 {
+		t.Errorf("LOOKUP errors = %v, want the missing file's", v)
+	}
+	if v := value(`anyfs_kernel_requests_total{opcode="WRITE"}`) + value(`anyfs_kernel_requests_total{opcode="WRITEV"}`); v < 1 {
+		t.Errorf("WRITE and WRITEV requests = %v", v)
+	}
 	if v := value("anyfs_open_handles"); v != 1 {
 		t.Errorf("anyfs_open_handles = %v, want 1", v)
 	}
@@ -428,7 +437,7 @@ func TestMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatalf("anyfs stats: %v\n%s", err, out)
 	}
-	for _, w := range []string{"read 1.0 MiB, written 1.0 MiB; 1 files open, 1 handles\n", "OnWriteFile", "OnReadFile"} {
+	for _, w := range []string{"read 1.0 MiB, written 1.0 MiB; 1 files open, 1 handles\n", "OnWriteFile", "OnReadFile", "opcode", "LOOKUP"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("anyfs stats lacks %q:\n%s", w, out)
 		}

@@ -28,8 +28,8 @@ func NewCmdStats(f *Factory) *cobra.Command {
 		Short: "Print the statistics of a running mount served with --metrics",
 		Long: `Print the live statistics of the anyfs serving MOUNTPOINT, which must have
 been started with --metrics: bytes read and written, open files and handles,
-and for every backend event its calls, errors and mean time. --raw prints the
-Prometheus text as served.`,
+and for every backend event and every kind of kernel request its calls,
+errors and mean time. --raw prints the Prometheus text as served.`,
 		Example: `  anyfs mount --daemon --metrics 127.0.0.1:0 mem /mnt/x
   anyfs stats /mnt/x`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -116,35 +116,42 @@ func printStats(out io.Writer, mnt string, st mountState, fams map[string]*dto.M
 	fmt.Fprintf(out, "read %s, written %s; %d files open, %d handles\n",
 		humanBytes(single("anyfs_read_bytes_total")), humanBytes(single("anyfs_written_bytes_total")),
 		int64(single("anyfs_open_files")), int64(single("anyfs_open_handles")))
+	printTable(out, fams, "event", "anyfs_events_total", "anyfs_event_errors_total", "anyfs_event_duration_seconds")
+	printTable(out, fams, "opcode", "anyfs_kernel_requests_total", "anyfs_kernel_request_errors_total", "anyfs_kernel_request_duration_seconds")
+}
+
+// printTable writes, for every value of label with calls, the calls, errors
+// and mean time of the metrics named, most called first.
+func printTable(out io.Writer, fams map[string]*dto.MetricFamily, label, calls, errs, latency string) {
 	type row struct {
-		event       string
+		name        string
 		calls, errs uint64
 		mean        time.Duration
 	}
 	rows := map[string]*row{}
 	get := func(m *dto.Metric) *row {
-		ev := ""
+		name := ""
 		for _, l := range m.Label {
-			if l.GetName() == "event" {
-				ev = l.GetValue()
+			if l.GetName() == label {
+				name = l.GetValue()
 			}
 		}
-		if rows[ev] == nil {
-			rows[ev] = &row{event: ev}
+		if rows[name] == nil {
+			rows[name] = &row{name: name}
 		}
-		return rows[ev]
+		return rows[name]
 	}
-	if f := fams["anyfs_events_total"]; f != nil {
+	if f := fams[calls]; f != nil {
 		for _, m := range f.Metric {
 			get(m).calls = uint64(m.Counter.GetValue())
 		}
 	}
-	if f := fams["anyfs_event_errors_total"]; f != nil {
+	if f := fams[errs]; f != nil {
 		for _, m := range f.Metric {
 			get(m).errs = uint64(m.Counter.GetValue())
 		}
 	}
-	if f := fams["anyfs_event_duration_seconds"]; f != nil {
+	if f := fams[latency]; f != nil {
 		for _, m := range f.Metric {
 			if h := m.Histogram; h != nil && h.GetSampleCount() > 0 {
 				get(m).mean = time.Duration(h.GetSampleSum() / float64(h.GetSampleCount()) * 1e9)
@@ -157,13 +164,16 @@ func printStats(out io.Writer, mnt string, st mountState, fams map[string]*dto.M
 			list = append(list, r)
 		}
 	}
+	if len(list) == 0 {
+		return
+	}
 	sort.Slice(list, func(i, j int) bool {
-		return list[i].calls > list[j].calls || list[i].calls == list[j].calls && list[i].event < list[j].event
+		return list[i].calls > list[j].calls || list[i].calls == list[j].calls && list[i].name < list[j].name
 	})
 	tw := tabwriter.NewWriter(out, 0, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "event\tcalls\terrors\tmean\t")
+	fmt.Fprintf(tw, "%s\tcalls\terrors\tmean\t\n", label)
 	for _, r := range list {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%v\t\n", r.event, r.calls, r.errs, r.mean.Round(100*time.Nanosecond))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%v\t\n", r.name, r.calls, r.errs, r.mean.Round(100*time.Nanosecond))
 	}
 	tw.Flush()
 }

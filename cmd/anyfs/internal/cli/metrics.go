@@ -16,6 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/anyfs/anyfs/adapters"
+	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/fs"
 )
 
@@ -26,25 +28,33 @@ type volumeCollector struct {
 	v                          *fs.Volume
 	calls, errs, latency       *prometheus.Desc
 	read, written, files, hdls *prometheus.Desc
+	// The kernel's requests, where the adapter counts them.
+	reqs                          mountopt.RequestCounter
+	reqCalls, reqErrs, reqLatency *prometheus.Desc
 }
 
-func newVolumeCollector(v *fs.Volume) *volumeCollector {
-	ev := []string{"event"}
+func newVolumeCollector(v *fs.Volume, srv adapters.Server) *volumeCollector {
+	ev, op := []string{"event"}, []string{"opcode"}
+	reqs, _ := srv.(mountopt.RequestCounter)
 	return &volumeCollector{
-		v:       v,
-		calls:   prometheus.NewDesc("anyfs_events_total", "Backend events fired, by event.", ev, nil),
-		errs:    prometheus.NewDesc("anyfs_event_errors_total", "Backend events that failed, by event.", ev, nil),
-		latency: prometheus.NewDesc("anyfs_event_duration_seconds", "Time spent in backend events, by event.", ev, nil),
-		read:    prometheus.NewDesc("anyfs_read_bytes_total", "Bytes read from the backend (OnReadFile).", nil, nil),
-		written: prometheus.NewDesc("anyfs_written_bytes_total", "Bytes written to the backend (OnWriteFile).", nil, nil),
-		files:   prometheus.NewDesc("anyfs_open_files", "Files open on the volume.", nil, nil),
-		hdls:    prometheus.NewDesc("anyfs_open_handles", "Handles open on the volume.", nil, nil),
+		reqs:       reqs,
+		reqCalls:   prometheus.NewDesc("anyfs_kernel_requests_total", "Kernel (FUSE) requests answered, by opcode.", op, nil),
+		reqErrs:    prometheus.NewDesc("anyfs_kernel_request_errors_total", "Kernel requests answered with an error, by opcode.", op, nil),
+		reqLatency: prometheus.NewDesc("anyfs_kernel_request_duration_seconds", "Time spent answering kernel requests, by opcode.", op, nil),
+		v:          v,
+		calls:      prometheus.NewDesc("anyfs_events_total", "Backend events fired, by event.", ev, nil),
+		errs:       prometheus.NewDesc("anyfs_event_errors_total", "Backend events that failed, by event.", ev, nil),
+		latency:    prometheus.NewDesc("anyfs_event_duration_seconds", "Time spent in backend events, by event.", ev, nil),
+		read:       prometheus.NewDesc("anyfs_read_bytes_total", "Bytes read from the backend (OnReadFile).", nil, nil),
+		written:    prometheus.NewDesc("anyfs_written_bytes_total", "Bytes written to the backend (OnWriteFile).", nil, nil),
+		files:      prometheus.NewDesc("anyfs_open_files", "Files open on the volume.", nil, nil),
+		hdls:       prometheus.NewDesc("anyfs_open_handles", "Handles open on the volume.", nil, nil),
 	}
 }
 
 // Describe sends the descriptions of every metric.
 func (c *volumeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.calls, c.errs, c.latency, c.read, c.written, c.files, c.hdls} {
+	for _, d := range []*prometheus.Desc{c.calls, c.errs, c.latency, c.read, c.written, c.files, c.hdls, c.reqCalls, c.reqErrs, c.reqLatency} {
 		ch <- d
 	}
 }
@@ -54,15 +64,7 @@ func (c *volumeCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, s := range c.v.Stats() {
 		ch <- prometheus.MustNewConstMetric(c.calls, prometheus.CounterValue, float64(s.Calls), s.Event)
 		ch <- prometheus.MustNewConstMetric(c.errs, prometheus.CounterValue, float64(s.Errors), s.Event)
-		buckets := make(map[float64]uint64, fs.LatencyBuckets-1)
-		var count uint64
-		for i, n := range s.Buckets {
-			count += n
-			if i < fs.LatencyBuckets-1 {
-				buckets[fs.LatencyBound(i).Seconds()] = count
-			}
-		}
-		ch <- prometheus.MustNewConstHistogram(c.latency, count, s.Total.Seconds(), buckets, s.Event)
+		ch <- latencyHistogram(c.latency, s.Buckets, s.Total, s.Event)
 		switch s.Event {
 		case "OnReadFile":
 			ch <- prometheus.MustNewConstMetric(c.read, prometheus.CounterValue, float64(s.Bytes))
@@ -72,6 +74,27 @@ func (c *volumeCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(c.files, prometheus.GaugeValue, float64(c.v.OpenFileCount()))
 	ch <- prometheus.MustNewConstMetric(c.hdls, prometheus.GaugeValue, float64(c.v.OpenHandleCount()))
+	if c.reqs == nil {
+		return
+	}
+	for _, s := range c.reqs.RequestStats() {
+		ch <- prometheus.MustNewConstMetric(c.reqCalls, prometheus.CounterValue, float64(s.Calls), s.Op)
+		ch <- prometheus.MustNewConstMetric(c.reqErrs, prometheus.CounterValue, float64(s.Errors), s.Op)
+		ch <- latencyHistogram(c.reqLatency, s.Buckets, s.Total, s.Op)
+	}
+}
+
+// latencyHistogram turns latency buckets (fs.LatencyBound) into a histogram.
+func latencyHistogram(d *prometheus.Desc, b [fs.LatencyBuckets]uint64, total time.Duration, label string) prometheus.Metric {
+	buckets := make(map[float64]uint64, fs.LatencyBuckets-1)
+	var count uint64
+	for i, n := range b {
+		count += n
+		if i < fs.LatencyBuckets-1 {
+			buckets[fs.LatencyBound(i).Seconds()] = count
+		}
+	}
+	return prometheus.MustNewConstHistogram(d, count, total.Seconds(), buckets, label)
 }
 
 // metricsServer serves a volume's metrics over HTTP at /metrics.
@@ -104,9 +127,9 @@ func unwrapOp(err error) error {
 }
 
 // serve serves v's metrics until close.
-func (m *metricsServer) serve(v *fs.Volume) {
+func (m *metricsServer) serve(v *fs.Volume, srv adapters.Server) {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(newVolumeCollector(v))
+	reg.MustRegister(newVolumeCollector(v, srv))
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	m.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}

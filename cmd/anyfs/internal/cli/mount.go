@@ -393,13 +393,14 @@ func serve(ctx context.Context, opts *MountOptions, msgs io.Writer, log *slog.Lo
 	defer stopSnapshots()
 
 	mopts.Logger = log
+	mopts.CountRequests = metrics != nil
 	srv, err := f.Mount(vol, mnt, opts.Adapter, mopts)
 	if err != nil {
 		return mountError(err, mnt, opts.Adapter, f.Adapters())
 	}
 	reclaimSignals()
 	if metrics != nil {
-		metrics.serve(vol)
+		metrics.serve(vol, srv)
 		remove, err := writeState(mountState{MountPoint: mnt, Pid: os.Getpid(), Metrics: metrics.url})
 		if err != nil {
 			fmt.Fprintf(msgs, "anyfs: %v (anyfs stats will not find this mount)\n", err)

@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -10,7 +11,8 @@ import (
 // absent names (CBFS metadata cache and non-existent files cache). It is bounded;
 // every change the volume makes, every change notification and every ESTALE drops
 // what it affects. It is off unless Options.MetadataCacheTTL or NegativeCacheTTL is
-// set.
+// set. Keys are volume paths as the backend stores them (on a case-insensitive
+// volume the resolved names; an absent name is kept as it was asked for).
 type infoCache struct {
 	ttl, negTTL time.Duration
 	max, negMax int
@@ -18,6 +20,10 @@ type infoCache struct {
 	mu  sync.Mutex // protects the following
 	pos map[string]cachedInfo
 	neg map[string]time.Time // expiry of absent names
+	// links holds the names cached of each file with several links, by FileID:
+	// a write through one name changes what every name shows. Names may linger
+	// after their entries went; dropFile checks the FileID.
+	links map[uint64][]string
 }
 
 type cachedInfo struct {
@@ -31,7 +37,7 @@ func newInfoCache(o *Options) *infoCache {
 	}
 	c := &infoCache{ttl: o.MetadataCacheTTL, negTTL: o.NegativeCacheTTL,
 		max: o.MetadataCacheSize, negMax: o.NegativeCacheSize,
-		pos: map[string]cachedInfo{}, neg: map[string]time.Time{}}
+		pos: map[string]cachedInfo{}, neg: map[string]time.Time{}, links: map[uint64][]string{}}
 	if c.max <= 0 {
 		c.max = 10000
 	}
@@ -70,6 +76,32 @@ func (c *infoCache) put(key string, fi FileInfo) {
 	evict(c.pos, c.max)
 	delete(c.neg, key)
 	c.pos[key] = cachedInfo{fi: fi, expires: time.Now().Add(c.ttl)}
+	if fi.LinkCount > 1 && fi.FileID != 0 && !fi.IsDir() {
+		names := c.links[fi.FileID]
+		if names == nil && len(c.links) >= c.max {
+			delete(c.pos, key) // not cached, rather than cached where dropFile cannot see it
+			return
+		}
+		if !slices.Contains(names, key) {
+			c.links[fi.FileID] = append(names, key)
+		}
+	}
+}
+
+// dropFile forgets every name cached of the file with several links whose FileID
+// is id (0: none).
+func (c *infoCache) dropFile(id uint64) {
+	if id == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, k := range c.links[id] {
+		if e, ok := c.pos[k]; ok && e.fi.FileID == id {
+			delete(c.pos, k)
+		}
+	}
+	delete(c.links, id)
 }
 
 func (c *infoCache) putAbsent(key string) {
@@ -128,9 +160,9 @@ func (v *Volume) invalidate(name string, tree bool) {
 	if v.cache == nil {
 		return
 	}
-	v.cache.drop(v.key(name), tree)
+	v.cache.drop(name, tree)
 	if name != "/" {
 		dir, _ := Split(name)
-		v.cache.drop(v.key(dir), false)
+		v.cache.drop(dir, false)
 	}
 }

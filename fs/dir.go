@@ -26,6 +26,7 @@ type Dir struct {
 
 // OpenDir opens the directory at name for listing.
 func (v *Volume) OpenDir(ctx context.Context, name string) (*Dir, error) {
+	name = v.resolve(ctx, name)
 	if err := v.checkAccess(ctx, "opendir", name, AccessRead); err != nil {
 		return nil, err
 	}

@@ -162,6 +162,7 @@ func (v *Volume) newHandle(ctx context.Context, f *openFile, hctx any, access Ac
 // Open opens an existing file. With OpenTruncate the file is truncated to zero
 // through OnSetFileSize.
 func (v *Volume) Open(ctx context.Context, name string, access Access, flags OpenFlags) (*Handle, error) {
+	name = v.resolve(ctx, name)
 	if v.opts.ReadOnly && (access&AccessWrite != 0 || flags&OpenTruncate != 0) {
 		return nil, fmt.Errorf("open %s for writing: %w", name, ErrReadOnly)
 	}
@@ -262,6 +263,7 @@ type CreateRequest struct {
 // Create creates and opens a regular file, or opens it if it exists and the request
 // is not Exclusive. It returns the handle and the file's information.
 func (v *Volume) Create(ctx context.Context, name string, req CreateRequest) (*Handle, FileInfo, error) {
+	name = v.resolve(ctx, name)
 	if req.Mode.Type() == 0 {
 		req.Mode |= attr.S_IFREG
 	}
@@ -291,6 +293,7 @@ func (v *Volume) Create(ctx context.Context, name string, req CreateRequest) (*H
 
 // Mkdir creates a directory.
 func (v *Volume) Mkdir(ctx context.Context, name string, mode attr.Mode) (FileInfo, error) {
+	name = v.resolve(ctx, name)
 	return v.createClosed(ctx, name, CreateRequest{Mode: attr.S_IFDIR | mode.Perm(), Attributes: attr.Directory})
 }
 
@@ -302,6 +305,7 @@ func (v *Volume) Mknod(ctx context.Context, name string, mode attr.Mode, rdev ui
 	if mode.Type() == attr.S_IFDIR || mode.Type() == attr.S_IFLNK {
 		return FileInfo{}, fmt.Errorf("mknod %s: %w", name, ErrInvalid)
 	}
+	name = v.resolve(ctx, name)
 	return v.createClosed(ctx, name, CreateRequest{Mode: mode, Rdev: rdev})
 }
 
@@ -363,6 +367,9 @@ func (v *Volume) create(ctx context.Context, name string, req CreateRequest, ope
 	v.invalidate(name, false)
 	if err == nil {
 		f.ctx, f.opened = e.FileContext, true
+		v.nameAdded(name)
+	} else {
+		v.nameForgotten(name) // EEXIST: a name the index did not know
 	}
 	f.openMu.Unlock()
 	if err != nil {
@@ -487,7 +494,8 @@ func (h *Handle) Write(ctx context.Context, p []byte, off int64) (n int, err err
 		Position: off, Append: h.flags&OpenAppend != 0, Buffer: p}
 	n, err = h.write(ctx, e)
 	if h.v.cache != nil {
-		h.v.cache.drop(h.v.key(e.Name), false)
+		h.v.cache.drop(e.Name, false)
+		h.v.cache.dropFile(h.info.FileID)
 	}
 	*e = WriteFileEvent{}
 	writeEvents.Put(e)

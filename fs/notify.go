@@ -54,6 +54,7 @@ func (v *Volume) NotifyChange(kind ChangeKind, name, newName string) error {
 	inv := v.invalidator()
 	entry := func(p string) {
 		v.invalidate(p, true)
+		v.nameForgotten(p)
 		if inv != nil && p != "/" {
 			dir, base := Split(p)
 			errs = append(errs, inv.InvalidateEntry(dir, base), inv.InvalidateContent(dir))
@@ -88,6 +89,7 @@ func (v *Volume) NotifyChange(kind ChangeKind, name, newName string) error {
 // its caches and the kernel's are dropped.
 func (v *Volume) stale(name string) {
 	v.invalidate(name, true)
+	v.nameForgotten(name)
 	if inv := v.invalidator(); inv != nil && name != "/" {
 		dir, base := Split(name)
 		inv.InvalidateEntry(dir, base)

@@ -1,7 +1,6 @@
 package fs
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -23,15 +22,15 @@ func (v *Volume) getInfo(ctx context.Context, name string, fctx any) (fi FileInf
 // file unlinked while open) is kept instead of being reported as 1.
 func (v *Volume) getInfoLinks(ctx context.Context, name string, fctx any, keepZeroLinks bool) (fi FileInfo, err error) {
 	if fctx == nil && v.cache != nil {
-		if fi, err, ok := v.cache.get(v.key(name)); ok {
+		if fi, err, ok := v.cache.get(name); ok {
 			return fi, err
 		}
 		defer func() {
 			switch {
 			case err == nil:
-				v.cache.put(v.key(name), fi)
+				v.cache.put(name, fi)
 			case isNotExist(err):
-				v.cache.putAbsent(v.key(name))
+				v.cache.putAbsent(name)
 			}
 		}()
 	}
@@ -59,7 +58,7 @@ func (v *Volume) getInfoLinks(ctx context.Context, name string, fctx any, keepZe
 
 // Stat returns the information of the file at name.
 func (v *Volume) Stat(ctx context.Context, name string) (FileInfo, error) {
-	return v.getInfo(ctx, name, nil)
+	return v.getInfo(ctx, v.resolve(ctx, name), nil)
 }
 
 // Lookup finds the entry base in the directory dir. FileInfo.Name is the name as
@@ -69,52 +68,74 @@ func (v *Volume) Lookup(ctx context.Context, dir, base string) (FileInfo, error)
 	if err := v.checkName(name); err != nil {
 		return FileInfo{}, err
 	}
-	fi, err := v.getInfo(ctx, name, nil)
-	if err == nil || !v.opts.CaseInsensitive || !isNotExist(err) {
-		return fi, err
-	}
-	real, ferr := v.findFold(ctx, dir, base)
-	if ferr != nil {
-		return FileInfo{}, err
-	}
-	return v.getInfo(ctx, Join(dir, real), nil)
+	return v.getInfo(ctx, v.resolve(ctx, name), nil)
 }
 
-// RealName returns name with every component in the case it was stored with,
-// looking each up in turn (CBFS RealFileName, WinFsp Getpath). On a case-sensitive
-// volume that is name itself once it exists.
+// RealName returns name with every component in the case it was stored with
+// (CBFS RealFileName, WinFsp Getpath). On a case-sensitive volume that is name
+// itself once it exists.
 func (v *Volume) RealName(ctx context.Context, name string) (string, error) {
-	real := "/"
-	for _, part := range strings.Split(strings.Trim(name, "/"), "/") {
-		if part == "" {
-			continue
-		}
-		fi, err := v.Lookup(ctx, real, part)
-		if err != nil {
-			return "", err
-		}
-		real = Join(real, cmp.Or(fi.Name, part))
+	real := v.resolve(ctx, name)
+	if _, err := v.getInfo(ctx, real, nil); err != nil {
+		return "", err
 	}
 	return real, nil
 }
 
-// findFold finds the entry of dir whose name equals base ignoring case.
-func (v *Volume) findFold(ctx context.Context, dir, base string) (string, error) {
-	d, err := v.openDir(ctx, dir)
-	if err != nil {
-		return "", err
+// resolve is the one step every call by path takes first: on a case-insensitive
+// volume it returns name with each existing component in its stored case, so that
+// every event reaches the backend with the stored name (a name that exists exactly
+// as given is kept, which also serves a backend that ignores case itself). The
+// components that do not exist keep the case they were given in: a new name is
+// created as typed. A case-sensitive volume uses name as it is.
+func (v *Volume) resolve(ctx context.Context, name string) string {
+	if !v.opts.CaseInsensitive || name == "/" || v.checkName(name) != nil {
+		return name
 	}
-	defer d.Close(ctx)
-	found := ""
-	err = d.ReadDir(ctx, 0, func(fi *FileInfo, _ int64) bool {
-		if strings.EqualFold(fi.Name, base) {
-			found = fi.Name
-			return false
+	if _, err := v.getInfo(ctx, name, nil); !isNotExist(err) {
+		return name // found, or an error the call itself will meet
+	}
+	dir, base := Split(name)
+	dir = v.resolve(ctx, dir)
+	if real, err := v.findFold(ctx, dir, base); err == nil {
+		return Join(dir, real)
+	}
+	return Join(dir, base)
+}
+
+// resolveTarget resolves the new name of a rename of the (resolved) oldName: like
+// resolve, except that a new name that differs from oldName only in case keeps its
+// typed case, since that rename changes the case of the name (as NTFS does).
+func (v *Volume) resolveTarget(ctx context.Context, oldName, newName string) string {
+	r := v.resolve(ctx, newName)
+	if r == oldName && newName != oldName {
+		dir, _ := Split(r)
+		_, base := Split(newName)
+		return Join(dir, base)
+	}
+	return r
+}
+
+// findFold finds the entry of dir whose name equals base ignoring case, from the
+// directory's index (fold.go), listing the directory when it has none.
+func (v *Volume) findFold(ctx context.Context, dir, base string) (string, error) {
+	found, known := v.folds.find(dir, base)
+	if !known {
+		d, err := v.openDir(ctx, dir)
+		if err != nil {
+			return "", err
 		}
-		return true
-	})
-	if err != nil {
-		return "", err
+		var names []string
+		err = d.ReadDir(ctx, 0, func(fi *FileInfo, _ int64) bool {
+			names = append(names, fi.Name)
+			return true
+		})
+		d.Close(ctx)
+		if err != nil {
+			return "", err
+		}
+		v.folds.fill(dir, names)
+		found, _ = v.folds.find(dir, base)
 	}
 	if found == "" {
 		return "", ErrNotExist
@@ -122,9 +143,30 @@ func (v *Volume) findFold(ctx context.Context, dir, base string) (string, error)
 	return found, nil
 }
 
+// The volume's changes, for the case-insensitive name index.
+
+func (v *Volume) nameAdded(name string) {
+	if v.opts.CaseInsensitive {
+		v.folds.added(name)
+	}
+}
+
+func (v *Volume) nameRemoved(name string) {
+	if v.opts.CaseInsensitive {
+		v.folds.removed(name)
+	}
+}
+
+func (v *Volume) nameForgotten(name string) {
+	if v.opts.CaseInsensitive {
+		v.folds.forget(name)
+	}
+}
+
 // Remove deletes the file (dir false: unlink) or empty directory (dir true: rmdir) at
 // name. Handles open on it keep working until closed.
 func (v *Volume) Remove(ctx context.Context, name string, dir bool) error {
+	name = v.resolve(ctx, name)
 	f := v.borrow(name)
 	defer v.unborrow(ctx, f)
 	fctx := openCtx(f)
@@ -134,8 +176,10 @@ func (v *Volume) Remove(ctx context.Context, name string, dir bool) error {
 	err := v.callDelete(ctx, name, fctx, dir)
 	v.invalidate(name, dir)
 	if err != nil {
+		v.nameForgotten(name)
 		return err
 	}
+	v.nameRemoved(name)
 	v.detach(name)
 	return nil
 }
@@ -145,6 +189,7 @@ func (v *Volume) Remove(ctx context.Context, name string, dir bool) error {
 // backend's OnCanFileBeDeleted) but without deleting. Windows asks this before a
 // delete, which it then performs at the last close.
 func (v *Volume) CanDelete(ctx context.Context, name string) error {
+	name = v.resolve(ctx, name)
 	fi, err := v.getInfo(ctx, name, nil)
 	if err != nil {
 		return err
@@ -270,6 +315,8 @@ func (v *Volume) Rename(ctx context.Context, oldName, newName string, flags Rena
 	if oldName == "/" || newName == "/" {
 		return fmt.Errorf("rename %s to %s: %w", oldName, newName, ErrBusy)
 	}
+	oldName = v.resolve(ctx, oldName)
+	newName = v.resolveTarget(ctx, oldName, newName)
 	src, err := v.getInfo(ctx, oldName, nil)
 	if err != nil {
 		return err
@@ -322,6 +369,18 @@ func (v *Volume) Rename(ctx context.Context, oldName, newName string, flags Rena
 	err = v.callRename(ctx, &e)
 	v.invalidate(oldName, true)
 	v.invalidate(newName, true)
+	switch {
+	case err != nil:
+		v.nameForgotten(oldName)
+		v.nameForgotten(newName)
+	case e.Exchange:
+		v.nameForgotten(oldName) // both names stay; what is below them moved
+		v.nameForgotten(newName)
+	default:
+		v.nameRemoved(oldName)
+		v.nameRemoved(newName) // and what was below a directory replaced
+		v.nameAdded(newName)
+	}
 	if err != nil {
 		if e.Exchange && errors.Is(err, ErrNotSupported) {
 			return fmt.Errorf("rename exchange %s: %w", oldName, ErrInvalid)
@@ -401,6 +460,7 @@ func (v *Volume) Link(ctx context.Context, oldName, newName string) (fi FileInfo
 	if v.linker == nil {
 		return FileInfo{}, fmt.Errorf("link %s: %w", newName, ErrNotPermitted)
 	}
+	oldName, newName = v.resolve(ctx, oldName), v.resolve(ctx, newName)
 	if err := v.checkAccess(ctx, "link", newName, AccessWrite); err != nil {
 		return FileInfo{}, err
 	}
@@ -421,6 +481,7 @@ func (v *Volume) Link(ctx context.Context, oldName, newName string) (fi FileInfo
 	}
 	v.invalidate(oldName, false)
 	v.invalidate(newName, false)
+	v.nameAdded(newName)
 	if e.InfoValid {
 		v.normalize(&e.Info)
 		_, e.Info.Name = Split(newName)
@@ -440,6 +501,7 @@ func (v *Volume) Symlink(ctx context.Context, target, name string) (FileInfo, er
 	if v.symlinker == nil {
 		return FileInfo{}, fmt.Errorf("symlink %s: %w", name, ErrNotSupported)
 	}
+	name = v.resolve(ctx, name)
 	if err := v.checkAccess(ctx, "symlink", name, AccessWrite); err != nil {
 		return FileInfo{}, err
 	}
@@ -456,9 +518,11 @@ func (v *Volume) Symlink(ctx context.Context, target, name string) (FileInfo, er
 		defer v.end(ctx, &c, &err)
 		return v.symlinker.OnCreateSymlink(ctx, &e)
 	}(); err != nil {
+		v.nameForgotten(name)
 		return FileInfo{}, err
 	}
 	v.invalidate(name, false)
+	v.nameAdded(name)
 	if e.InfoValid {
 		v.normalize(&e.Info)
 		_, e.Info.Name = Split(name)
@@ -472,6 +536,7 @@ func (v *Volume) Readlink(ctx context.Context, name string) (target string, err 
 	if v.symlinker == nil {
 		return "", fmt.Errorf("readlink %s: %w", name, ErrInvalid)
 	}
+	name = v.resolve(ctx, name)
 	if err := v.checkAccess(ctx, "readlink", name, AccessRead); err != nil {
 		return "", err
 	}
@@ -515,6 +580,7 @@ type Change struct {
 // Windows attributes) and returns the file's new information. The open handle's
 // contexts are used when the file is open.
 func (v *Volume) SetAttributes(ctx context.Context, name string, ch Change) (FileInfo, error) {
+	name = v.resolve(ctx, name)
 	f := v.borrow(name)
 	defer v.unborrow(ctx, f)
 	return v.setAttributes(ctx, name, f, nil, ch)

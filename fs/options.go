@@ -93,7 +93,12 @@ func (o *Options) withDefaults() Options {
 }
 
 // KernelTimeouts returns the attribute, entry and negative-entry cache timeouts the
-// adapters hand to the kernel, with the defaults of Options applied.
+// adapters hand to the kernel, with the defaults of Options applied. A
+// case-insensitive volume gets no entry and no negative-entry caching: the kernel
+// caches each name as typed, so an absent "hello.txt" cached before "HELLO.TXT" is
+// created would hide it, and an entry of "hello.txt" would outlive the removal or
+// rename of the file through "HELLO.TXT". The kernel then asks the volume at every
+// lookup, and the answer refreshes the attributes it caches as well.
 func (o *Options) KernelTimeouts() (attrT, entryT, negT time.Duration) {
 	pick := func(d, def time.Duration) time.Duration {
 		switch {
@@ -104,5 +109,9 @@ func (o *Options) KernelTimeouts() (attrT, entryT, negT time.Duration) {
 		}
 		return d
 	}
-	return pick(o.AttrTimeout, time.Second), pick(o.EntryTimeout, time.Second), pick(o.NegativeTimeout, 0)
+	attrT, entryT, negT = pick(o.AttrTimeout, time.Second), pick(o.EntryTimeout, time.Second), pick(o.NegativeTimeout, 0)
+	if o.CaseInsensitive {
+		entryT, negT = 0, 0
+	}
+	return attrT, entryT, negT
 }

@@ -179,6 +179,7 @@ func (v *Volume) ownerOrCapable(ctx context.Context, fi *FileInfo) bool {
 
 // GetXattr returns the extended attribute xattr of the file at name.
 func (v *Volume) GetXattr(ctx context.Context, name, xattr string) (data []byte, err error) {
+	name = v.resolve(ctx, name)
 	r, err := v.xattrName("getxattr", name, xattr)
 	if err != nil {
 		return nil, err
@@ -213,6 +214,7 @@ const (
 // security. ones set with CAP_SYS_ADMIN (CAP_SETFCAP for security.capability), POSIX
 // ACLs by the file's owner; a request without a caller may do everything.
 func (v *Volume) SetXattr(ctx context.Context, name, xattr string, data []byte, flags XattrFlags) (err error) {
+	name = v.resolve(ctx, name)
 	r, err := v.xattrName("setxattr", name, xattr)
 	if err != nil {
 		return err
@@ -239,6 +241,7 @@ func (v *Volume) SetXattr(ctx context.Context, name, xattr string, data []byte, 
 // ListXattr returns the names of the extended attributes of the file at name that
 // the caller may see.
 func (v *Volume) ListXattr(ctx context.Context, name string) (names []string, err error) {
+	name = v.resolve(ctx, name)
 	if v.streams == nil {
 		return nil, nil
 	}
@@ -297,6 +300,7 @@ func (v *Volume) ListXattr(ctx context.Context, name string) (names []string, er
 
 // RemoveXattr removes the extended attribute xattr of the file at name.
 func (v *Volume) RemoveXattr(ctx context.Context, name, xattr string) (err error) {
+	name = v.resolve(ctx, name)
 	r, err := v.xattrName("removexattr", name, xattr)
 	if err != nil {
 		return err

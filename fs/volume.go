@@ -77,6 +77,7 @@ type Volume struct {
 	stats  [evCount]eventCounter
 	rules  accessRules
 	cache  *infoCache // nil when off
+	folds  foldIndex  // case-insensitive name index (fold.go)
 
 	// mu protects the following. Lock order: openFile.openMu before mu.
 	mu      sync.Mutex
@@ -101,6 +102,7 @@ func NewVolume(b Interface, opts *Options) *Volume {
 	v.idle.L = &v.mu
 	v.cache = newInfoCache(&v.opts)
 	v.owner = newOwnership(v.opts.Ownership)
+	v.folds.dirs = map[string]*foldDir{}
 	for _, r := range v.opts.AccessRules {
 		v.AddAccessRule(r)
 	}

@@ -55,12 +55,30 @@ type writableBackend struct {
 	name  string
 	new   func(t testing.TB) (fs.Interface, func())
 	mount *adapters.Options
+	// volume are the volume options of a mode of the matrix (matrix_linux_test.go);
+	// nil means the defaults.
+	volume *fs.Options
+	// adapter, when set, is the only adapter the backend runs through.
+	adapter string
 }
 
 // runsOn reports whether the tests run b through adapter: the variant without FUSE
 // passthrough differs from the default only through gofuse.
 func (b writableBackend) runsOn(adapter string) bool {
+	if b.adapter != "" {
+		return adapter == b.adapter
+	}
 	return b.mount == nil || !b.mount.NoPassthrough || adapter == adapters.GoFUSE
+}
+
+// volumeOptions returns the options of b's volumes, with the quiet logger.
+func (b writableBackend) volumeOptions() *fs.Options {
+	o := fs.Options{}
+	if b.volume != nil {
+		o = *b.volume
+	}
+	o.Logger = quietLogger
+	return &o
 }
 
 // newPassthroughBackend mirrors a new host directory, removed when released.
@@ -97,7 +115,7 @@ func mountFresh(t testing.TB, b writableBackend, adapter string, opts *fs.Option
 	t.Helper()
 	backend, release := b.new(t)
 	if opts == nil {
-		opts = &fs.Options{Logger: quietLogger}
+		opts = b.volumeOptions()
 	}
 	v := fs.NewVolume(backend, opts)
 	dir, err := os.MkdirTemp("", "anyfs-mnt-")
@@ -848,7 +866,7 @@ func TestModel(t *testing.T) {
 	seed := modelSeed(t)
 	t.Logf("%s=%d %s=%d", modelSeedEnv, seed, modelOpsEnv, total)
 	for _, adapter := range mounttest.Adapters() {
-		for _, b := range writableBackends {
+		for _, b := range append(writableBackends, modeBackends...) {
 			if !b.runsOn(adapter) {
 				continue
 			}
@@ -864,7 +882,7 @@ const modelWorkers = 4
 func runModel(t *testing.T, b writableBackend, adapter string, seed uint64, total int) {
 	backend, release := b.new(t)
 	t.Cleanup(release) // runs after the unmount (cleanups run last-in first-out)
-	mnt := mounttest.MountWith(t, fs.NewVolume(backend, &fs.Options{Logger: quietLogger}), adapter, b.mount)
+	mnt := mounttest.MountWith(t, fs.NewVolume(backend, b.volumeOptions()), adapter, b.mount)
 	ref := referenceDir(t)
 	start := time.Now()
 

@@ -58,14 +58,14 @@ func TestStress(t *testing.T) {
 	}
 	scale := stressScale(t)
 	for _, adapter := range mounttest.Adapters() {
-		for _, b := range writableBackends {
+		for _, b := range append(writableBackends, modeBackends...) {
 			if !b.runsOn(adapter) {
 				continue
 			}
 			t.Run(adapter+"/"+b.name, func(t *testing.T) {
 				backend, release := b.new(t)
 				t.Cleanup(release)
-				mnt := mounttest.MountWith(t, fs.NewVolume(backend, &fs.Options{Logger: quietLogger}), adapter, b.mount)
+				mnt := mounttest.MountWith(t, fs.NewVolume(backend, b.volumeOptions()), adapter, b.mount)
 				for _, w := range workloads {
 					t.Run(w.name, func(t *testing.T) {
 						dir := filepath.Join(mnt, w.name)

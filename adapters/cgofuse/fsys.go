@@ -38,9 +38,6 @@ type fileSystem struct {
 	zeroTime fuse.Timespec
 	// darwin chooses macOS st_flags values instead of the FreeBSD / WinFsp ones.
 	darwin bool
-	// caseInsensitive is the volume's option, read once: names need resolving to
-	// their stored case on every request.
-	caseInsensitive bool
 	// hiding turns libfuse3's renames of unlinked open files into unlinks
 	// (hidden.go).
 	hiding bool
@@ -60,7 +57,7 @@ type fileSystem struct {
 }
 
 func newFileSystem(v *fs.Volume, log *slog.Logger, debug bool) *fileSystem {
-	f := &fileSystem{v: v, log: log, debug: debug, getcontext: fuse.Getcontext, caseInsensitive: v.Options().CaseInsensitive,
+	f := &fileSystem{v: v, log: log, debug: debug, getcontext: fuse.Getcontext,
 		darwin: runtime.GOOS == "darwin", ready: make(chan struct{}),
 		destroyed: make(chan struct{}), handles: make(map[uint64]any),
 		hiding: hidesByRename, hidden: make(map[string][]uint64),
@@ -152,32 +149,12 @@ func (f *fileSystem) closeAll(ctx context.Context) {
 // Paths.
 
 // name turns a path cgofuse passes into a volume path. On a case-insensitive volume
-// a path that does not exist as given is resolved to the stored case of each of its
-// components, when they exist.
-func (f *fileSystem) name(ctx context.Context, path string) string {
-	name := fs.Clean(path)
-	if !f.caseInsensitive || name == "/" {
-		return name
-	}
-	if _, err := f.v.Stat(ctx, name); err == nil {
-		return name
-	}
-	if real, err := f.v.RealName(ctx, name); err == nil {
-		return real
-	}
-	return name
-}
+// the volume resolves it to the stored case of each component.
+func (f *fileSystem) name(_ context.Context, path string) string { return fs.Clean(path) }
 
-// newName turns the path of a name being created into a volume path: its directory
-// is resolved as in name, its base name is kept as given.
-func (f *fileSystem) newName(ctx context.Context, path string) string {
-	name := fs.Clean(path)
-	if !f.caseInsensitive || name == "/" {
-		return name
-	}
-	dir, base := fs.Split(name)
-	return fs.Join(f.name(ctx, dir), base)
-}
+// newName turns the path of a name being created into a volume path; the volume
+// keeps the case of a new base name as given.
+func (f *fileSystem) newName(ctx context.Context, path string) string { return f.name(ctx, path) }
 
 // Attributes and stat.
 

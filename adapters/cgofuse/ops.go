@@ -360,31 +360,11 @@ func (f *fileSystem) Rename3(oldpath, newpath string, flags uint32) (rc int) {
 		}
 		return 0
 	}
-	if rc := errc(f.v.Rename(ctx, oldName, f.renameTarget(ctx, oldName, newpath), rf)); rc != 0 {
+	if rc := errc(f.v.Rename(ctx, oldName, f.newName(ctx, newpath), rf)); rc != 0 {
 		return rc
 	}
 	f.renameHidden(oldpath, newpath, rf&fs.RenameExchange != 0)
 	return 0
-}
-
-// renameTarget resolves the target of a rename. On a case-insensitive volume an
-// existing target is named in its stored case, unless it is the source itself (a
-// rename that changes only the case of a name).
-func (f *fileSystem) renameTarget(ctx context.Context, oldName, newpath string) string {
-	name := f.newName(ctx, newpath)
-	if !f.caseInsensitive {
-		return name
-	}
-	dir, base := fs.Split(name)
-	fi, err := f.v.Lookup(ctx, dir, base)
-	if err != nil || fi.Name == "" || fi.Name == base {
-		return name
-	}
-	stored := fs.Join(dir, fi.Name)
-	if stored == oldName {
-		return name
-	}
-	return stored
 }
 
 // Extended attributes (named streams).

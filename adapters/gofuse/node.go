@@ -4,7 +4,9 @@ package gofuse
 
 import (
 	"context"
+	"hash/fnv"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -57,6 +59,13 @@ type node struct {
 	// noCap is when (Unix nanoseconds) the node's known absence of
 	// security.capability expires; see Getxattr.
 	noCap atomic.Int64
+
+	// alias marks a node reached through a spelling of a case-insensitive volume
+	// other than the stored one (see newChild).
+	alias bool
+	// forgotten marks a node taken out of go-fuse's tree because its file was
+	// removed or renamed through another spelling (see forgetOtherCases).
+	forgotten atomic.Bool
 }
 
 var (
@@ -116,11 +125,23 @@ func (n *node) path() (p string, ok bool) {
 	return b.String(), true
 }
 
+// errno maps an error of a request on n (or in the directory n) to its errno. For a
+// node whose file went away through another spelling of its name, ENOENT becomes
+// ESTALE: the kernel still holds this spelling as existing, and ESTALE has it look
+// the path up again, which then finds nothing, or the file now there.
+func (n *node) errno(err error) syscall.Errno {
+	errno := toErrno(err)
+	if errno == syscall.ENOENT && n.forgotten.Load() {
+		return syscall.ESTALE
+	}
+	return errno
+}
+
 // childPath returns the volume path of the entry name of directory n.
 func (n *node) childPath(name string) (string, syscall.Errno) {
 	dir, ok := n.path()
 	if !ok {
-		return "", syscall.ENOENT
+		return "", n.errno(syscall.ENOENT)
 	}
 	return fs.Join(dir, name), 0
 }
@@ -204,23 +225,51 @@ func unixTime(t time.Time) time.Time {
 // newChild returns the node for the entry name of n described by fi, filling out.
 // Nodes are identified by FileID, so every name of a hard-linked file leads to one
 // node; go-fuse keeps the node it already knows for an identity.
+//
+// On a case-insensitive volume a name spelled otherwise than stored (fi.Name), or
+// found in a directory reached that way, gets an alias node: the same inode number
+// and attributes, but a kernel inode of its own, told by a generation number made
+// from the spelling. The kernel does nothing for a rename whose source and target
+// are one inode, so this is what lets a rename change only the case of a name, as
+// NTFS does. The kernel caches neither the alias's entry nor its attributes: every
+// use asks the volume, which answers for the stored file, so all spellings agree.
 func (n *node) newChild(ctx context.Context, name string, fi *fs.FileInfo, out *fuse.EntryOut) *gofs.Inode {
 	fillAttr(fi, &out.Attr)
 	sa := gofs.StableAttr{Mode: uint32(fi.Mode.Type()), Ino: fi.FileID}
-	if old := n.GetChild(name); old != nil && old.StableAttr().Mode == sa.Mode && (sa.Ino == 0 || old.StableAttr().Ino == sa.Ino) {
+	alias := n.m.v.Options().CaseInsensitive && (n.alias || fi.Name != "" && fi.Name != name)
+	if alias {
+		sa.Gen = n.spelling(name)
+		out.SetEntryTimeout(uncached)
+		out.SetAttrTimeout(uncached)
+	}
+	if old := n.GetChild(name); old != nil && old.StableAttr().Mode == sa.Mode && old.StableAttr().Gen == sa.Gen && (sa.Ino == 0 || old.StableAttr().Ino == sa.Ino) {
 		// Reuse the known node; with no FileID this keeps the inode number stable.
 		if sa.Ino == 0 {
 			out.Attr.Ino = old.StableAttr().Ino
 		}
 		return old
 	}
-	return n.NewInode(ctx, &node{m: n.m}, sa)
+	return n.NewInode(ctx, &node{m: n.m, alias: alias}, sa)
+}
+
+// uncached is the cache timeout of an alias node's entry and attributes: go-fuse
+// replaces a zero with the mount's timeouts, and the kernel counts a nanosecond as
+// expired at once.
+const uncached = time.Nanosecond
+
+// spelling returns the generation number of the alias node for the entry name of n:
+// a hash of the path as spelled, never 0 (the generation of stored names).
+func (n *node) spelling(name string) uint64 {
+	dir, _ := n.path()
+	h := fnv.New64a()
+	h.Write([]byte(fs.Join(dir, name)))
+	return h.Sum64() | 1
 }
 
 func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
 	dir, ok := n.path()
 	if !ok {
-		return nil, syscall.ENOENT
+		return nil, n.errno(syscall.ENOENT)
 	}
 	fi, err := n.m.v.Lookup(n.m.ctx(ctx), dir, name)
 	if err != nil {
@@ -236,19 +285,19 @@ func (n *node) stat(ctx context.Context, f gofs.FileHandle) (fs.FileInfo, syscal
 	if fh == nil {
 		if p, ok := n.path(); ok {
 			fi, err := n.m.v.Stat(ctx, p)
-			return fi, toErrno(err)
+			return fi, n.errno(err)
 		}
 		if fh = n.anyHandle(); fh == nil {
 			// A directory removed while open: fstat of its descriptor.
 			if dh := n.anyDir(); dh != nil {
 				fi, err := dh.d.Stat(ctx)
-				return fi, toErrno(err)
+				return fi, n.errno(err)
 			}
-			return fs.FileInfo{}, syscall.ENOENT
+			return fs.FileInfo{}, n.errno(syscall.ENOENT)
 		}
 	}
 	fi, err := fh.h.Stat(ctx)
-	return fi, toErrno(err)
+	return fi, n.errno(err)
 }
 
 func (n *node) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
@@ -257,6 +306,9 @@ func (n *node) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut
 		return errno
 	}
 	fillAttr(&fi, &out.Attr)
+	if n.alias {
+		out.SetTimeout(uncached)
+	}
 	return 0
 }
 
@@ -304,15 +356,37 @@ func (n *node) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAttrI
 		fi, err = n.m.v.SetAttributes(ctx, p, ch)
 	default:
 		if fh = n.anyHandle(); fh == nil {
-			return syscall.ENOENT
+			return n.errno(syscall.ENOENT)
 		}
 		fi, err = fh.h.SetAttributes(ctx, ch)
 	}
 	if err != nil {
-		return toErrno(err)
+		return n.errno(err)
 	}
 	fillAttr(&fi, &out.Attr)
+	if n.alias {
+		out.SetTimeout(uncached)
+	}
+	n.changedSpellings()
 	return 0
+}
+
+// changedSpellings drops the kernel's cached attributes of the other spellings of
+// n's name, after n's file changed through n on a case-insensitive volume: each
+// spelling is a kernel inode of its own (see newChild).
+func (n *node) changedSpellings() {
+	if !n.m.v.Options().CaseInsensitive {
+		return
+	}
+	name, parent := n.Parent()
+	if parent == nil {
+		return
+	}
+	for other, in := range parent.Children() {
+		if other != name && strings.EqualFold(other, name) {
+			in.NotifyContent(-1, 0)
+		}
+	}
 }
 
 // openArgs maps open(2) flags to the volume's access and flags.
@@ -363,31 +437,41 @@ func openFlags(of fs.OpenFlags) uint32 {
 }
 
 func (n *node) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
-	p, ok := n.path()
-	if !ok {
-		return nil, 0, syscall.ENOENT
-	}
 	access, of := n.m.openArgs(flags)
 	ctx = n.m.ctx(ctx)
-	h, err := n.m.v.Open(ctx, p, access, of)
-	if err != nil {
-		return nil, 0, toErrno(err)
-	}
 	// The name may have been renamed over (by a symbolic link, say) after the kernel
-	// looked it up and before go-fuse's tree heard of it: make sure the file opened
-	// is the node's, or have the kernel look the name up again (ESTALE).
-	fi := h.OpenInfo()
-	if !n.sameFile(&fi) {
-		err = fs.ErrStale
-	}
-	if err != nil {
+	// looked it up and before go-fuse's tree heard of it: the rename is done in the
+	// volume, and go-fuse moves its node once the rename's reply is on its way. Make
+	// sure the file opened is the node's; if it is not, give go-fuse's tree a moment
+	// to catch up (the node then has another name, or none: ENOENT, as when the
+	// kernel's own lookup had come a little later), and only then have the kernel
+	// look the name up again (ESTALE), which it does once.
+	deadline := time.Now().Add(staleWait)
+	for {
+		p, ok := n.path()
+		if !ok {
+			return nil, 0, n.errno(syscall.ENOENT)
+		}
+		h, err := n.m.v.Open(ctx, p, access, of)
+		if err != nil {
+			return nil, 0, n.errno(err)
+		}
+		fi := h.OpenInfo()
+		if n.sameFile(&fi) {
+			fh := &fileHandle{h: h, n: n}
+			n.addHandle(fh)
+			return fh, openFlags(of), 0
+		}
 		h.Close(context.WithoutCancel(ctx))
-		return nil, 0, toErrno(err)
+		if time.Now().After(deadline) {
+			return nil, 0, syscall.ESTALE
+		}
+		time.Sleep(staleWait / 100)
 	}
-	fh := &fileHandle{h: h, n: n}
-	n.addHandle(fh)
-	return fh, openFlags(of), 0
 }
+
+// staleWait bounds how long Open waits for go-fuse's tree to hear of a rename.
+const staleWait = 50 * time.Millisecond
 
 // sameFile reports whether fi describes the node's file.
 func (n *node) sameFile(fi *fs.FileInfo) bool {
@@ -408,7 +492,7 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 	req := fs.CreateRequest{Mode: attr.Mode(mode), Access: access, Flags: of, Exclusive: flags&syscall.O_EXCL != 0}
 	h, fi, err := n.m.v.Create(n.m.ctx(ctx), p, req)
 	if err != nil {
-		return nil, nil, 0, toErrno(err)
+		return nil, nil, 0, n.errno(err)
 	}
 	child := n.newChild(ctx, name, &fi, out)
 	cn, _ := child.Operations().(*node)
@@ -426,7 +510,7 @@ func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 	}
 	fi, err := n.m.v.Mkdir(n.m.ctx(ctx), p, attr.Mode(mode))
 	if err != nil {
-		return nil, toErrno(err)
+		return nil, n.errno(err)
 	}
 	return n.newChild(ctx, name, &fi, out), 0
 }
@@ -438,7 +522,7 @@ func (n *node) Mknod(ctx context.Context, name string, mode uint32, dev uint32, 
 	}
 	fi, err := n.m.v.Mknod(n.m.ctx(ctx), p, attr.Mode(mode), uint64(dev))
 	if err != nil {
-		return nil, toErrno(err)
+		return nil, n.errno(err)
 	}
 	return n.newChild(ctx, name, &fi, out), 0
 }
@@ -448,7 +532,11 @@ func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
 	if errno != 0 {
 		return errno
 	}
-	return toErrno(n.m.v.Remove(n.m.ctx(ctx), p, false))
+	err := n.m.v.Remove(n.m.ctx(ctx), p, false)
+	if err == nil {
+		n.forgetOtherCases(name, name)
+	}
+	return n.errno(err)
 }
 
 func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
@@ -456,7 +544,11 @@ func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
 	if errno != 0 {
 		return errno
 	}
-	return toErrno(n.m.v.Remove(n.m.ctx(ctx), p, true))
+	err := n.m.v.Remove(n.m.ctx(ctx), p, true)
+	if err == nil {
+		n.forgetOtherCases(name, name)
+	}
+	return n.errno(err)
 }
 
 // Rename flags of renameat2(2), the same on every system FUSE passes them from.
@@ -488,7 +580,40 @@ func (n *node) Rename(ctx context.Context, name string, newParent gofs.InodeEmbe
 	if flags&^(renameNoReplace|renameExchange) != 0 {
 		return syscall.EINVAL // RENAME_WHITEOUT is for overlay filesystems
 	}
-	return toErrno(n.m.v.Rename(n.m.ctx(ctx), oldPath, newPath, rf))
+	err := n.m.v.Rename(n.m.ctx(ctx), oldPath, newPath, rf)
+	if err == nil {
+		// go-fuse moves name to newName once this returns: keep both.
+		if np == n {
+			n.forgetOtherCases(name, name, newName)
+		} else {
+			n.forgetOtherCases(name, name)
+			np.forgetOtherCases(newName, newName)
+		}
+	}
+	return n.errno(err)
+}
+
+// forgetOtherCases drops go-fuse's entries of n that spell name in another case
+// than the names in keep, after name was removed or renamed: each spelling the
+// kernel looked up on a case-insensitive volume is an entry of its own, and the
+// others would still lead to the old node. Their attributes are dropped from the
+// kernel's cache at once (an inode invalidation takes no directory lock), so the
+// kernel asks for them and hears ESTALE (see errno), and looks the name up again: it
+// caches no entry of such a volume for longer than its clock tick
+// (fs.Options.KernelTimeouts).
+func (n *node) forgetOtherCases(name string, keep ...string) {
+	if !n.m.v.Options().CaseInsensitive {
+		return
+	}
+	for other, in := range n.Children() {
+		if strings.EqualFold(other, name) && !slices.Contains(keep, other) {
+			if cn, ok := in.Operations().(*node); ok {
+				cn.forgotten.Store(true)
+			}
+			n.RmChild(other)
+			in.NotifyContent(-1, 0)
+		}
+	}
 }
 
 func (n *node) Link(ctx context.Context, target gofs.InodeEmbedder, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
@@ -498,7 +623,7 @@ func (n *node) Link(ctx context.Context, target gofs.InodeEmbedder, name string,
 	}
 	oldPath, ok := tn.path()
 	if !ok {
-		return nil, syscall.ENOENT
+		return nil, n.errno(syscall.ENOENT)
 	}
 	p, errno := n.childPath(name)
 	if errno != 0 {
@@ -506,7 +631,7 @@ func (n *node) Link(ctx context.Context, target gofs.InodeEmbedder, name string,
 	}
 	fi, err := n.m.v.Link(n.m.ctx(ctx), oldPath, p)
 	if err != nil {
-		return nil, toErrno(err)
+		return nil, n.errno(err)
 	}
 	if fi.FileID == 0 {
 		// Without a FileID the only way to one inode is the node itself.
@@ -524,7 +649,7 @@ func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.Entry
 	}
 	fi, err := n.m.v.Symlink(n.m.ctx(ctx), target, p)
 	if err != nil {
-		return nil, toErrno(err)
+		return nil, n.errno(err)
 	}
 	return n.newChild(ctx, name, &fi, out), 0
 }
@@ -532,11 +657,11 @@ func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.Entry
 func (n *node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
 	p, ok := n.path()
 	if !ok {
-		return nil, syscall.ENOENT
+		return nil, n.errno(syscall.ENOENT)
 	}
 	target, err := n.m.v.Readlink(n.m.ctx(ctx), p)
 	if err != nil {
-		return nil, toErrno(err)
+		return nil, n.errno(err)
 	}
 	return []byte(target), 0
 }
@@ -544,11 +669,11 @@ func (n *node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
 func (n *node) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
 	p, ok := n.path()
 	if !ok {
-		return nil, 0, syscall.ENOENT
+		return nil, 0, n.errno(syscall.ENOENT)
 	}
 	d, err := n.m.v.OpenDir(n.m.ctx(ctx), p)
 	if err != nil {
-		return nil, 0, toErrno(err)
+		return nil, 0, n.errno(err)
 	}
 	dh := &dirHandle{d: d, n: n}
 	n.addDir(dh)
@@ -558,7 +683,7 @@ func (n *node) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHandle
 func (n *node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
 	s, err := n.m.v.VolumeSize(n.m.ctx(ctx))
 	if err != nil {
-		return toErrno(err)
+		return n.errno(err)
 	}
 	bs := uint64(s.BlockSize)
 	out.Bsize = s.BlockSize
@@ -588,11 +713,11 @@ func (n *node) Getxattr(ctx context.Context, name string, dest []byte) (uint32, 
 	}
 	p, ok := n.path()
 	if !ok {
-		return 0, syscall.ENOENT
+		return 0, n.errno(syscall.ENOENT)
 	}
 	data, err := n.m.v.GetXattr(n.m.ctx(ctx), p, name)
 	if err != nil {
-		errno := toErrno(err)
+		errno := n.errno(err)
 		if name == secCap && errno == errNoAttr && n.m.attrTimeout > 0 {
 			n.noCap.Store(time.Now().Add(n.m.attrTimeout).UnixNano())
 		}
@@ -611,19 +736,23 @@ func (n *node) Setxattr(ctx context.Context, name string, data []byte, flags uin
 	n.noCap.Store(0)
 	p, ok := n.path()
 	if !ok {
-		return syscall.ENOENT
+		return n.errno(syscall.ENOENT)
 	}
-	return toErrno(n.m.v.SetXattr(n.m.ctx(ctx), p, name, data, xattrFlags(flags)))
+	err := n.m.v.SetXattr(n.m.ctx(ctx), p, name, data, xattrFlags(flags))
+	if err == nil {
+		n.changedSpellings()
+	}
+	return n.errno(err)
 }
 
 func (n *node) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
 	p, ok := n.path()
 	if !ok {
-		return 0, syscall.ENOENT
+		return 0, n.errno(syscall.ENOENT)
 	}
 	names, err := n.m.v.ListXattr(n.m.ctx(ctx), p)
 	if err != nil {
-		return 0, toErrno(err)
+		return 0, n.errno(err)
 	}
 	size := 0
 	for _, s := range names {
@@ -646,9 +775,13 @@ func (n *node) Removexattr(ctx context.Context, name string) syscall.Errno {
 	n.noCap.Store(0)
 	p, ok := n.path()
 	if !ok {
-		return syscall.ENOENT
+		return n.errno(syscall.ENOENT)
 	}
-	return toErrno(n.m.v.RemoveXattr(n.m.ctx(ctx), p, name))
+	err := n.m.v.RemoveXattr(n.m.ctx(ctx), p, name)
+	if err == nil {
+		n.changedSpellings()
+	}
+	return n.errno(err)
 }
 
 // The operations of open files go to the handle.
@@ -668,7 +801,7 @@ func (n *node) Write(ctx context.Context, f gofs.FileHandle, data []byte, off in
 	}
 	w, err := fh.h.Write(n.m.ctx(ctx), data, off)
 	if err != nil && w == 0 {
-		return 0, toErrno(err)
+		return 0, n.errno(err)
 	}
 	return uint32(w), 0
 }
@@ -684,7 +817,11 @@ func (n *node) Flush(ctx context.Context, f gofs.FileHandle) syscall.Errno {
 			owner = o.(uint64)
 		}
 	}
-	return toErrno(fh.h.Flush(n.m.ctx(ctx), owner))
+	err := fh.h.Flush(n.m.ctx(ctx), owner)
+	if fh.h.Access()&fs.AccessWrite != 0 {
+		n.changedSpellings() // what was written shows through every spelling
+	}
+	return toErrno(err)
 }
 
 func (n *node) Fsync(ctx context.Context, f gofs.FileHandle, flags uint32) syscall.Errno {
@@ -751,7 +888,7 @@ func (n *node) Lseek(ctx context.Context, f gofs.FileHandle, off uint64, whence 
 	}
 	got, err := fh.h.SeekData(n.m.ctx(ctx), int64(off), whence == seekHole)
 	if err != nil {
-		return 0, toErrno(err)
+		return 0, n.errno(err)
 	}
 	return uint64(got), 0
 }
@@ -780,7 +917,7 @@ func (n *node) CopyFileRange(ctx context.Context, fhIn gofs.FileHandle, offIn ui
 	}
 	got, err := in.h.CopyRange(n.m.ctx(ctx), int64(offIn), dst.h, int64(offOut), int64(min(length, maxCopy)))
 	if err != nil && got == 0 {
-		return 0, toErrno(err)
+		return 0, n.errno(err)
 	}
 	return uint32(got), 0
 }
@@ -798,7 +935,7 @@ func (n *node) Getlk(ctx context.Context, f gofs.FileHandle, owner uint64, lk *f
 	}
 	got, err := fh.h.GetLock(n.m.ctx(ctx), owner, l, flags&fuse.FUSE_LK_FLOCK != 0)
 	if err != nil {
-		return toErrno(err)
+		return n.errno(err)
 	}
 	fromLock(got, out)
 	return 0

@@ -124,7 +124,7 @@ func (d *Dir) fetch(ctx context.Context, restart bool) (err error) {
 		return err
 	}
 	for i := range e.Entries {
-		e.Entries[i].Normalize()
+		d.v.normalize(&e.Entries[i])
 		if !d.v.caps.Symlinks && e.Entries[i].Mode.IsSymlink() {
 			e.Entries[i].Mode = e.Entries[i].Mode&^0o170000 | 0o100000
 		}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"math/bits"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -74,10 +76,39 @@ type EventStats struct {
 	Calls  uint64        // how many times it was called
 	Errors uint64        // how many calls returned an error (or panicked)
 	Total  time.Duration // the time spent in the handler, summed
+	// Buckets count the calls by how long they took: Buckets[i] those that
+	// took less than LatencyBound(i) and at least LatencyBound(i-1).
+	Buckets [LatencyBuckets]uint64
+	// Bytes is the data the calls moved: read by OnReadFile (not counting
+	// reads answered with a host descriptor to splice), written by OnWriteFile.
+	Bytes uint64
+}
+
+// LatencyBuckets is the number of latency buckets of EventStats: bounds from
+// about 1µs growing by 4 to about 17s, and a last one without bound.
+const LatencyBuckets = 14
+
+// LatencyBound is the upper bound of latency bucket i (2^(10+2i) ns); the
+// last bucket has none (the largest time.Duration).
+func LatencyBound(i int) time.Duration {
+	if i >= LatencyBuckets-1 {
+		return time.Duration(math.MaxInt64)
+	}
+	return time.Duration(1) << (10 + 2*i)
+}
+
+// LatencyBucket is the latency bucket of a call that took d.
+func LatencyBucket(d time.Duration) int {
+	l := bits.Len64(uint64(d))
+	if l <= 10 {
+		return 0
+	}
+	return min((l-9)/2, LatencyBuckets-1)
 }
 
 type eventCounter struct {
-	calls, errors, nanos atomic.Uint64
+	calls, errors, nanos, bytes atomic.Uint64
+	buckets                     [LatencyBuckets]atomic.Uint64
 }
 
 // PanicError is the error a request fails with when its handler panicked. It maps to
@@ -140,6 +171,7 @@ func (v *Volume) end(ctx context.Context, c *call, errp *error) {
 	s := &v.stats[c.ev]
 	s.calls.Add(1)
 	s.nanos.Add(uint64(d))
+	s.buckets[LatencyBucket(d)].Add(1)
 	err := *errp
 	if err != nil {
 		s.errors.Add(1)
@@ -178,8 +210,12 @@ func (v *Volume) Stats() []EventStats {
 	out := make([]EventStats, 0, evCount)
 	for ev := event(0); ev < evCount; ev++ {
 		s := &v.stats[ev]
-		out = append(out, EventStats{Event: ev.String(), Calls: s.calls.Load(),
-			Errors: s.errors.Load(), Total: time.Duration(s.nanos.Load())})
+		es := EventStats{Event: ev.String(), Calls: s.calls.Load(),
+			Errors: s.errors.Load(), Total: time.Duration(s.nanos.Load()), Bytes: s.bytes.Load()}
+		for i := range es.Buckets {
+			es.Buckets[i] = s.buckets[i].Load()
+		}
+		out = append(out, es)
 	}
 	return out
 }

@@ -231,7 +231,7 @@ func (v *Volume) openFileEvent(ctx context.Context, f *openFile, name string, ac
 		f.ctx, f.opened = e.FileContext, true
 	}
 	if e.InfoValid {
-		e.Info.Normalize()
+		v.normalize(&e.Info)
 		_, e.Info.Name = Split(name)
 		info = &e.Info
 	}
@@ -354,6 +354,7 @@ func (v *Volume) create(ctx context.Context, name string, req CreateRequest, ope
 			}
 		}
 	}
+	e.Uid, e.Gid = v.backendIDs(e.Uid, e.Gid)
 	f, err := v.acquire(name, req.Mode.IsDir())
 	if err != nil {
 		return nil, FileInfo{}, nil, err
@@ -387,7 +388,7 @@ func (v *Volume) create(ctx context.Context, name string, req CreateRequest, ope
 			return nil, FileInfo{}, nil, err
 		}
 	} else {
-		fi.Normalize()
+		v.normalize(&fi)
 	}
 	_, fi.Name = Split(name)
 	return f, fi, e.HandleContext, nil
@@ -472,7 +473,9 @@ func (h *Handle) read(ctx context.Context, e *ReadFileEvent) (n int, err error) 
 	c := h.v.begin(evReadFile, e.Name, h.f)
 	defer h.v.end(ctx, &c, &err)
 	err = h.v.b.OnReadFile(ctx, e)
-	return min(max(e.BytesRead, 0), len(e.Buffer)), err
+	n = min(max(e.BytesRead, 0), len(e.Buffer))
+	h.v.stats[evReadFile].bytes.Add(uint64(n))
+	return n, err
 }
 
 // Write writes p at off (at the end of the file for a handle opened with OpenAppend,
@@ -510,7 +513,9 @@ func (h *Handle) write(ctx context.Context, e *WriteFileEvent) (n int, err error
 	c := h.v.begin(evWriteFile, e.Name, h.f)
 	defer h.v.end(ctx, &c, &err)
 	err = h.v.writer.OnWriteFile(ctx, e)
-	return min(max(e.BytesWritten, 0), len(e.Buffer)), err
+	n = min(max(e.BytesWritten, 0), len(e.Buffer))
+	h.v.stats[evWriteFile].bytes.Add(uint64(n))
+	return n, err
 }
 
 // Stat returns the handle's file's information, also after the file was unlinked

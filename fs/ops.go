@@ -41,7 +41,7 @@ func (v *Volume) getInfoLinks(ctx context.Context, name string, fctx any, keepZe
 		return FileInfo{}, err
 	}
 	zeroLinks := keepZeroLinks && e.Info.LinkCount == 0
-	e.Info.Normalize()
+	v.normalize(&e.Info)
 	if zeroLinks {
 		e.Info.LinkCount = 0
 	}
@@ -498,7 +498,7 @@ func (v *Volume) Link(ctx context.Context, oldName, newName string) (fi FileInfo
 	v.changed(ctx, ChangeModified, oldName, "") // its link count
 	v.changed(ctx, ChangeAdded, newName, "")
 	if e.InfoValid {
-		e.Info.Normalize()
+		v.normalize(&e.Info)
 		_, e.Info.Name = Split(newName)
 		return e.Info, nil
 	}
@@ -527,6 +527,7 @@ func (v *Volume) Symlink(ctx context.Context, target, name string) (FileInfo, er
 			e.Gid = pfi.Gid
 		}
 	}
+	e.Uid, e.Gid = v.backendIDs(e.Uid, e.Gid)
 	if err := func() (err error) {
 		c := v.begin(evCreateSymlink, name, nil)
 		defer v.end(ctx, &c, &err)
@@ -539,7 +540,7 @@ func (v *Volume) Symlink(ctx context.Context, target, name string) (FileInfo, er
 	v.nameAdded(name)
 	v.changed(ctx, ChangeAdded, name, "")
 	if e.InfoValid {
-		e.Info.Normalize()
+		v.normalize(&e.Info)
 		_, e.Info.Name = Split(name)
 		return e.Info, nil
 	}
@@ -649,6 +650,7 @@ func (v *Volume) setAttributes(ctx context.Context, name string, f *openFile, hc
 		if rest&ChangeGid != 0 {
 			e.Gid, e.SetGid = ch.Gid, true
 		}
+		e.Uid, e.Gid = v.backendIDs(e.Uid, e.Gid)
 		if rest&ChangeAtime != 0 {
 			e.LastAccessTime = ch.Atime
 		}

@@ -65,6 +65,9 @@ type Options struct {
 	// AccessRules are the process access rules in force from the start; more can be
 	// added at run time with Volume.AddAccessRule.
 	AccessRules []AccessRule
+	// Ownership, when set, changes the owners and permissions the volume shows
+	// (for backends without owners of their own) or maps the backend's ids.
+	Ownership *Ownership
 	// Logger receives errors, panics and, with Trace, every event. Nil means
 	// slog.Default().
 	Logger *slog.Logger

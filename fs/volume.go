@@ -40,10 +40,11 @@ type Capabilities struct {
 //
 // All methods are safe for concurrent use. Names are volume paths ("/", "/a/b").
 type Volume struct {
-	b    Interface
-	opts Options
-	caps Capabilities
-	log  *slog.Logger
+	b     Interface
+	opts  Options
+	caps  Capabilities
+	owner *ownership // nil: the backend's owners and modes as they are
+	log   *slog.Logger
 
 	creator   Creator
 	writer    Writer
@@ -105,6 +106,7 @@ func NewVolume(b Interface, opts *Options) *Volume {
 	v.log = v.opts.Logger
 	v.idle.L = &v.mu
 	v.cache = newInfoCache(&v.opts)
+	v.owner = newOwnership(v.opts.Ownership)
 	v.folds.dirs = map[string]*foldDir{}
 	for _, r := range v.opts.AccessRules {
 		v.AddAccessRule(r)

@@ -202,8 +202,15 @@ func TestPanicFailsOnlyThatRequest(t *testing.T) {
 		t.Fatalf("read after panic: %q, %v", buf[:n], err)
 	}
 	for _, s := range v.Stats() {
-		if s.Event == "OnReadFile" && (s.Calls != 2 || s.Errors != 1) {
-			t.Fatalf("OnReadFile stats %+v, want 2 calls 1 error", s)
+		if s.Event != "OnReadFile" {
+			continue
+		}
+		var inBuckets uint64
+		for _, b := range s.Buckets {
+			inBuckets += b
+		}
+		if s.Calls != 2 || s.Errors != 1 || s.Bytes != 4 || inBuckets != 2 {
+			t.Fatalf("OnReadFile stats %+v, want 2 calls (in the buckets too), 1 error, 4 bytes", s)
 		}
 	}
 }

@@ -31,6 +31,12 @@ func Mount(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Se
 	if err != nil {
 		return nil, fmt.Errorf("mount %s: %w", mountPoint, err)
 	}
+	switch {
+	case opts.WritebackCache:
+		return nil, fmt.Errorf("mount %s: %w: writeback caching is supported by the gofuse adapter only", mountPoint, mountopt.ErrOption)
+	case opts.MaxReadAhead > 0:
+		return nil, fmt.Errorf("mount %s: %w: a read-ahead bound is supported by the gofuse adapter only", mountPoint, mountopt.ErrOption)
+	}
 	mnt, err := checkMountPoint(mountPoint, opts)
 	if err != nil {
 		return nil, err

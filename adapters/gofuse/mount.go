@@ -58,18 +58,23 @@ func Mount(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Se
 	// The volume's timeouts: long ones for a backend that owns its namespace, whose
 	// changes through the library API reach the kernel through the invalidator.
 	attrT, _, _ := v.KernelTimeouts()
-	m := &mount{v: v, mnt: mnt, attrTimeout: attrT}
+	m := &mount{v: v, mnt: mnt, attrTimeout: attrT, writeback: opts.WritebackCache}
 	root := &node{m: m}
 	gopts := goOptions(v, opts, logger)
 	if rootInfo.FileID != 0 {
 		gopts.RootStableAttr = &gofs.StableAttr{Ino: rootInfo.FileID}
 	}
-	raw := &rawFS{RawFileSystem: gofs.NewNodeFS(root, gopts), m: m}
+	var raw fuse.RawFileSystem = &rawFS{RawFileSystem: gofs.NewNodeFS(root, gopts), m: m}
+	var counts *requestCounts
+	if opts.CountRequests {
+		counts = new(requestCounts)
+		raw = &countingFS{RawFileSystem: raw, n: counts}
+	}
 	srv, conn, err := newServer(raw, mnt, &gopts.MountOptions, opts, logger)
 	if err != nil {
 		return nil, mountError(mnt, err)
 	}
-	s := &server{v: v, srv: srv, mnt: mnt, conn: conn, done: make(chan struct{})}
+	s := &server{v: v, srv: srv, mnt: mnt, conn: conn, counts: counts, done: make(chan struct{})}
 	go func() {
 		srv.Serve()
 		conn.close()
@@ -127,8 +132,14 @@ func goOptions(v *fs.Volume, opts *mountopt.Options, logger *slog.Logger) *gofs.
 	if !v.Capabilities().Writable {
 		mo.Options = append(mo.Options, "ro")
 	}
-	if opts.NoPassthrough {
+	if opts.MaxReadAhead > 0 {
+		mo.MaxReadAhead = opts.MaxReadAhead
+	}
+	if opts.NoPassthrough || opts.WritebackCache {
 		mo.DisabledCapabilities |= fuse.CAP_PASSTHROUGH
+	}
+	if opts.WritebackCache {
+		mo.ExtraCapabilities |= fuse.CAP_WRITEBACK_CACHE
 	}
 	mo.Options = append(mo.Options, opts.MountFlags...)
 	mo.Options = append(mo.Options, opts.RawOptions...) // macOS: for macFUSE
@@ -196,7 +207,9 @@ type server struct {
 	mnt  string
 	dev  mountopt.Mount // the mount as the mount table listed it once mounted
 	conn *connection
-	done chan struct{} // closed when serving stopped and the volume was told
+	// counts are the kernel's requests (CountRequests); nil: not counted.
+	counts *requestCounts
+	done   chan struct{} // closed when serving stopped and the volume was told
 
 	mu      sync.Mutex // serializes Unmount
 	forceMu sync.Mutex // serializes ForceUnmount

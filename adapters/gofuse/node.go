@@ -30,6 +30,8 @@ type mount struct {
 	mnt string
 	// attrTimeout is how long the kernel caches attributes (0: not at all).
 	attrTimeout time.Duration
+	// writeback: the kernel caches writes (mountopt.Options.WritebackCache).
+	writeback bool
 	// owners holds the lock owner of each FLUSH in flight, keyed by the request's
 	// cancel channel (unique among requests in flight), because go-fuse's node API
 	// does not pass it on; see rawFS.Flush.
@@ -414,6 +416,18 @@ func openArgs(flags uint32) (fs.Access, fs.OpenFlags) {
 	return access, of
 }
 
+// openArgs is openArgs for this mount: with writeback caching the kernel
+// reads from files opened write-only (to fill the pages it caches) and
+// places appended data itself, so every handle can read and none appends.
+func (m *mount) openArgs(flags uint32) (fs.Access, fs.OpenFlags) {
+	access, of := openArgs(flags)
+	if m.writeback {
+		access |= fs.AccessRead
+		of &^= fs.OpenAppend
+	}
+	return access, of
+}
+
 // openFlags are the FOPEN_* flags of a new handle: none. An O_DIRECT handle the
 // kernel does not pass through is made uncached (FOPEN_DIRECT_IO) by rawFS, which
 // sees the reply: the kernel refuses a non-passthrough open of a file that has
@@ -421,7 +435,7 @@ func openArgs(flags uint32) (fs.Access, fs.OpenFlags) {
 func openFlags(fs.OpenFlags) uint32 { return 0 }
 
 func (n *node) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
-	access, of := openArgs(flags)
+	access, of := n.m.openArgs(flags)
 	ctx = n.m.ctx(ctx)
 	// The name may have been renamed over (by a symbolic link, say) after the kernel
 	// looked it up and before go-fuse's tree heard of it: the rename is done in the
@@ -471,7 +485,7 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 	if errno != 0 {
 		return nil, nil, 0, errno
 	}
-	access, of := openArgs(flags)
+	access, of := n.m.openArgs(flags)
 	// The mode is exactly what the kernel sent: it has applied the umask already.
 	req := fs.CreateRequest{Mode: attr.Mode(mode), Access: access, Flags: of, Exclusive: flags&syscall.O_EXCL != 0}
 	h, fi, err := n.m.v.Create(n.m.ctx(ctx), p, req)

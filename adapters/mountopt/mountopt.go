@@ -8,6 +8,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
+
+	"github.com/anyfs/anyfs/fs"
 )
 
 // Options configure a mount. The zero value mounts privately (only the mounting user
@@ -47,6 +50,20 @@ type Options struct {
 	// passthrough (fs.PassthroughFder): every read and write is then an event
 	// [FUSE on Linux only; passthrough needs Linux 6.9 or newer and root].
 	NoPassthrough bool
+	// MaxReadAhead bounds the kernel's read-ahead on the mount, in bytes; zero
+	// means the default (1 MiB). go-fuse only; cgofuse refuses it.
+	MaxReadAhead int
+	// WritebackCache turns on FUSE's writeback caching: the kernel keeps
+	// writes in its page cache and hands them to the volume later, in larger
+	// pieces, at the latest when the file is closed (flush) or synced (fsync),
+	// or when the kernel needs the memory. It also keeps the file's size and
+	// modification time itself, and may read from files opened write-only to
+	// fill partial pages; FUSE passthrough is off with it. go-fuse on Linux
+	// only; cgofuse refuses it.
+	WritebackCache bool
+	// CountRequests counts the kernel's requests by opcode, with their errors
+	// and latencies; the server then implements RequestCounter [go-fuse only].
+	CountRequests bool
 	// Debug logs every kernel request the adapter receives.
 	Debug bool
 	// Logger receives adapter messages; nil means the volume's logger.
@@ -69,6 +86,23 @@ type Server interface {
 	// told (OnCloseFile for every file still open, then OnUnmount). Processes that
 	// still hold files on the mount get errors from then on.
 	ForceUnmount() error
+}
+
+// RequestCounter is implemented by a Server mounted with CountRequests.
+type RequestCounter interface {
+	// RequestStats returns the counts of every opcode, in a fixed order.
+	RequestStats() []RequestStats
+}
+
+// RequestStats counts the kernel's requests of one opcode since the mount.
+type RequestStats struct {
+	Op     string        // the FUSE opcode, such as "LOOKUP" or "READ"
+	Calls  uint64        // requests answered
+	Errors uint64        // requests answered with an error (ENOENT included)
+	Total  time.Duration // the time spent answering them, summed
+	// Buckets count the requests by how long they took, with the bounds of
+	// fs.LatencyBound.
+	Buckets [fs.LatencyBuckets]uint64
 }
 
 // Errors that Mount returns, wrapped with details; test with errors.Is.

@@ -99,10 +99,11 @@ func (o *Options) raw() []string {
 func refuse(raw, name string) error {
 	switch name {
 	case "uid", "gid", "umask":
-		return fmt.Errorf("%w %q is not supported: anyfs shows the owners and modes the backend stores "+
-			"(other users reach the mount with allow_other; access rules choose who may read and write)", ErrOption, raw)
+		return fmt.Errorf("%w %q is not an adapter option: the volume shows owners and modes (fs.Options.Ownership; "+
+			"anyfs mount --uid, --gid, --umask, which also read -o %s=)", ErrOption, raw, name)
 	case "allow_root":
-		return fmt.Errorf("%w %q is not supported: use allow_other with an access rule for uid 0 and your own uid", ErrOption, raw)
+		return fmt.Errorf("%w %q is not an adapter option: use AllowOther with access rules for uid 0 and your own uid "+
+			"(anyfs mount --allow-root, which also reads -o allow_root)", ErrOption, raw)
 	case "fd", "rootmode", "user_id", "group_id", "max_read", "blksize", "blkdev", "fuseblk":
 		return fmt.Errorf("%w %q is not supported: anyfs sets the FUSE connection's options itself", ErrOption, raw)
 	case "kernel_cache", "auto_cache", "entry_timeout", "attr_timeout", "negative_timeout", "ac_attr_timeout":

@@ -210,8 +210,8 @@ func TestMountOptionsReachKernel(t *testing.T) {
 func TestMountOptionsRefused(t *testing.T) {
 	bin := buildAnyfs(t)
 	tests := []struct{ opt, want string }{
-		{"uid=0", `anyfs: -o: mount option "uid=0" is not supported: anyfs shows the owners and modes the backend stores`},
-		{"gid=0,umask=022", `anyfs: -o: mount option "gid=0" is not supported`},
+		{"uid=0", `anyfs: --uid: backend mem stores each file's owner and mode (set them with chown and chmod)`},
+		{"gid=0,umask=022", `anyfs: --gid: backend mem stores each file's owner and mode`},
 		{"kernel_cache", `anyfs: -o: mount option "kernel_cache" is not supported: anyfs sets the kernel cache from its own options`},
 		{"bogus", `anyfs: -o: mount option "bogus" is unknown (anyfs understands fsname=, subtype=, allow_other`},
 	}

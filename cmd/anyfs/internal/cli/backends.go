@@ -34,6 +34,10 @@ type Backend struct {
 	// OpenServices, when set, replaces Open for a backend on servers (shared):
 	// it takes the servers and options of the --meta, --data, ... flags.
 	OpenServices func(ctx context.Context, arg string, s SharedSettings) (fs.Interface, error)
+	// Owners says the backend stores each file's owner and mode: it refuses
+	// --uid, --gid, --umask, --file-mode and --dir-mode, and takes --map-uid
+	// and --map-gid.
+	Owners bool
 }
 
 // Registry is the backend table, in the order `anyfs backends` lists it.
@@ -53,6 +57,7 @@ func DefaultBackends() Registry {
 			OpenSized: func(_ string, maxSize int64) (fs.Interface, error) {
 				return memfs.New(&memfs.Options{Capacity: maxSize}), nil
 			},
+			Owners: true,
 		},
 		{
 			Name:        "passthrough",
@@ -60,6 +65,7 @@ func DefaultBackends() Registry {
 			Description: "the host directory DIR, read-write; nothing outside DIR is reachable",
 			NeedsArg:    true,
 			Open:        func(dir string) (fs.Interface, error) { return opened(passthrough.New(dir, nil)) },
+			Owners:      true,
 		},
 		{
 			Name:         "shared",
@@ -67,6 +73,7 @@ func DefaultBackends() Registry {
 			Description:  "the shared volume NAME, on PostgreSQL (--meta) and S3 (--data), mounted by many machines at once",
 			NeedsArg:     true,
 			OpenServices: openShared,
+			Owners:       true,
 		},
 		{
 			Name:        "dir",
@@ -91,6 +98,7 @@ func DefaultBackends() Registry {
 			OpenReadOnly: func(file string) (fs.Interface, error) {
 				return opened(vault.Open(file, &vault.Options{ReadOnly: true}))
 			},
+			Owners: true,
 		},
 	}
 }

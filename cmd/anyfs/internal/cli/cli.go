@@ -39,6 +39,9 @@ type Factory struct {
 	Unmount func(mountPoint string) error
 	// Adapters lists the adapters compiled into this program (adapters.Available).
 	Adapters func() []string
+
+	// args are the command line run was given, which --daemon runs again.
+	args []string
 }
 
 // NewFactory returns the Factory of the real program: standard streams, the
@@ -57,23 +60,24 @@ func NewFactory() *Factory {
 
 // Main runs the anyfs command line with os.Args and returns the process exit code.
 func Main() int {
+	if isMountHelper(os.Args[0]) {
+		return mountHelper(context.Background(), NewFactory(), os.Args[1:])
+	}
 	return run(context.Background(), NewFactory(), os.Args[1:])
 }
 
 // run executes the root command with args and reports an error as one line on
 // f.ErrOut.
 func run(ctx context.Context, f *Factory, args []string) int {
+	f.args = args
 	root := NewRootCmd(f)
 	root.SetArgs(args)
-	if err := root.ExecuteContext(ctx); err != nil {
+	err := root.ExecuteContext(ctx)
+	var es *exitStatus
+	if err != nil && !errors.As(err, &es) {
 		fmt.Fprintf(f.ErrOut, "anyfs: %s\n", oneLine(err.Error()))
-		var fe *FlagError
-		if errors.As(err, &fe) {
-			return exitUsage
-		}
-		return exitError
 	}
-	return exitOK
+	return exitCode(err)
 }
 
 // NewRootCmd returns the anyfs root command with every subcommand registered.
@@ -107,6 +111,7 @@ WinFsp on Windows.`,
 		NewCmdShared(f),
 		NewCmdVault(f),
 		NewCmdVersion(f),
+		NewCmdStats(f),
 		statcmd.NewCmd(),
 	)
 	return root

@@ -13,10 +13,14 @@ import (
 )
 
 // stopSignals end a mount: Ctrl-C (SIGINT), a service manager's stop (SIGTERM)
-// and the terminal closing (SIGHUP) all unmount it the same way.
+// and the terminal closing (SIGHUP) all unmount it the same way. A detached
+// server (--daemon) has no terminal: there SIGHUP reopens the log instead.
 var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
 
-// notifyStop starts catching the stop signals on a channel. It also keeps
+// daemonStopSignals end a detached server.
+var daemonStopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
+
+// notifyStop starts catching signals (stopSignals or daemonStopSignals) on a channel. It also keeps
 // SIGPIPE (stderr piped into a program that has gone, as when a terminal closes
 // under `anyfs mount ... | tee`) from killing anyfs with the mount still up:
 // such a write then just fails. stop undoes both.
@@ -26,14 +30,14 @@ var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
 // mounts and then unmounts lazily at once, which would skip the grace period
 // and leave the connection open. A signal that arrives during reclaim is lost,
 // not fatal.
-func notifyStop() (sig <-chan os.Signal, reclaim, stop func()) {
+func notifyStop(signals []os.Signal) (sig <-chan os.Signal, reclaim, stop func()) {
 	c := make(chan os.Signal, 1)
-	signal.Notify(c, stopSignals...)
+	signal.Notify(c, signals...)
 	pipe := make(chan os.Signal, 1)
 	signal.Notify(pipe, syscall.SIGPIPE)
 	reclaim = func() {
-		signal.Ignore(stopSignals...)
-		signal.Notify(c, stopSignals...)
+		signal.Ignore(signals...)
+		signal.Notify(c, signals...)
 	}
 	return c, reclaim, func() { signal.Stop(c); signal.Stop(pipe) }
 }
@@ -67,6 +71,15 @@ type lifecycle struct {
 	grace time.Duration
 	// openFiles counts the files open on the mount, for messages; may be nil.
 	openFiles func() int
+	// stopping, if set, is called once when the mount starts to end.
+	stopping func()
+}
+
+func (l *lifecycle) tellStopping() {
+	if l.stopping != nil {
+		l.stopping()
+		l.stopping = nil
+	}
 }
 
 // run serves until the mount ends and returns nil for a clean end.
@@ -79,6 +92,7 @@ func (l *lifecycle) run(ctx context.Context) error {
 	var why string
 	select {
 	case <-stopped:
+		l.tellStopping()
 		fmt.Fprintf(l.out, "anyfs: %s was unmounted\n", l.srv.MountPoint())
 		return nil
 	case s := <-l.sig:
@@ -91,6 +105,7 @@ func (l *lifecycle) run(ctx context.Context) error {
 
 // stop unmounts, waiting up to the grace period for files in use, then detaches.
 func (l *lifecycle) stop(why string, stopped <-chan struct{}) error {
+	l.tellStopping()
 	mnt := l.srv.MountPoint()
 	fmt.Fprintf(l.out, "anyfs: %s: unmounting %s\n", why, mnt)
 	grace := time.NewTimer(l.grace)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -58,6 +60,22 @@ type MountOptions struct {
 	DenyProcess     []string
 	AllowUID        []uint
 	ProcessChildren bool
+	// Owners and permissions: --uid, --gid, --umask, --file-mode, --dir-mode,
+	// --map-uid, --map-gid, --default-permissions, --allow-root.
+	UID, GID                 OptionalID
+	Umask, FileMode, DirMode OptionalMode
+	MapUID, MapGID           []string
+	DefaultPermissions       bool
+	AllowRoot                bool
+	// Kernel caching of data: --max-read-ahead, --writeback-cache.
+	MaxReadAhead   ByteSize
+	WritebackCache bool
+	// Metrics is the HOST:PORT of --metrics; "" serves none.
+	Metrics string
+	// Service: --daemon, --log-file, --log-format.
+	Daemon    bool
+	LogFile   string
+	LogFormat string
 	// Shared volumes (shared:NAME): the servers and the mount's options.
 	Shared SharedFlags
 
@@ -73,9 +91,9 @@ func (o *MountOptions) AddFlags(fl *pflag.FlagSet) {
 	fl.BoolVar(&o.AllowNonEmpty, "allow-non-empty", false, "mount over a non-empty directory [FUSE only]")
 	fl.BoolVar(&o.AllowStacking, "allow-stacking", false, "mount over a directory that is already a FUSE mount point, hiding that mount [FUSE only]")
 	fl.DurationVar(&o.UnmountTimeout, "unmount-timeout", DefaultUnmountTimeout, "on SIGINT, SIGTERM or SIGHUP, how long files in use may keep the mount busy before it is detached")
-	fl.DurationVar(&o.AttrTimeout, "attr-timeout", time.Second, "how long the kernel caches attributes; 0 disables; mem: 1h unless given [FUSE only]")
-	fl.DurationVar(&o.EntryTimeout, "entry-timeout", time.Second, "how long the kernel caches names; 0 disables; mem: 1h unless given [FUSE only]")
-	fl.DurationVar(&o.NegativeTimeout, "negative-timeout", 0, "how long the kernel caches absent names; 0 disables; mem: 1h unless given [FUSE only]")
+	fl.DurationVar(&o.AttrTimeout, "attr-timeout", time.Second, "how long the kernel caches attributes; 0 disables; mem, vault: 1h unless given [FUSE only]")
+	fl.DurationVar(&o.EntryTimeout, "entry-timeout", time.Second, "how long the kernel caches names; 0 disables; mem, vault: 1h unless given [FUSE only]")
+	fl.DurationVar(&o.NegativeTimeout, "negative-timeout", 0, "how long the kernel caches absent names; 0 disables; mem, vault: 1h unless given [FUSE only]")
 	fl.StringArrayVarP(&o.RawOptions, "option", "o", nil, "raw mount option, as for mount -o (repeatable, comma-separated)")
 	fl.StringVar(&o.Adapter, "adapter", "", "adapter: gofuse or cgofuse (default: gofuse on Linux and macOS, cgofuse on Windows)")
 	fl.BoolVar(&o.CaseInsensitive, "case-insensitive", false, "look names up ignoring case (names keep their case)")
@@ -90,6 +108,21 @@ func (o *MountOptions) AddFlags(fl *pflag.FlagSet) {
 	fl.BoolVar(&o.ProcessChildren, "process-children", false, "make --allow-process and --deny-process apply to the children of the processes too")
 	o.Shared.addServerFlags(fl)
 	o.Shared.addMountFlags(fl)
+	fl.Var(&o.UID, "uid", "show every file as owned by this user id (backends without owners: dir, zip)")
+	fl.Var(&o.GID, "gid", "show every file in this group id (backends without owners: dir, zip)")
+	fl.Var(&o.Umask, "umask", "clear these permission bits (octal, such as 022) from every file (backends without owners)")
+	fl.Var(&o.FileMode, "file-mode", "permission bits (octal) of every file that is not a directory (backends without owners)")
+	fl.Var(&o.DirMode, "dir-mode", "permission bits (octal) of every directory (backends without owners)")
+	fl.StringArrayVar(&o.MapUID, "map-uid", nil, "show host user id HOST as MOUNT, and store MOUNT as HOST (HOST:MOUNT, repeatable; passthrough)")
+	fl.StringArrayVar(&o.MapGID, "map-gid", nil, "show host group id HOST as MOUNT, and store MOUNT as HOST (HOST:MOUNT, repeatable; passthrough)")
+	fl.BoolVar(&o.DefaultPermissions, "default-permissions", true, "let the kernel check permissions against the owners and modes shown; =false leaves access to the access rules [FUSE only]")
+	fl.BoolVar(&o.AllowRoot, "allow-root", false, "let root use the mount besides you (allow_other limited to uid 0 and yours)")
+	fl.Var(&o.MaxReadAhead, "max-read-ahead", "largest read-ahead of the kernel, such as 128K; 0 means the adapter's default (1M with gofuse) [FUSE only]")
+	fl.BoolVar(&o.WritebackCache, "writeback-cache", false, "let the kernel cache writes and hand them over at close, fsync or under memory pressure [gofuse on Linux]")
+	fl.StringVar(&o.Metrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics (HOST:PORT; port 0 picks one); anyfs stats MOUNTPOINT shows them")
+	fl.BoolVar(&o.Daemon, "daemon", false, "serve in the background: return once mounted (status 0) or with the mount's error [Linux, macOS]")
+	fl.StringVar(&o.LogFile, "log-file", "", "write messages and the log to this file (appending) instead of standard error")
+	fl.StringVar(&o.LogFormat, "log-format", logText, "log format: text or json")
 }
 
 // accessRules turns the process flags into the volume's access rules.
@@ -179,10 +212,15 @@ free drive letter such as X:.
 Ctrl-C (SIGINT), SIGTERM or SIGHUP (the terminal closing) unmounts and exits
 with status 0, as does an unmount from outside (anyfs unmount, fusermount3 -u,
 umount). While files are in use the unmount is retried for --unmount-timeout,
-then the mount is detached lazily.`,
+then the mount is detached lazily.
+
+--daemon serves in the background instead: anyfs returns once the file
+system serves (status 0) or with the mount's error; anyfs unmount ends the
+server, and SIGHUP makes it reopen --log-file.`,
 		Example: `  mkdir -p /tmp/anyfs && anyfs mount /tmp/anyfs
   anyfs mount --read-only --attr-timeout 10s mem /mnt/x
   anyfs mount --adapter cgofuse -o noatime mem /mnt/x
+  anyfs mount --daemon --log-file /var/log/anyfs.log mem /mnt/x
   anyfs mount mem X:                       # Windows, WinFsp
   anyfs mount --meta postgres://anyfs@db/anyfs --data s3://s3.local/bucket shared:team /mnt/team`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -233,7 +271,61 @@ then the mount is detached lazily.`,
 
 // mountRun checks every input, mounts, and serves until a signal, ctx's end or
 // an unmount from outside.
-func mountRun(ctx context.Context, opts *MountOptions) error {
+func mountRun(ctx context.Context, opts *MountOptions) (err error) {
+	f := opts.Factory
+	if opts.LogFormat != logText && opts.LogFormat != logJSON {
+		return flagErrorf("--log-format %q: text or json", opts.LogFormat)
+	}
+	var child *daemonChild
+	if opts.Daemon {
+		if child = daemonChildFromEnv(); child == nil {
+			return startDaemon(f, opts, f.args)
+		}
+	}
+	// Where messages go: standard error, or the log file; in a detached
+	// server, until it is mounted, also to the anyfs that started it.
+	var sink io.Writer = f.ErrOut
+	var lf *logFile
+	if opts.LogFile != "" {
+		if lf, err = openLogFile(opts.LogFile); err != nil {
+			if child != nil {
+				fmt.Fprintf(child, "anyfs: %s\n", oneLine(err.Error()))
+				return &exitStatus{code: exitCode(err), err: err}
+			}
+			return err
+		}
+		defer lf.Close()
+		sink = lf
+	}
+	level := slog.LevelInfo
+	if opts.Debug {
+		level = slog.LevelDebug
+	}
+	log := newLogger(sink, opts.LogFormat, level)
+	msgs := sink
+	if opts.LogFormat == logJSON {
+		msgs = &lineLogger{log: log}
+	}
+	if child != nil {
+		msgs = io.MultiWriter(msgs, child)
+	}
+	defer func() {
+		switch {
+		case err == nil:
+		case child != nil:
+			// The starting anyfs prints the error; the log keeps it too.
+			fmt.Fprintf(msgs, "anyfs: %s\n", oneLine(err.Error()))
+			err = &exitStatus{code: exitCode(err), err: err}
+		case lf != nil:
+			fmt.Fprintf(msgs, "anyfs: %s\n", oneLine(err.Error()))
+		}
+	}()
+	return serve(ctx, opts, msgs, log, lf, child)
+}
+
+// serve checks every input, mounts, and serves until a signal, ctx's end or
+// an unmount from outside; messages go to msgs.
+func serve(ctx context.Context, opts *MountOptions, msgs io.Writer, log *slog.Logger, lf *logFile, child *daemonChild) error {
 	f := opts.Factory
 	if err := checkAdapter(opts.Adapter, f.Adapters()); err != nil {
 		return err
@@ -249,7 +341,17 @@ func mountRun(ctx context.Context, opts *MountOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := opts.takeOwnerOptions(); err != nil {
+		return err
+	}
 	rules, err := opts.accessRules()
+	if err != nil {
+		return err
+	}
+	if opts.AllowRoot {
+		rules = append(rules, allowRootRules()...)
+	}
+	owner, err := opts.ownership(b)
 	if err != nil {
 		return err
 	}
@@ -284,34 +386,63 @@ func mountRun(ctx context.Context, opts *MountOptions) error {
 		defer c.Close()
 	}
 
-	level := slog.LevelInfo
-	if opts.Debug {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(f.ErrOut, &slog.HandlerOptions{Level: level}))
 	vopts := opts.volumeOptions(log)
 	vopts.AccessRules = rules
+	vopts.Ownership = owner
 	vol := fs.NewVolume(backend, vopts)
 	if a, ok := backend.(interface{ Attach(*fs.Volume) }); ok {
 		a.Attach(vol) // changes made elsewhere reach the volume's caches
 	}
 
+	var metrics *metricsServer
+	if opts.Metrics != "" {
+		if metrics, err = listenMetrics(opts.Metrics); err != nil {
+			return err
+		}
+		defer metrics.close()
+	}
+
 	// Catch signals before mounting: a Ctrl-C during the mount is then served as
 	// an unmount instead of killing anyfs and leaving a stale mount behind.
-	sig, reclaimSignals, stopSignals := notifyStop()
-	defer stopSignals()
-	stopSnapshots := snapshotOnSignal(vol, f.ErrOut)
+	signals := stopSignals
+	if child != nil {
+		signals = daemonStopSignals
+		stopReopen := reopenOnHangup(lf, msgs)
+		defer stopReopen()
+	}
+	sig, reclaimSignals, stopCatching := notifyStop(signals)
+	defer stopCatching()
+	stopSnapshots := snapshotOnSignal(vol, msgs)
 	defer stopSnapshots()
 
 	mopts.Logger = log
+	mopts.CountRequests = metrics != nil
 	srv, err := f.Mount(vol, mnt, opts.Adapter, mopts)
 	if err != nil {
 		return mountError(err, mnt, opts.Adapter, f.Adapters())
 	}
 	reclaimSignals()
-	fmt.Fprintf(f.ErrOut, "anyfs: serving %s at %s (adapter %s); Ctrl-C to unmount\n",
-		opts.Backend, mnt, adapterName(opts.Adapter, srv))
-	l := &lifecycle{srv: srv, sig: sig, out: f.ErrOut, grace: opts.UnmountTimeout, openFiles: vol.OpenFileCount}
+	if metrics != nil {
+		metrics.serve(vol, srv)
+		remove, err := writeState(mountState{MountPoint: mnt, Pid: os.Getpid(), Metrics: metrics.url})
+		if err != nil {
+			fmt.Fprintf(msgs, "anyfs: %v (anyfs stats will not find this mount)\n", err)
+		} else {
+			defer remove()
+		}
+		fmt.Fprintf(msgs, "anyfs: metrics at %s\n", metrics.url)
+	}
+	if child != nil {
+		fmt.Fprintf(msgs, "anyfs: serving %s at %s (adapter %s, pid %d); stop it with: anyfs unmount %s\n",
+			opts.Backend, mnt, adapterName(opts.Adapter, srv), os.Getpid(), mnt)
+		child.ready()
+	} else {
+		fmt.Fprintf(msgs, "anyfs: serving %s at %s (adapter %s); Ctrl-C to unmount\n",
+			opts.Backend, mnt, adapterName(opts.Adapter, srv))
+	}
+	sdNotify(daemon.SdNotifyReady)
+	l := &lifecycle{srv: srv, sig: sig, out: msgs, grace: opts.UnmountTimeout, openFiles: vol.OpenFileCount,
+		stopping: func() { sdNotify(daemon.SdNotifyStopping) }}
 	return l.run(ctx)
 }
 
@@ -355,13 +486,16 @@ func (o *MountOptions) mountOptions(backend string) *adapters.Options {
 		}
 	}
 	return &adapters.Options{
-		FSName:        "anyfs-" + backend,
-		AllowOther:    o.AllowOther,
-		AllowNonEmpty: o.AllowNonEmpty,
-		AllowStacking: o.AllowStacking,
-		RawOptions:    raw,
-		NoPassthrough: o.NoPassthrough,
-		Debug:         o.Debug,
+		FSName:               "anyfs-" + backend,
+		AllowOther:           o.AllowOther || o.AllowRoot,
+		NoDefaultPermissions: !o.DefaultPermissions,
+		AllowNonEmpty:        o.AllowNonEmpty,
+		AllowStacking:        o.AllowStacking,
+		RawOptions:           raw,
+		NoPassthrough:        o.NoPassthrough,
+		MaxReadAhead:         int(o.MaxReadAhead),
+		WritebackCache:       o.WritebackCache,
+		Debug:                o.Debug,
 	}
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -53,7 +54,7 @@ func otherAdapter() string {
 
 func TestNewCmdMountFlags(t *testing.T) {
 	dflt := MountOptions{Backend: "mem", MountPoint: "mnt", AttrTimeout: time.Second, EntryTimeout: time.Second,
-		UnmountTimeout: DefaultUnmountTimeout}
+		UnmountTimeout: DefaultUnmountTimeout, LogFormat: "text", DefaultPermissions: true}
 	with := func(change func(o *MountOptions)) MountOptions {
 		o := dflt
 		change(&o)
@@ -94,6 +95,8 @@ func TestNewCmdMountFlags(t *testing.T) {
 			want: with(func(o *MountOptions) { o.MaxFileSize = 2 << 30 })},
 		{name: "max file size bytes", args: []string{"--max-file-size=1000", "mnt"},
 			want: with(func(o *MountOptions) { o.MaxFileSize = 1000 })},
+		{name: "service", args: []string{"--daemon", "--log-file", "/var/log/anyfs.log", "--log-format=json", "mnt"},
+			want: with(func(o *MountOptions) { o.Daemon, o.LogFile, o.LogFormat = true, "/var/log/anyfs.log", "json" })},
 
 		{name: "no arguments", args: nil, wantErr: "missing mount point (usage: anyfs mount [BACKEND[:ARG]] MOUNTPOINT)"},
 		{name: "backend without mount point", args: []string{"mem"}, wantErr: "missing mount point after backend mem"},
@@ -203,10 +206,28 @@ func TestMountBadInput(t *testing.T) {
 			want: `anyfs: --deny-process "cat=exec": after = comes read, write or rw`},
 		{name: "missing program", args: []string{"mount", "--allow-process", missing, good}, code: exitUsage,
 			want: `anyfs: --allow-process "` + missing + `": the program ` + missing + `: `},
-		{name: "owner option", args: []string{"mount", "-o", "uid=0", good}, goos: "linux", code: exitUsage,
-			want: `anyfs: -o: mount option "uid=0" is not supported: anyfs shows the owners and modes the backend stores`},
+		{name: "owner option on mem", args: []string{"mount", "-o", "uid=0", good}, code: exitUsage,
+			want: `anyfs: --uid: backend mem stores each file's owner and mode (set them with chown and chmod); --uid, --gid, --umask, --file-mode and --dir-mode are for backends without owners, such as dir and zip`},
+		{name: "umask on passthrough", args: []string{"mount", "--umask", "022", "passthrough:" + dir, good}, code: exitUsage,
+			want: `anyfs: --umask: backend passthrough stores each file's owner and mode (map the host's ids with --map-uid HOST:MOUNT and --map-gid HOST:MOUNT)`},
+		{name: "map on dir", args: []string{"mount", "--map-gid", "1:2", "dir:" + dir, good}, code: exitUsage,
+			want: `anyfs: --map-gid: backend dir stores no owners to map; give every file one with --uid and --gid`},
+		{name: "bad map", args: []string{"mount", "--map-uid", "1000", "passthrough:" + dir, good}, code: exitUsage,
+			want: `anyfs: --map-uid "1000": HOST:MOUNT, two numeric ids (1000:0)`},
+		{name: "map twice", args: []string{"mount", "--map-uid", "1:2", "--map-uid", "3:2", "passthrough:" + dir, good}, code: exitUsage,
+			want: `anyfs: --map-uid "3:2": each host id and each mount id may appear once`},
+		{name: "uid twice", args: []string{"mount", "--uid", "1", "-o", "uid=2", "dir:" + dir, good}, code: exitUsage,
+			want: `anyfs: -o uid= and --uid both given`},
+		{name: "bad -o umask", args: []string{"mount", "-o", "umask=9", "dir:" + dir, good}, code: exitUsage,
+			want: `anyfs: -o umask=9: not an octal mode from 0 to 7777`},
+		{name: "bad uid", args: []string{"mount", "--uid", "me", "dir:" + dir, good}, code: exitUsage,
+			want: `anyfs: invalid argument "me" for "--uid" flag: not a numeric id`},
+		{name: "bad file mode", args: []string{"mount", "--file-mode", "10000", "dir:" + dir, good}, code: exitUsage,
+			want: `anyfs: invalid argument "10000" for "--file-mode" flag: not an octal mode from 0 to 7777`},
 		{name: "unknown option", args: []string{"mount", "-o", "noatime,bogus", good}, goos: "linux", code: exitUsage,
 			want: `anyfs: -o: mount option "bogus" is unknown (anyfs understands fsname=, subtype=, allow_other,`},
+		{name: "bad log format", args: []string{"mount", "--log-format", "xml", good}, code: exitUsage,
+			want: `anyfs: --log-format "xml": text or json`},
 		{name: "empty fsname", args: []string{"mount", "-o", "fsname=", good}, goos: "linux", code: exitUsage,
 			want: `anyfs: -o: mount option "fsname=" needs a value: fsname=NAME`},
 
@@ -602,6 +623,53 @@ func TestMountTimeoutDefaults(t *testing.T) {
 			vo := got.volumeOptions(nil)
 			if vo.AttrTimeout != tt.attr || vo.EntryTimeout != tt.entry || vo.NegativeTimeout != tt.neg {
 				t.Errorf("timeouts %v %v %v, want %v %v %v", vo.AttrTimeout, vo.EntryTimeout, vo.NegativeTimeout, tt.attr, tt.entry, tt.neg)
+			}
+		})
+	}
+}
+
+// TestMountLogFile mounts through a fake adapter with --log-file in both
+// formats: the messages go to the file, not to standard error, and a JSON log
+// holds only JSON records.
+func TestMountLogFile(t *testing.T) {
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) {
+			f, _, errOut := testFactory(t)
+			mnt := mountableDir(t)
+			logName := filepath.Join(t.TempDir(), "anyfs.log")
+			srv := newFakeServer(mnt)
+			f.Mount = func(v *fs.Volume, m, adapter string, o *adapters.Options) (adapters.Server, error) {
+				srv.stop() // unmounted from outside at once
+				return srv, nil
+			}
+			if code := run(context.Background(), f, []string{"mount", "--log-file", logName, "--log-format", format, "mem", mnt}); code != exitOK {
+				t.Fatalf("exit code %d; stderr:\n%s", code, errOut)
+			}
+			if errOut.Len() != 0 {
+				t.Errorf("stderr not empty with --log-file: %q", errOut)
+			}
+			data, err := os.ReadFile(logName)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+			serving := fmt.Sprintf("serving mem at %s (adapter %s); Ctrl-C to unmount", mnt, adapters.Default())
+			if format == "text" {
+				if len(lines) != 2 || lines[0] != "anyfs: "+serving || lines[1] != "anyfs: "+mnt+" was unmounted" {
+					t.Errorf("log file:\n%s", data)
+				}
+				return
+			}
+			var msgs []string
+			for _, l := range lines {
+				var rec struct{ Level, Msg string }
+				if err := json.Unmarshal([]byte(l), &rec); err != nil {
+					t.Fatalf("log line %q is not JSON: %v", l, err)
+				}
+				msgs = append(msgs, rec.Level+" "+rec.Msg)
+			}
+			if want := []string{"INFO " + serving, "INFO " + mnt + " was unmounted"}; !reflect.DeepEqual(msgs, want) {
+				t.Errorf("log records %q, want %q", msgs, want)
 			}
 		})
 	}

@@ -361,7 +361,10 @@ func TestMetrics(t *testing.T) {
 	bin := buildAnyfs(t)
 	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
 	mnt := mountDir(t)
-	c := startMount(t, bin, mnt, "--metrics", "127.0.0.1:0", "mem")
+	// No negative entries: a missing name is then an ENOENT reply to LOOKUP,
+	// which the error counter must show (a cached negative entry is a
+	// successful reply).
+	c := startMount(t, bin, mnt, "--metrics", "127.0.0.1:0", "--negative-timeout", "0", "mem")
 	c.serving(t, mnt)
 	m := regexp.MustCompile(`anyfs: metrics at (http://\S+)\n`).FindStringSubmatch(c.stderr.String())
 	if m == nil {

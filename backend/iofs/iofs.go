@@ -99,10 +99,10 @@ type FS struct {
 }
 
 var (
-	_ fs.Interface   = (*FS)(nil)
-	_ fs.Symlinker   = (*FS)(nil)
-	_ fs.VolumeSizer = (*FS)(nil)
-	_ io.Closer      = (*FS)(nil)
+	_ fs.Interface            = (*FS)(nil)
+	_ fs.SymlinkHandler       = (*FS)(nil)
+	_ fs.GetVolumeSizeHandler = (*FS)(nil)
+	_ io.Closer               = (*FS)(nil)
 )
 
 // New returns a read-only backend serving fsys.

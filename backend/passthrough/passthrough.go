@@ -29,18 +29,18 @@ type FS struct {
 // Compile-time checks of what every OS implements; the OS-specific files assert
 // the rest.
 var (
-	_ fs.Interface   = (*FS)(nil)
-	_ fs.Creator     = (*FS)(nil)
-	_ fs.Writer      = (*FS)(nil)
-	_ fs.Flusher     = (*FS)(nil)
-	_ fs.Deleter     = (*FS)(nil)
-	_ fs.Renamer     = (*FS)(nil)
-	_ fs.VolumeSizer = (*FS)(nil)
+	_ fs.Interface               = (*FS)(nil)
+	_ fs.CreateFileHandler       = (*FS)(nil)
+	_ fs.WriteFileHandler        = (*FS)(nil)
+	_ fs.FlushFileHandler        = (*FS)(nil)
+	_ fs.DeleteFileHandler       = (*FS)(nil)
+	_ fs.RenameOrMoveFileHandler = (*FS)(nil)
+	_ fs.GetVolumeSizeHandler    = (*FS)(nil)
 
-	_ fs.AttributeSetter = (*FS)(nil)
-	_ fs.EmptyChecker    = (*FS)(nil)
-	_ fs.DeleteChecker   = (*FS)(nil)
-	_ fs.AllocationSizer = (*FS)(nil)
+	_ fs.SetFileAttributesHandler = (*FS)(nil)
+	_ fs.IsDirectoryEmptyHandler  = (*FS)(nil)
+	_ fs.CanFileBeDeletedHandler  = (*FS)(nil)
+	_ fs.SetAllocationSizeHandler = (*FS)(nil)
 )
 
 // New returns a backend mirroring the host directory root.

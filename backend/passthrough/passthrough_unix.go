@@ -15,10 +15,10 @@ import (
 )
 
 var (
-	_ fs.HostChecker   = (*FS)(nil)
-	_ fs.HardLinker    = (*FS)(nil)
-	_ fs.Symlinker     = (*FS)(nil)
-	_ fs.NamedStreamer = (*FS)(nil)
+	_ fs.HostChecker           = (*FS)(nil)
+	_ fs.CreateHardLinkHandler = (*FS)(nil)
+	_ fs.SymlinkHandler        = (*FS)(nil)
+	_ fs.NamedStreamHandler    = (*FS)(nil)
 )
 
 // badName says why the host cannot store a name component: Unix hosts store every

@@ -39,7 +39,7 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-var _ fs.HardLinker = (*FS)(nil)
+var _ fs.CreateHardLinkHandler = (*FS)(nil)
 
 // badName says why Windows cannot store the name component c, or "" when it can.
 // Win32 path handling, which os.Root applies to the names it is given, would make

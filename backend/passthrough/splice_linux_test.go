@@ -39,7 +39,7 @@ func TestReadSplice(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer h.Close(ctx)
+			defer h.Release(ctx)
 			buf := make([]byte, 100)
 			n, fd, spliced, err := h.ReadSplice(ctx, buf, 10)
 			if spliced != tt.spliced {

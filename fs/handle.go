@@ -413,7 +413,7 @@ func (v *Volume) closeFileEvent(ctx context.Context, f *openFile, hctx any) {
 	if !last && !v.opts.FireAllOpenCloseEvents {
 		return
 	}
-	e := CloseFileEvent{Name: f.path(), FileContext: f.ctx, HandleContext: hctx, PendingDeletion: deleted}
+	e := CloseFileEvent{Name: f.path(), FileContext: f.ctx, HandleContext: hctx, PendingDeletion: deleted, StillOpen: !last}
 	if err := v.callClose(ctx, f, &e); err != nil {
 		v.log.Warn("anyfs: OnCloseFile failed", "name", e.Name, "err", err)
 	}

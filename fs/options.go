@@ -45,7 +45,8 @@ type Options struct {
 	Serialize Serialization
 	// FireAllOpenCloseEvents fires OnOpenFile for every open and OnCloseFile for every
 	// handle's release. When false (the default) only the first open and the last close
-	// of a file fire, and its handles share one FileContext.
+	// of a file fire. Either way the handles of a file share one FileContext; with
+	// the option, CloseFileEvent.StillOpen tells the closes before the last one.
 	FireAllOpenCloseEvents bool
 	// MaxFileSize limits file sizes (EFBIG). Zero means no limit.
 	MaxFileSize int64

@@ -129,7 +129,6 @@ type file struct {
 	isDir bool
 	// regular: a regular file, whose data the kernel may splice from f
 	regular bool
-	refs    int        // OnOpenFile/OnCreateFile calls not yet closed; guarded by mu
 	amu     sync.Mutex // serializes appending writes
 	// lockf is the descriptor that holds the file's host locks (Linux): f when the
 	// first lock was taken. Host locks belong to an open file description, so it
@@ -183,7 +182,7 @@ func (p *FS) OnCloseFile(_ context.Context, e *fs.CloseFileEvent) error {
 	fc.mu.Lock()
 	defer fc.mu.Unlock()
 	// With Options.FireAllOpenCloseEvents every handle's close comes here.
-	if fc.refs--; fc.refs > 0 || fc.f == nil {
+	if e.StillOpen || fc.f == nil {
 		return nil
 	}
 	err := fc.f.Close()

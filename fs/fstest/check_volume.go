@@ -145,8 +145,12 @@ func checkFireAll(t TB, k *kit) {
 		k.readAll(t, h)
 		h.Release(k.ctx)
 		h.Release(k.ctx)
-		if rec := v.rec.FilesNamed(name)[0]; rec.Closes != i+1 {
+		rec := v.rec.FilesNamed(name)[0]
+		if rec.Closes != i+1 {
 			t.Errorf("with FireAllOpenCloseEvents, after closing %d of 3 handles of %s: OnCloseFile fired %d times, want %d", i+1, name, rec.Closes, i+1)
+		}
+		if want := i < len(hs)-1; rec.StillOpen != want {
+			t.Errorf("with FireAllOpenCloseEvents, closing %d of 3 handles of %s: StillOpen %v, want %v", i+1, name, rec.StillOpen, want)
 		}
 	}
 }

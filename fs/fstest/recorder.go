@@ -80,6 +80,7 @@ type fileToken struct {
 	inner         any
 	opens, closes int
 	pending       bool
+	stillOpen     bool
 }
 
 // listToken stands for one EnumerationContext.
@@ -185,8 +186,8 @@ type FileRecord struct {
 	// Opens counts the OnOpenFile and OnCreateFile calls that set or shared the
 	// context (one, unless the volume fires every open); Closes the OnCloseFile calls.
 	Opens, Closes int
-	// PendingDeletion is the flag of the last OnCloseFile.
-	PendingDeletion bool
+	// PendingDeletion and StillOpen are the flags of the last OnCloseFile.
+	PendingDeletion, StillOpen bool
 }
 
 // Open reports whether the context is still open (fewer closes than opens).
@@ -205,7 +206,7 @@ func (r *Recorder) Files() []FileRecord {
 	defer r.mu.Unlock()
 	out := make([]FileRecord, len(r.files))
 	for i, t := range r.files {
-		out[i] = FileRecord{Name: t.name, FileContext: t.inner, Opens: t.opens, Closes: t.closes, PendingDeletion: t.pending}
+		out[i] = FileRecord{Name: t.name, FileContext: t.inner, Opens: t.opens, Closes: t.closes, PendingDeletion: t.pending, StillOpen: t.stillOpen}
 	}
 	return out
 }
@@ -451,6 +452,7 @@ func (r *Recorder) OnCloseFile(ctx context.Context, e *fs.CloseFileEvent) error 
 	}
 	tok.closes++
 	tok.pending = e.PendingDeletion
+	tok.stillOpen = e.StillOpen
 	if tok.closes > tok.opens {
 		r.problemLocked("OnCloseFile %s: fired %d times for a FileContext opened %d times", e.Name, tok.closes, tok.opens)
 	}

@@ -40,7 +40,7 @@ func newVolumeCollector(v *fs.Volume, srv adapters.Server) *volumeCollector {
 		reqs:       reqs,
 		reqCalls:   prometheus.NewDesc("anyfs_kernel_requests_total", "Kernel (FUSE) requests answered, by opcode.", op, nil),
 		reqErrs:    prometheus.NewDesc("anyfs_kernel_request_errors_total", "Kernel requests answered with an error, by opcode.", op, nil),
-		reqLatency: prometheus.NewDesc("anyfs_kernel_request_duration_seconds", "Time spent answering kernel requests, by opcode.", op, nil),
+		reqLatency: prometheus.NewDesc("anyfs_kernel_request_duration_seconds", "Time spent answering kernel requests, by opcode; one request in 64 of each opcode is timed.", op, nil),
 		v:          v,
 		calls:      prometheus.NewDesc("anyfs_events_total", "Backend events fired, by event.", ev, nil),
 		errs:       prometheus.NewDesc("anyfs_event_errors_total", "Backend events that failed, by event.", ev, nil),

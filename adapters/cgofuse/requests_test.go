@@ -137,6 +137,12 @@ func BenchmarkIO(b *testing.B) {
 	reqtest.Bench(b, openIoPath)
 }
 
+// BenchmarkIOPaired is BenchmarkIO with the two sent in turn, batch by batch,
+// and their ratio reported (on/off): the measure that holds on a busy machine.
+func BenchmarkIOPaired(b *testing.B) {
+	reqtest.BenchPaired(b, openIoPath)
+}
+
 func openIoPath(t testing.TB, counted bool) reqtest.File { return newIOPath(t, counted) }
 
 func (p *ioPath) BlockSize() int { return len(p.buf) }

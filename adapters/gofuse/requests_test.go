@@ -115,6 +115,12 @@ func BenchmarkIO(b *testing.B) {
 	reqtest.Bench(b, openRawIO)
 }
 
+// BenchmarkIOPaired is BenchmarkIO with the two sent in turn, batch by batch,
+// and their ratio reported (on/off): the measure that holds on a busy machine.
+func BenchmarkIOPaired(b *testing.B) {
+	reqtest.BenchPaired(b, openRawIO)
+}
+
 func openRawIO(t testing.TB, counted bool) reqtest.File { return newRawIO(t, counted) }
 
 func (p *rawIO) BlockSize() int { return len(p.buf) }

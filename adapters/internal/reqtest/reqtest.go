@@ -3,7 +3,11 @@
 // allocations it adds (none) and the time, as paired benchmarks.
 package reqtest
 
-import "testing"
+import (
+	"slices"
+	"testing"
+	"time"
+)
 
 // File is a file open through an adapter's request interface, without a
 // mount, its requests counted or not.
@@ -59,5 +63,55 @@ func Bench(b *testing.B, open Open) {
 				}
 			})
 		}
+	}
+}
+
+// pairBatch is how many requests a batch of BenchPaired sends.
+const pairBatch = 128
+
+// BenchPaired runs read and write: each iteration sends a batch of requests
+// to a counted file and one to a file not counted, in turn (the order
+// alternating), and times both. It reports the median of the batches'
+// ratios, counted to not counted, as on/off, and the mean time of a request
+// of each kind as ns/op-off and ns/op-on. Pairing each counted batch with a
+// batch next to it keeps the ratio true on a busy machine, where the speed
+// changes from one moment to the next: a pause of the machine spoils a pair,
+// which the median leaves out.
+func BenchPaired(b *testing.B, open Open) {
+	for _, op := range []string{"read", "write"} {
+		b.Run(op, func(b *testing.B) {
+			off, on := open(b, false), open(b, true)
+			batch := func(f File, at int64) time.Duration {
+				start := time.Now()
+				for i := range int64(pairBatch) {
+					if op == "read" {
+						f.Read(b, at+i*int64(f.BlockSize()))
+					} else {
+						f.Write(b, at+i*int64(f.BlockSize()))
+					}
+				}
+				return time.Since(start)
+			}
+			var ratios []float64
+			var sum [2]time.Duration
+			at := int64(0)
+			for i := 0; b.Loop(); i++ {
+				var dOff, dOn time.Duration
+				if i%2 == 0 {
+					dOff, dOn = batch(off, at), batch(on, at)
+				} else {
+					dOn, dOff = batch(on, at), batch(off, at)
+				}
+				at += pairBatch * int64(off.BlockSize())
+				sum[0] += dOff
+				sum[1] += dOn
+				ratios = append(ratios, float64(dOn)/float64(dOff))
+			}
+			slices.Sort(ratios)
+			n := float64(len(ratios) * pairBatch)
+			b.ReportMetric(ratios[len(ratios)/2], "on/off")
+			b.ReportMetric(float64(sum[0].Nanoseconds())/n, "ns/op-off")
+			b.ReportMetric(float64(sum[1].Nanoseconds())/n, "ns/op-on")
+		})
 	}
 }

@@ -270,39 +270,48 @@ func TestMountHelper(t *testing.T) {
 
 // TestSystemdNotify serves in the foreground with $NOTIFY_SOCKET set, as a
 // Type=notify unit does: READY=1 comes once the file system is mounted,
-// STOPPING=1 when it is unmounted.
+// STOPPING=1 when it starts to end, by SIGTERM (systemctl stop) or by an
+// unmount from outside.
 func TestSystemdNotify(t *testing.T) {
 	needFUSE(t)
 	bin := buildAnyfs(t)
-	sock := filepath.Join(t.TempDir(), "notify")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	recv := func(want string) {
-		t.Helper()
-		buf := make([]byte, 4096)
-		_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
-		n, err := conn.Read(buf)
-		if err != nil || !bytes.Equal(buf[:n], []byte(want)) {
-			t.Fatalf("notification %q, %v; want %q", buf[:n], err, want)
-		}
-	}
-	mnt := mountDir(t)
-	t.Setenv("NOTIFY_SOCKET", sock)
-	c := startMount(t, bin, mnt, "mem")
-	recv("READY=1")
-	if !mounted(t, mnt) {
-		t.Fatalf("READY=1 before %s was mounted", mnt)
-	}
-	useMount(t, mnt)
-	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	recv("STOPPING=1")
-	if err := c.exit(t); err != nil {
-		t.Fatalf("anyfs exited with %v; stderr:\n%s", err, c.stderr)
+	for _, stop := range []string{"SIGTERM", "anyfs unmount"} {
+		t.Run(stop, func(t *testing.T) {
+			sock := filepath.Join(t.TempDir(), "notify")
+			conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			recv := func(want string) {
+				t.Helper()
+				buf := make([]byte, 4096)
+				_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+				n, err := conn.Read(buf)
+				if err != nil || !bytes.Equal(buf[:n], []byte(want)) {
+					t.Fatalf("notification %q, %v; want %q", buf[:n], err, want)
+				}
+			}
+			mnt := mountDir(t)
+			t.Setenv("NOTIFY_SOCKET", sock)
+			c := startMount(t, bin, mnt, "mem")
+			recv("READY=1")
+			if !mounted(t, mnt) {
+				t.Fatalf("READY=1 before %s was mounted", mnt)
+			}
+			useMount(t, mnt)
+			if stop == "SIGTERM" {
+				if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+					t.Fatal(err)
+				}
+			} else if out, err := anyfs(t, bin, "unmount", mnt); err != nil {
+				t.Fatalf("anyfs unmount: %v\n%s", err, out)
+			}
+			recv("STOPPING=1")
+			if err := c.exit(t); err != nil {
+				t.Fatalf("anyfs exited with %v; stderr:\n%s", err, c.stderr)
+			}
+		})
 	}
 }
 

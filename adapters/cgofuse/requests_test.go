@@ -7,8 +7,8 @@ import (
 
 	"github.com/winfsp/cgofuse/fuse"
 
-	"github.com/anyfs/anyfs/adapters/internal/reqtest"
 	"github.com/anyfs/anyfs/adapters/mountopt"
+	"github.com/anyfs/anyfs/internal/reqtest"
 )
 
 // TestCountingFSInterfaces: the counting wrapper offers cgofuse exactly the

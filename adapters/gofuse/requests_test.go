@@ -11,10 +11,10 @@ import (
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 
-	"github.com/anyfs/anyfs/adapters/internal/reqtest"
 	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/backend/memfs"
 	"github.com/anyfs/anyfs/fs"
+	"github.com/anyfs/anyfs/internal/reqtest"
 )
 
 // rawIO is the adapter's raw file system over memfs, as Mount builds it but

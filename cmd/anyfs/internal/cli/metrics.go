@@ -38,7 +38,7 @@ func newVolumeCollector(v *fs.Volume, srv adapters.Server) *volumeCollector {
 	reqs, _ := srv.(mountopt.RequestCounter)
 	return &volumeCollector{
 		reqs:     reqs,
-		reqCalls: prometheus.NewDesc("anyfs_kernel_requests_total", "Kernel (FUSE) requests answered, by opcode.", op, nil),
+		reqCalls: prometheus.NewDesc("anyfs_kernel_requests_total", "Kernel (FUSE) requests received, by opcode.", op, nil),
 		reqErrs:  prometheus.NewDesc("anyfs_kernel_request_errors_total", "Kernel requests answered with an error, by opcode.", op, nil),
 		reqLatency: prometheus.NewDesc("anyfs_kernel_request_duration_seconds",
 			fmt.Sprintf("Time spent answering kernel requests, by opcode; one request in %d of each opcode is timed.", mountopt.LatencySample), op, nil),

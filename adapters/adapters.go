@@ -6,8 +6,8 @@ package adapters
 import (
 	"fmt"
 	"runtime"
+	"slices"
 
-	"github.com/anyfs/anyfs/adapters/gofuse"
 	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/fs"
 )
@@ -33,11 +33,17 @@ const (
 	CgoFUSE = "cgofuse"
 )
 
+// mountFunc is what an adapter package offers: its Mount.
 type mountFunc func(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Server, error)
 
-// cgofuseMount is set by cgofuse_enabled.go in builds that include the cgofuse
-// adapter (Windows always; Linux and macOS with the build tag cgofuse).
-var cgofuseMount mountFunc
+// mounts are the adapters compiled into this program that run on this system.
+// Each registers itself from a file of its own whose build constraint says where
+// it runs: gofuse.go (Linux, macOS) and cgofuse.go (Windows always; Linux and
+// macOS with the build tag cgofuse).
+var mounts = map[string]mountFunc{}
+
+// register records an adapter's Mount under its name.
+func register(name string, mount mountFunc) { mounts[name] = mount }
 
 // Default returns the adapter Mount uses when none is named.
 func Default() string {
@@ -51,14 +57,10 @@ func Default() string {
 // system, the default first.
 func Available() []string {
 	var out []string
-	if gofuse.Supported {
-		out = append(out, GoFUSE)
-	}
-	if cgofuseMount != nil {
-		out = append(out, CgoFUSE)
-	}
-	if len(out) == 2 && Default() == CgoFUSE {
-		out[0], out[1] = out[1], out[0]
+	for _, name := range []string{Default(), GoFUSE, CgoFUSE} {
+		if _, ok := mounts[name]; ok && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
 	}
 	return out
 }
@@ -69,19 +71,16 @@ func Mount(v *fs.Volume, mountPoint string, adapter string, opts *Options) (Serv
 	if adapter == "" {
 		adapter = Default()
 	}
-	var mount mountFunc
+	if mount, ok := mounts[adapter]; ok {
+		return mount(v, mountPoint, opts)
+	}
 	switch adapter {
 	case GoFUSE:
-		mount = gofuse.Mount
+		return nil, fmt.Errorf("gofuse on %s: %w", runtime.GOOS, ErrNoAdapter)
 	case CgoFUSE:
-		if cgofuseMount == nil {
-			return nil, fmt.Errorf("%w: built without the cgofuse adapter: rebuild with -tags cgofuse,fuse3", ErrNoAdapter)
-		}
-		mount = cgofuseMount
-	default:
-		return nil, fmt.Errorf("%w: unknown adapter %q (known: %s, %s)", ErrNoAdapter, adapter, GoFUSE, CgoFUSE)
+		return nil, fmt.Errorf("%w: built without the cgofuse adapter: rebuild with -tags cgofuse,fuse3", ErrNoAdapter)
 	}
-	return mount(v, mountPoint, opts)
+	return nil, fmt.Errorf("%w: unknown adapter %q (known: %s, %s)", ErrNoAdapter, adapter, GoFUSE, CgoFUSE)
 }
 
 // Unmount unmounts the FUSE file system at mountPoint from outside the process

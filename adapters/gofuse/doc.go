@@ -9,5 +9,5 @@
 // come from the listing itself.
 //
 // The adapter translates and nothing more: every semantic rule lives in the volume.
-// On other systems [Mount] fails with mountopt.ErrNoAdapter.
+// On other systems the package is empty, and package adapters has no gofuse adapter.
 package gofuse

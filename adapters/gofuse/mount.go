@@ -20,9 +20,6 @@ import (
 	"github.com/anyfs/anyfs/fs"
 )
 
-// Supported reports whether this build can mount with go-fuse.
-const Supported = true
-
 // I/O sizes offered to the kernel: large writes and readahead cut round trips.
 const (
 	maxWrite     = 1 << 20

@@ -1,4 +1,4 @@
-//go:build cgofuse && !windows
+//go:build cgofuse && unix
 
 package cgofuse
 

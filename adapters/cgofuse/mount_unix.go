@@ -1,4 +1,4 @@
-//go:build cgofuse && unix
+//go:build cgofuse && (linux || darwin)
 
 package cgofuse
 

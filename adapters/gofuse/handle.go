@@ -13,7 +13,9 @@ import (
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
+	"golang.org/x/sys/unix"
 
+	"github.com/anyfs/anyfs/adapters/internal/fuseutil"
 	"github.com/anyfs/anyfs/fs"
 )
 
@@ -145,38 +147,12 @@ func (dh *dirHandle) Releasedir(ctx context.Context, flags uint32) {
 
 func (dh *dirHandle) Fsyncdir(ctx context.Context, flags uint32) syscall.Errno { return 0 }
 
-// openArgs maps open(2) flags to the volume's access and flags.
-func openArgs(flags uint32) (fs.Access, fs.OpenFlags) {
-	var access fs.Access
-	switch int(flags) & syscall.O_ACCMODE {
-	case syscall.O_RDONLY:
-		access = fs.AccessRead
-	case syscall.O_WRONLY:
-		access = fs.AccessWrite
-	default:
-		access = fs.AccessRead | fs.AccessWrite
-	}
-	var of fs.OpenFlags
-	if flags&syscall.O_APPEND != 0 {
-		of |= fs.OpenAppend
-	}
-	if flags&syscall.O_TRUNC != 0 {
-		of |= fs.OpenTruncate
-	}
-	if flags&(syscall.O_SYNC|oDsync) != 0 {
-		of |= fs.OpenSync
-	}
-	if oDirect != 0 && flags&oDirect != 0 {
-		of |= fs.OpenDirectIO
-	}
-	return access, of
-}
-
-// openArgs is openArgs for this mount: with writeback caching the kernel
+// openArgs maps open(2) flags to the volume's access and flags for this mount
+// (fuseutil.HostOpen): with writeback caching the kernel
 // reads from files opened write-only (to fill the pages it caches) and
 // places appended data itself, so every handle can read and none appends.
 func (m *mount) openArgs(flags uint32) (fs.Access, fs.OpenFlags) {
-	access, of := openArgs(flags)
+	access, of := fuseutil.HostOpen.Open(int(flags))
 	if m.writeback {
 		access |= fs.AccessRead
 		of &^= fs.OpenAppend
@@ -184,11 +160,11 @@ func (m *mount) openArgs(flags uint32) (fs.Access, fs.OpenFlags) {
 	return access, of
 }
 
-// openFlags are the FOPEN_* flags of a new handle: none. An O_DIRECT handle the
+// fopenFlags are the FOPEN_* flags of the reply to an open: none. An O_DIRECT handle the
 // kernel does not pass through is made uncached (FOPEN_DIRECT_IO) by rawFS, which
 // sees the reply: the kernel refuses a non-passthrough open of a file that has
 // passed-through handles, so the passthrough decision comes first.
-func openFlags(fs.OpenFlags) uint32 { return 0 }
+func fopenFlags(fs.OpenFlags) uint32 { return 0 }
 
 func (n *node) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
 	access, of := n.m.openArgs(flags)
@@ -214,7 +190,7 @@ func (n *node) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32,
 		if n.sameFile(&fi) {
 			fh := &fileHandle{h: h, n: n}
 			n.addHandle(fh)
-			return fh, openFlags(of), 0
+			return fh, fopenFlags(of), 0
 		}
 		h.Close(context.WithoutCancel(ctx))
 		if time.Now().After(deadline) {
@@ -325,6 +301,12 @@ func (n *node) Allocate(ctx context.Context, f gofs.FileHandle, off uint64, size
 	}
 	return toErrno(fh.h.Allocate(n.m.ctx(ctx), int64(off), int64(size), m))
 }
+
+// lseek's whence values for holes, as the kernel sends them.
+const (
+	seekData = unix.SEEK_DATA
+	seekHole = unix.SEEK_HOLE
+)
 
 // Lseek answers SEEK_DATA and SEEK_HOLE; the kernel handles the other seeks itself.
 func (n *node) Lseek(ctx context.Context, f gofs.FileHandle, off uint64, whence uint32) (uint64, syscall.Errno) {

@@ -12,6 +12,7 @@ import (
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 
+	"github.com/anyfs/anyfs/adapters/internal/fuseutil"
 	"github.com/anyfs/anyfs/fs"
 	"github.com/anyfs/anyfs/pkg/attr"
 )
@@ -37,7 +38,7 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 	if cn != nil {
 		cn.addHandle(fh)
 	}
-	return child, fh, openFlags(of), 0
+	return child, fh, fopenFlags(of), 0
 }
 
 func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
@@ -275,7 +276,7 @@ func (n *node) Setxattr(ctx context.Context, name string, data []byte, flags uin
 	if !ok {
 		return n.errno(syscall.ENOENT)
 	}
-	err := n.m.v.SetXattr(n.m.ctx(ctx), p, name, data, xattrFlags(flags))
+	err := n.m.v.SetXattr(n.m.ctx(ctx), p, name, data, fuseutil.HostXattrFlags(int(flags)))
 	if err == nil {
 		n.changedSpellings()
 	}

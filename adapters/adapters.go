@@ -1,6 +1,9 @@
 // Package adapters mounts an [fs.Volume] with the FUSE adapter of the running system:
-// go-fuse on Linux and macOS, cgofuse (WinFsp) on Windows. It re-exports the options
-// and errors every adapter shares (package mountopt).
+// go-fuse on Linux and macOS, cgofuse (WinFsp) on Windows. What every adapter
+// shares, the mount options, the running mount and the errors of mounting, is
+// package mountopt's: a mount takes a [mountopt.Options] and returns a
+// [mountopt.Server], and its errors wrap mountopt.ErrNoFUSE and the other errors
+// there.
 package adapters
 
 import (
@@ -10,21 +13,6 @@ import (
 
 	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/fs"
-)
-
-// Options configure a mount; see mountopt.Options.
-type Options = mountopt.Options
-
-// Server is a running mount; see mountopt.Server.
-type Server = mountopt.Server
-
-// Errors Mount returns, wrapped with details; test with errors.Is.
-var (
-	ErrNoFUSE     = mountopt.ErrNoFUSE     // no FUSE (or WinFsp) is installed or usable
-	ErrMountPoint = mountopt.ErrMountPoint // the mount point is missing, not a directory, or not empty
-	ErrNoAdapter  = mountopt.ErrNoAdapter  // the adapter is not compiled into this program
-	ErrNotAllowed = mountopt.ErrNotAllowed // this user may not mount there (FUSE device, fuse.conf, mount point)
-	ErrNotMounted = mountopt.ErrNotMounted // Unmount: the directory is not a mount point
 )
 
 // Adapter names.
@@ -67,7 +55,7 @@ func Available() []string {
 
 // Mount mounts v at mountPoint with the named adapter ("" picks Default) and
 // returns the running server. opts may be nil.
-func Mount(v *fs.Volume, mountPoint string, adapter string, opts *Options) (Server, error) {
+func Mount(v *fs.Volume, mountPoint string, adapter string, opts *mountopt.Options) (mountopt.Server, error) {
 	if adapter == "" {
 		adapter = Default()
 	}
@@ -76,17 +64,17 @@ func Mount(v *fs.Volume, mountPoint string, adapter string, opts *Options) (Serv
 	}
 	switch adapter {
 	case GoFUSE:
-		return nil, fmt.Errorf("gofuse on %s: %w", runtime.GOOS, ErrNoAdapter)
+		return nil, fmt.Errorf("%w: %s", mountopt.ErrNoAdapter, mountopt.AdapterHint(GoFUSE))
 	case CgoFUSE:
-		return nil, fmt.Errorf("%w: built without the cgofuse adapter: rebuild with -tags cgofuse,fuse3", ErrNoAdapter)
+		return nil, fmt.Errorf("%w: built without the cgofuse adapter: %s", mountopt.ErrNoAdapter, mountopt.AdapterHint(CgoFUSE))
 	}
-	return nil, fmt.Errorf("%w: unknown adapter %q (known: %s, %s)", ErrNoAdapter, adapter, GoFUSE, CgoFUSE)
+	return nil, fmt.Errorf("%w: unknown adapter %q (known: %s, %s)", mountopt.ErrNoAdapter, adapter, GoFUSE, CgoFUSE)
 }
 
 // Unmount unmounts the FUSE file system at mountPoint from outside the process
 // serving it, also when that process died and left a stale mount ("transport
 // endpoint is not connected"). A directory that is not a mount point gives an
-// error wrapping ErrNotMounted.
+// error wrapping mountopt.ErrNotMounted.
 func Unmount(mountPoint string) error {
 	return unmount(mountPoint)
 }

@@ -189,7 +189,7 @@ func (s *server) serve(args []string) {
 	defer func() {
 		if r := recover(); r != nil {
 			// cgofuse panics when it cannot load the FUSE library (WinFsp's DLL).
-			s.err = fmt.Errorf("mount %s: %w: %v (%s)", s.mnt, mountopt.ErrNoFUSE, r, installHint)
+			s.err = fmt.Errorf("mount %s: %w: %v (%s)", s.mnt, mountopt.ErrNoFUSE, r, mountopt.InstallHint)
 		}
 	}()
 	ok := s.host.Mount(s.mnt, args)

@@ -3,7 +3,6 @@ package memfs
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/anyfs/anyfs/fs"
 	"github.com/anyfs/anyfs/pkg/attr"
@@ -77,14 +76,6 @@ func (f *FS) OnCloseFile(_ context.Context, e *fs.CloseFileEvent) error {
 	return nil
 }
 
-// isKeep reports whether a time in SetFileAttributes means "keep the current value":
-// zero or the FILETIME epoch 1601-01-01.
-func isKeep(t time.Time) bool {
-	return t.IsZero() || t.Equal(filetimeEpoch)
-}
-
-var filetimeEpoch = time.Date(1601, 1, 1, 0, 0, 0, 0, time.UTC)
-
 // OnSetFileAttributes changes Windows attributes (0: no change; attr.Normal alone:
 // clear all), times (zero: keep), mode and owner. Any change sets ctime, unless a
 // ChangeTime is given.
@@ -108,16 +99,16 @@ func (f *FS) OnSetFileAttributes(_ context.Context, e *fs.SetFileAttributesEvent
 	if e.SetGid {
 		n.gid = e.Gid
 	}
-	if !isKeep(e.CreationTime) {
+	if !attr.TimeUnset(e.CreationTime) {
 		n.btime = e.CreationTime
 	}
-	if !isKeep(e.LastAccessTime) {
+	if !attr.TimeUnset(e.LastAccessTime) {
 		n.atime = e.LastAccessTime
 	}
-	if !isKeep(e.LastWriteTime) {
+	if !attr.TimeUnset(e.LastWriteTime) {
 		n.mtime = e.LastWriteTime
 	}
-	if !isKeep(e.ChangeTime) {
+	if !attr.TimeUnset(e.ChangeTime) {
 		n.ctime = e.ChangeTime
 	} else {
 		n.ctime = t

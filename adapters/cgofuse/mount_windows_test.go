@@ -41,25 +41,7 @@ func TestMountWinFsp(t *testing.T) {
 	mnt := mountWinFsp(t)
 	p := func(name string) string { return filepath.Join(mnt, name) }
 
-	if err := os.WriteFile(p("a.txt"), []byte("hello"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if data, err := os.ReadFile(p("a.txt")); err != nil || string(data) != "hello" {
-		t.Fatalf("ReadFile = %q, %v", data, err)
-	}
-	f, err := os.OpenFile(p("a.txt"), os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.WriteString(", world"); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if data, _ := os.ReadFile(p("a.txt")); string(data) != "hello, world" {
-		t.Errorf("after append: %q", data)
-	}
+	writeAndAppend(t, p("a.txt"))
 
 	if err := os.Mkdir(p("dir"), 0o755); err != nil {
 		t.Fatal(err)

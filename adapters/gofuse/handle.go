@@ -359,11 +359,7 @@ func (n *node) CopyFileRange(ctx context.Context, fhIn gofs.FileHandle, offIn ui
 // Locks.
 
 func (n *node) Getlk(ctx context.Context, f gofs.FileHandle, owner uint64, lk *fuse.FileLock, flags uint32, out *fuse.FileLock) syscall.Errno {
-	fh, ok := f.(*fileHandle)
-	if !ok {
-		return syscall.EBADF
-	}
-	l, errno := toLock(lk)
+	fh, l, errno := lockArgs(f, lk)
 	if errno != 0 {
 		return errno
 	}
@@ -384,11 +380,7 @@ func (n *node) Setlkw(ctx context.Context, f gofs.FileHandle, owner uint64, lk *
 }
 
 func (n *node) setlk(ctx context.Context, f gofs.FileHandle, owner uint64, lk *fuse.FileLock, flags uint32, wait bool) syscall.Errno {
-	fh, ok := f.(*fileHandle)
-	if !ok {
-		return syscall.EBADF
-	}
-	l, errno := toLock(lk)
+	fh, l, errno := lockArgs(f, lk)
 	if errno != 0 {
 		return errno
 	}
@@ -397,6 +389,16 @@ func (n *node) setlk(ctx context.Context, f gofs.FileHandle, owner uint64, lk *f
 
 // offsetMax is the kernel's OFFSET_MAX: a lock "to the end of the file".
 const offsetMax = 1<<63 - 1
+
+// lockArgs returns the handle and the volume's lock of a lock request.
+func lockArgs(f gofs.FileHandle, lk *fuse.FileLock) (*fileHandle, fs.Lock, syscall.Errno) {
+	fh, ok := f.(*fileHandle)
+	if !ok {
+		return nil, fs.Lock{}, syscall.EBADF
+	}
+	l, errno := toLock(lk)
+	return fh, l, errno
+}
 
 func toLock(lk *fuse.FileLock) (fs.Lock, syscall.Errno) {
 	l := fs.Lock{Start: lk.Start, End: lk.End, Pid: lk.Pid}

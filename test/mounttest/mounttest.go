@@ -4,6 +4,7 @@
 package mounttest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -195,4 +196,25 @@ func (l *testLog) stop() {
 
 func (l *testLog) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// SyncBuffer is a bytes.Buffer safe for one writer and one reader, such as a
+// child's output that a test reads while the child runs.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write appends p.
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns what was written so far.
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

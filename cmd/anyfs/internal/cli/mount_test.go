@@ -21,6 +21,7 @@ import (
 	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/backend/shared"
 	"github.com/anyfs/anyfs/fs"
+	"github.com/anyfs/anyfs/test/mounttest"
 )
 
 // testFactory returns a Factory with buffers for output, the real backend
@@ -417,24 +418,6 @@ func TestMountServes(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for one writer and one reader.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestLifecycle drives the stop sequence with a fake server: a clean unmount,
 // a busy mount waited for and then detached (at the end of the grace period or
 // at a further signal), an unmount from outside, and giving up.
@@ -442,7 +425,7 @@ func TestLifecycle(t *testing.T) {
 	type env struct {
 		srv *fakeServer
 		sig chan<- os.Signal
-		out *syncBuffer
+		out *mounttest.SyncBuffer
 	}
 	type step func(t *testing.T, e env)
 	signal := func(s os.Signal) step { return func(t *testing.T, e env) { e.sig <- s } }
@@ -513,7 +496,7 @@ func TestLifecycle(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sig := make(chan os.Signal)
-			e := env{srv: newFakeServer("/mnt"), sig: sig, out: new(syncBuffer)}
+			e := env{srv: newFakeServer("/mnt"), sig: sig, out: new(mounttest.SyncBuffer)}
 			if tt.hangs {
 				e.srv.hangs = make(chan struct{})
 				defer close(e.srv.hangs)

@@ -657,3 +657,19 @@ func writeAndAppend(t *testing.T, name string) {
 		t.Errorf("after append: %q", data)
 	}
 }
+
+// wantDir checks that the directory dir of a mount lists exactly names, in order.
+func wantDir(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name())
+	}
+	if !slices.Equal(got, names) {
+		t.Errorf("ReadDir = %q, want %q", got, names)
+	}
+}

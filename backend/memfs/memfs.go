@@ -55,7 +55,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/anyfs/anyfs/fs"
 	"github.com/anyfs/anyfs/pkg/attr"
 )
 
@@ -118,34 +117,6 @@ type FS struct {
 	mountPoint string
 	id         uint32
 }
-
-// Compile-time checks: memfs implements every event of package fs.
-var (
-	_ fs.Interface         = (*FS)(nil)
-	_ fs.NamespaceOwner    = (*FS)(nil)
-	_ fs.Creator           = (*FS)(nil)
-	_ fs.Writer            = (*FS)(nil)
-	_ fs.AllocationSizer   = (*FS)(nil)
-	_ fs.Cleaner           = (*FS)(nil)
-	_ fs.Flusher           = (*FS)(nil)
-	_ fs.AttributeSetter   = (*FS)(nil)
-	_ fs.DeleteChecker     = (*FS)(nil)
-	_ fs.EmptyChecker      = (*FS)(nil)
-	_ fs.Deleter           = (*FS)(nil)
-	_ fs.Renamer           = (*FS)(nil)
-	_ fs.HardLinker        = (*FS)(nil)
-	_ fs.Symlinker         = (*FS)(nil)
-	_ fs.NamedStreamer     = (*FS)(nil)
-	_ fs.VolumeSizer       = (*FS)(nil)
-	_ fs.VolumeLabeler     = (*FS)(nil)
-	_ fs.VolumeLabelSetter = (*FS)(nil)
-	_ fs.VolumeIDer        = (*FS)(nil)
-	_ fs.MountNotifiee     = (*FS)(nil)
-	_ fs.XattrNamespacer   = (*FS)(nil)
-	_ fs.RangeAllocator    = (*FS)(nil)
-	_ fs.DataSeeker        = (*FS)(nil)
-	_ fs.RangeCopier       = (*FS)(nil)
-)
 
 // New makes an empty filesystem: a root directory owned by the calling process's
 // user and group (root on Windows). opts may be nil.

@@ -11,6 +11,16 @@ import (
 // The events that change the tree: create, symbolic and hard links, delete and
 // rename.
 
+var (
+	_ fs.Creator       = (*FS)(nil)
+	_ fs.Symlinker     = (*FS)(nil)
+	_ fs.HardLinker    = (*FS)(nil)
+	_ fs.DeleteChecker = (*FS)(nil)
+	_ fs.EmptyChecker  = (*FS)(nil)
+	_ fs.Deleter       = (*FS)(nil)
+	_ fs.Renamer       = (*FS)(nil)
+)
+
 // OnCreateFile creates a regular file, directory, device node, FIFO or socket with
 // exactly e.Mode, e.Uid and e.Gid, and opens it.
 func (f *FS) OnCreateFile(_ context.Context, e *fs.CreateFileEvent) error {

@@ -9,6 +9,12 @@ import (
 	"github.com/anyfs/anyfs/fs"
 )
 
+var (
+	_ fs.NamespaceOwner  = (*FS)(nil)
+	_ fs.NamedStreamer   = (*FS)(nil)
+	_ fs.XattrNamespacer = (*FS)(nil)
+)
+
 // Named streams and extended attributes (fs.NamedStreamer, fs.XattrNamespacer).
 
 // OwnsNamespace reports that every change of a memfs goes through its volume: the

@@ -8,6 +8,14 @@ import (
 	"github.com/anyfs/anyfs/fs"
 )
 
+var (
+	_ fs.VolumeSizer       = (*FS)(nil)
+	_ fs.VolumeLabeler     = (*FS)(nil)
+	_ fs.VolumeLabelSetter = (*FS)(nil)
+	_ fs.VolumeIDer        = (*FS)(nil)
+	_ fs.MountNotifiee     = (*FS)(nil)
+)
+
 // The volume events: size, label, ID, mount and unmount.
 
 // OnGetVolumeSize reports Capacity (or DefaultCapacity), the bytes used and, with

@@ -53,13 +53,17 @@ func Mount(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Se
 		logger = v.Logger()
 	}
 	fsys := newFileSystem(v, logger, opts.Debug)
-	host := fuse.NewFileSystemHost(fsys)
+	var counts *mountopt.RequestCounts
+	if opts.CountRequests {
+		counts = mountopt.NewRequestCounts(opNames)
+	}
+	host := fuse.NewFileSystemHost(hostFS(fsys, counts))
 	host.SetCapCaseInsensitive(v.Options().CaseInsensitive)
 	host.SetCapReaddirPlus(true)
 	host.SetCapDeleteAccess(true) // Windows: Access(DELETE_OK) before a delete
 	host.SetCapOpenTrunc(true)    // Linux: O_TRUNC reaches Open, which truncates
 	host.SetUseIno(true)          // FUSE3: the volume's file ids are the inode numbers
-	s := &server{Serving: fuseutil.NewServing(v, mnt), fsys: fsys, host: host, mnt: mnt}
+	s := &server{Serving: fuseutil.NewServing(v, mnt), fsys: fsys, host: host, mnt: mnt, counts: counts}
 	go s.serve(hostOptions(v, opts))
 
 	timer := time.NewTimer(readyTimeout)
@@ -180,6 +184,8 @@ type server struct {
 	mnt  string
 	dev  mountopt.Mount // the mount as the mount table listed it once mounted (Linux, macOS)
 	err  error          // why Mount failed; set before Done is closed
+	// counts are the FUSE library's requests (CountRequests); nil: not counted.
+	counts *mountopt.RequestCounts
 }
 
 // serve runs the FUSE layer until the volume is unmounted.

@@ -11,8 +11,8 @@ import (
 )
 
 var (
-	_ fs.Writer          = (*FS)(nil)
-	_ fs.AllocationSizer = (*FS)(nil)
+	_ fs.WriteFileHandler         = (*FS)(nil)
+	_ fs.SetAllocationSizeHandler = (*FS)(nil)
 )
 
 // dataNode returns the regular file an I/O event is about.

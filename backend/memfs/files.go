@@ -9,15 +9,15 @@ import (
 )
 
 // The events of files as such: information, open and close (fs.Interface), changes
-// of attributes (fs.AttributeSetter), cleanup and flush.
+// of attributes (fs.SetFileAttributesHandler), cleanup and flush.
 
 // memfs implements every event of package fs; each file asserts the interfaces
 // of the events it holds.
 var (
-	_ fs.Interface       = (*FS)(nil)
-	_ fs.AttributeSetter = (*FS)(nil)
-	_ fs.Cleaner         = (*FS)(nil)
-	_ fs.Flusher         = (*FS)(nil)
+	_ fs.Interface                = (*FS)(nil)
+	_ fs.SetFileAttributesHandler = (*FS)(nil)
+	_ fs.CleanupFileHandler       = (*FS)(nil)
+	_ fs.FlushFileHandler         = (*FS)(nil)
 )
 
 // OnGetFileInfo reports the file at e.Name, or the open file e.FileContext (which

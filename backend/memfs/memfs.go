@@ -4,7 +4,7 @@
 // and symbolic links, named streams and, as tmpfs, the trusted. and security.
 // extended attributes, Windows attributes, POSIX modes and owners, nanosecond
 // times, atomic rename (with exchange), volume size, label and ID, and mount
-// notifications. It has no lock events (fs.Locker): nothing outside the mount
+// notifications. It has no lock events (fs.LockHandler): nothing outside the mount
 // shares its data, so locks stay with the kernel, as on a local file system.
 //
 // # Capacity

@@ -12,37 +12,23 @@ import (
 // rename.
 
 var (
-	_ fs.Creator       = (*FS)(nil)
-	_ fs.Symlinker     = (*FS)(nil)
-	_ fs.HardLinker    = (*FS)(nil)
-	_ fs.DeleteChecker = (*FS)(nil)
-	_ fs.EmptyChecker  = (*FS)(nil)
-	_ fs.Deleter       = (*FS)(nil)
-	_ fs.Renamer       = (*FS)(nil)
+	_ fs.CreateFileHandler       = (*FS)(nil)
+	_ fs.SymlinkHandler          = (*FS)(nil)
+	_ fs.CreateHardLinkHandler   = (*FS)(nil)
+	_ fs.CanFileBeDeletedHandler = (*FS)(nil)
+	_ fs.IsDirectoryEmptyHandler = (*FS)(nil)
+	_ fs.DeleteFileHandler       = (*FS)(nil)
+	_ fs.RenameOrMoveFileHandler = (*FS)(nil)
 )
 
 // OnCreateFile creates a regular file, directory, device node, FIFO or socket with
 // exactly e.Mode, e.Uid and e.Gid, and opens it.
 func (f *FS) OnCreateFile(_ context.Context, e *fs.CreateFileEvent) error {
-	typ := e.Mode.Type()
-	if typ == 0 {
-		typ = attr.S_IFREG
-		if e.Attributes&attr.Directory != 0 {
-			typ = attr.S_IFDIR
-		}
+	mode, err := e.FileMode()
+	if err != nil {
+		return fmt.Errorf("memfs: %w", err)
 	}
-	switch typ {
-	case attr.S_IFREG, attr.S_IFDIR, attr.S_IFIFO, attr.S_IFSOCK, attr.S_IFCHR, attr.S_IFBLK:
-	default:
-		return fmt.Errorf("memfs: create %s with type %#o: %w", e.Name, typ, fs.ErrInvalid)
-	}
-	perm := e.Mode.Perm()
-	if e.Mode.Type() == 0 && perm == 0 {
-		perm = 0o644
-		if typ == attr.S_IFDIR {
-			perm = 0o755
-		}
-	}
+	typ, perm := mode.Type(), mode.Perm()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n, base, err := f.addNode("create", e.Name, typ, perm, e.Uid, e.Gid, func(n *node) {

@@ -9,9 +9,9 @@ import (
 )
 
 var (
-	_ fs.RangeAllocator = (*FS)(nil)
-	_ fs.DataSeeker     = (*FS)(nil)
-	_ fs.RangeCopier    = (*FS)(nil)
+	_ fs.AllocateRangeHandler = (*FS)(nil)
+	_ fs.SeekDataHandler      = (*FS)(nil)
+	_ fs.CopyFileRangeHandler = (*FS)(nil)
 )
 
 // The byte-range events: fallocate's modes, SEEK_DATA / SEEK_HOLE and

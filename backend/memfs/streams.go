@@ -10,12 +10,12 @@ import (
 )
 
 var (
-	_ fs.NamespaceOwner  = (*FS)(nil)
-	_ fs.NamedStreamer   = (*FS)(nil)
-	_ fs.XattrNamespacer = (*FS)(nil)
+	_ fs.NamespaceOwner     = (*FS)(nil)
+	_ fs.NamedStreamHandler = (*FS)(nil)
+	_ fs.XattrNamespacer    = (*FS)(nil)
 )
 
-// Named streams and extended attributes (fs.NamedStreamer, fs.XattrNamespacer).
+// Named streams and extended attributes (fs.NamedStreamHandler, fs.XattrNamespacer).
 
 // OwnsNamespace reports that every change of a memfs goes through its volume: the
 // kernel may cache its entries and attributes long (fs.NamespaceOwner). Serve one

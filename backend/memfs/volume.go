@@ -9,11 +9,11 @@ import (
 )
 
 var (
-	_ fs.VolumeSizer       = (*FS)(nil)
-	_ fs.VolumeLabeler     = (*FS)(nil)
-	_ fs.VolumeLabelSetter = (*FS)(nil)
-	_ fs.VolumeIDer        = (*FS)(nil)
-	_ fs.MountNotifiee     = (*FS)(nil)
+	_ fs.GetVolumeSizeHandler  = (*FS)(nil)
+	_ fs.GetVolumeLabelHandler = (*FS)(nil)
+	_ fs.SetVolumeLabelHandler = (*FS)(nil)
+	_ fs.GetVolumeIDHandler    = (*FS)(nil)
+	_ fs.MountHandler          = (*FS)(nil)
 )
 
 // The volume events: size, label, ID, mount and unmount.

@@ -89,3 +89,19 @@ func TestErrnos(t *testing.T) {
 		t.Errorf("Convert = %v", conv)
 	}
 }
+
+// TestNoAllocs checks that the flag translations of every open and setxattr
+// allocate nothing.
+func TestNoAllocs(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		fn   func()
+	}{
+		{"OpenBits.Open", func() { bits.Open(0x2 | 0x10 | 0x40 | 0x100) }},
+		{"XattrFlags", func() { XattrFlags(3, 1, 2) }},
+	} {
+		if n := testing.AllocsPerRun(100, tt.fn); n != 0 {
+			t.Errorf("%s: %v allocations, want 0", tt.name, n)
+		}
+	}
+}

@@ -25,18 +25,18 @@ func (b *OpenBits) Open(flags int) (fs.Access, fs.OpenFlags) {
 		access = fs.AccessRead
 	}
 	var of fs.OpenFlags
-	for _, m := range []struct {
-		bits int
-		flag fs.OpenFlags
-	}{
-		{b.Append, fs.OpenAppend},
-		{b.Truncate, fs.OpenTruncate},
-		{b.Sync, fs.OpenSync},
-		{b.Direct, fs.OpenDirectIO},
-	} {
-		if m.bits != 0 && flags&m.bits != 0 {
-			of |= m.flag
-		}
+	// A flag the layer never sends has bits 0 and matches nothing.
+	if flags&b.Append != 0 {
+		of |= fs.OpenAppend
+	}
+	if flags&b.Truncate != 0 {
+		of |= fs.OpenTruncate
+	}
+	if flags&b.Sync != 0 {
+		of |= fs.OpenSync
+	}
+	if flags&b.Direct != 0 {
+		of |= fs.OpenDirectIO
 	}
 	return access, of
 }

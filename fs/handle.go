@@ -137,7 +137,7 @@ func (v *Volume) unborrow(ctx context.Context, f *openFile) {
 		return
 	}
 	e := CloseFileEvent{Name: f.path(), FileContext: f.ctx, PendingDeletion: deleted}
-	if err := v.callClose(ctx, f, &e); err != nil {
+	if err := fire(ctx, v, e.Name, f, v.b.OnCloseFile, &e); err != nil {
 		v.log.Warn("anyfs: OnCloseFile failed", "name", e.Name, "err", err)
 	}
 	f.ctx, f.opened = nil, false
@@ -224,7 +224,7 @@ func (v *Volume) openFileEvent(ctx context.Context, f *openFile, name string, ac
 		return nil, nil, nil
 	}
 	e := OpenFileEvent{Name: name, Access: access, Flags: flags, IsDir: f.isDir, FileContext: f.ctx}
-	if err := v.callOpen(ctx, f, &e); err != nil {
+	if err := fire(ctx, v, e.Name, f, v.b.OnOpenFile, &e); err != nil {
 		return nil, nil, err
 	}
 	if !f.opened {
@@ -236,12 +236,6 @@ func (v *Volume) openFileEvent(ctx context.Context, f *openFile, name string, ac
 		info = &e.Info
 	}
 	return e.HandleContext, info, nil
-}
-
-func (v *Volume) callOpen(ctx context.Context, f *openFile, e *OpenFileEvent) (err error) {
-	c := v.begin(evOpenFile, e.Name, f)
-	defer v.end(ctx, &c, &err)
-	return v.b.OnOpenFile(ctx, e)
 }
 
 // CreateRequest describes a file to create.
@@ -398,9 +392,7 @@ func (v *Volume) callCreate(ctx context.Context, f *openFile, e *CreateFileEvent
 	if v.creator == nil {
 		return fmt.Errorf("create %s: %w", e.Name, ErrReadOnly)
 	}
-	c := v.begin(evCreateFile, e.Name, f)
-	defer v.end(ctx, &c, &err)
-	return v.creator.OnCreateFile(ctx, e)
+	return fire(ctx, v, e.Name, f, v.creator.OnCreateFile, e)
 }
 
 // closeFileEvent drops one reference of f and fires OnCloseFile when it was the last
@@ -414,18 +406,12 @@ func (v *Volume) closeFileEvent(ctx context.Context, f *openFile, hctx any) {
 		return
 	}
 	e := CloseFileEvent{Name: f.path(), FileContext: f.ctx, HandleContext: hctx, PendingDeletion: deleted, StillOpen: !last}
-	if err := v.callClose(ctx, f, &e); err != nil {
+	if err := fire(ctx, v, e.Name, f, v.b.OnCloseFile, &e); err != nil {
 		v.log.Warn("anyfs: OnCloseFile failed", "name", e.Name, "err", err)
 	}
 	if last {
 		f.ctx, f.opened = nil, false
 	}
-}
-
-func (v *Volume) callClose(ctx context.Context, f *openFile, e *CloseFileEvent) (err error) {
-	c := v.begin(evCloseFile, e.Name, f)
-	defer v.end(ctx, &c, &err)
-	return v.b.OnCloseFile(ctx, e)
 }
 
 // The read and write events are recycled: they are the hot path, and an event
@@ -470,9 +456,7 @@ func (h *Handle) readAt(ctx context.Context, p []byte, off int64, spliceOK bool)
 }
 
 func (h *Handle) read(ctx context.Context, e *ReadFileEvent) (n int, err error) {
-	c := h.v.begin(evReadFile, e.Name, h.f)
-	defer h.v.end(ctx, &c, &err)
-	err = h.v.b.OnReadFile(ctx, e)
+	err = fire(ctx, h.v, e.Name, h.f, h.v.b.OnReadFile, e)
 	n = min(max(e.BytesRead, 0), len(e.Buffer))
 	h.v.stats[evReadFile].bytes.Add(uint64(n))
 	return n, err
@@ -510,9 +494,7 @@ func (h *Handle) Write(ctx context.Context, p []byte, off int64) (n int, err err
 }
 
 func (h *Handle) write(ctx context.Context, e *WriteFileEvent) (n int, err error) {
-	c := h.v.begin(evWriteFile, e.Name, h.f)
-	defer h.v.end(ctx, &c, &err)
-	err = h.v.writer.OnWriteFile(ctx, e)
+	err = fire(ctx, h.v, e.Name, h.f, h.v.writer.OnWriteFile, e)
 	n = min(max(e.BytesWritten, 0), len(e.Buffer))
 	h.v.stats[evWriteFile].bytes.Add(uint64(n))
 	return n, err
@@ -535,9 +517,7 @@ func (h *Handle) Close(ctx context.Context, lockOwner uint64) (err error) {
 		return nil
 	}
 	e := CleanupFileEvent{Name: h.f.path(), FileContext: h.f.ctx, HandleContext: h.hctx}
-	c := h.v.begin(evCleanupFile, e.Name, h.f)
-	defer h.v.end(ctx, &c, &err)
-	return h.v.cleaner.OnCleanupFile(ctx, &e)
+	return fire(ctx, h.v, e.Name, h.f, h.v.cleaner.OnCleanupFile, &e)
 }
 
 // Sync makes the file's data durable (fsync; fdatasync with dataOnly).
@@ -546,9 +526,7 @@ func (h *Handle) Sync(ctx context.Context, dataOnly bool) (err error) {
 		return nil
 	}
 	e := FlushFileEvent{Name: h.f.path(), FileContext: h.f.ctx, DataOnly: dataOnly}
-	c := h.v.begin(evFlushFile, e.Name, h.f)
-	defer h.v.end(ctx, &c, &err)
-	return h.v.flusher.OnFlushFile(ctx, &e)
+	return fire(ctx, h.v, e.Name, h.f, h.v.flusher.OnFlushFile, &e)
 }
 
 // Release releases the handle (FUSE release). The file's OnCloseFile fires when this

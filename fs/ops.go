@@ -35,9 +35,7 @@ func (v *Volume) getInfoLinks(ctx context.Context, name string, fctx any, keepZe
 		}()
 	}
 	e := GetFileInfoEvent{Name: name, FileContext: fctx}
-	c := v.begin(evGetFileInfo, name, nil)
-	defer v.end(ctx, &c, &err)
-	if err = v.b.OnGetFileInfo(ctx, &e); err != nil {
+	if err = fire(ctx, v, name, nil, v.b.OnGetFileInfo, &e); err != nil {
 		return FileInfo{}, err
 	}
 	zeroLinks := keepZeroLinks && e.Info.LinkCount == 0
@@ -177,7 +175,7 @@ func (v *Volume) Remove(ctx context.Context, name string, dir bool) error {
 	if v.fromLibrary(ctx) {
 		gone, _ = v.getInfo(ctx, name, fctx)
 	}
-	err := v.callDelete(ctx, name, fctx, dir)
+	err := fire(ctx, v, name, nil, v.deleter.OnDeleteFile, &DeleteFileEvent{Name: name, FileContext: fctx, IsDir: dir})
 	v.invalidate(name, dir)
 	if err != nil {
 		v.nameForgotten(name)
@@ -267,9 +265,7 @@ func (v *Volume) detach(name string) {
 func (v *Volume) isEmpty(ctx context.Context, name string) (empty bool, err error) {
 	if v.empty != nil {
 		e := IsDirectoryEmptyEvent{Name: name}
-		c := v.begin(evIsDirectoryEmpty, name, nil)
-		defer v.end(ctx, &c, &err)
-		err = v.empty.OnIsDirectoryEmpty(ctx, &e)
+		err = fire(ctx, v, name, nil, v.empty.OnIsDirectoryEmpty, &e)
 		return e.IsEmpty, err
 	}
 	d, err := v.openDir(ctx, name)
@@ -286,15 +282,7 @@ func (v *Volume) canDelete(ctx context.Context, name string, fctx any, dir bool)
 	if v.checker == nil {
 		return nil
 	}
-	c := v.begin(evCanFileBeDeleted, name, nil)
-	defer v.end(ctx, &c, &err)
-	return v.checker.OnCanFileBeDeleted(ctx, &CanFileBeDeletedEvent{Name: name, FileContext: fctx, IsDir: dir})
-}
-
-func (v *Volume) callDelete(ctx context.Context, name string, fctx any, dir bool) (err error) {
-	c := v.begin(evDeleteFile, name, nil)
-	defer v.end(ctx, &c, &err)
-	return v.deleter.OnDeleteFile(ctx, &DeleteFileEvent{Name: name, FileContext: fctx, IsDir: dir})
+	return fire(ctx, v, name, nil, v.checker.OnCanFileBeDeleted, &CanFileBeDeletedEvent{Name: name, FileContext: fctx, IsDir: dir})
 }
 
 // RenameFlags are the flags of rename(2).
@@ -378,7 +366,7 @@ func (v *Volume) Rename(ctx context.Context, oldName, newName string, flags Rena
 	defer v.unborrow(ctx, f)
 	e := RenameOrMoveFileEvent{Name: oldName, NewName: newName, FileContext: openCtx(f),
 		ReplaceIfExists: exists && flags&RenameExchange == 0, Exchange: flags&RenameExchange != 0}
-	err = v.callRename(ctx, &e)
+	err = fire(ctx, v, e.Name, nil, v.renamer.OnRenameOrMoveFile, &e)
 	v.invalidate(oldName, true)
 	v.invalidate(newName, true)
 	switch {
@@ -417,12 +405,6 @@ func below(p, dir string) string {
 		i += j + 1
 	}
 	return p[i:]
-}
-
-func (v *Volume) callRename(ctx context.Context, e *RenameOrMoveFileEvent) (err error) {
-	c := v.begin(evRenameOrMoveFile, e.Name, nil)
-	defer v.end(ctx, &c, &err)
-	return v.renamer.OnRenameOrMoveFile(ctx, e)
 }
 
 // renamed moves the open files at and below oldName to newName in the table.
@@ -485,11 +467,7 @@ func (v *Volume) Link(ctx context.Context, oldName, newName string) (fi FileInfo
 		return FileInfo{}, fmt.Errorf("link to directory %s: %w", oldName, ErrNotPermitted)
 	}
 	e := CreateHardLinkEvent{Name: oldName, LinkName: newName}
-	if err := func() (err error) {
-		c := v.begin(evCreateHardLink, oldName, nil)
-		defer v.end(ctx, &c, &err)
-		return v.linker.OnCreateHardLink(ctx, &e)
-	}(); err != nil {
+	if err := fire(ctx, v, oldName, nil, v.linker.OnCreateHardLink, &e); err != nil {
 		return FileInfo{}, err
 	}
 	v.invalidate(oldName, false)
@@ -528,11 +506,7 @@ func (v *Volume) Symlink(ctx context.Context, target, name string) (FileInfo, er
 		}
 	}
 	e.Uid, e.Gid = v.backendIDs(e.Uid, e.Gid)
-	if err := func() (err error) {
-		c := v.begin(evCreateSymlink, name, nil)
-		defer v.end(ctx, &c, &err)
-		return v.symlinker.OnCreateSymlink(ctx, &e)
-	}(); err != nil {
+	if err := fire(ctx, v, name, nil, v.symlinker.OnCreateSymlink, &e); err != nil {
 		v.nameForgotten(name)
 		return FileInfo{}, err
 	}
@@ -557,9 +531,7 @@ func (v *Volume) Readlink(ctx context.Context, name string) (target string, err 
 		return "", err
 	}
 	e := ReadSymlinkEvent{Name: name}
-	c := v.begin(evReadSymlink, name, nil)
-	defer v.end(ctx, &c, &err)
-	err = v.symlinker.OnReadSymlink(ctx, &e)
+	err = fire(ctx, v, name, nil, v.symlinker.OnReadSymlink, &e)
 	return e.Target, err
 }
 
@@ -681,7 +653,7 @@ func (v *Volume) setAttributes(ctx context.Context, name string, f *openFile, hc
 				}
 			}
 		}
-		if err := v.callSetAttributes(ctx, &e, f); err != nil {
+		if err := fire(ctx, v, e.Name, f, v.setter.OnSetFileAttributes, &e); err != nil {
 			return FileInfo{}, err
 		}
 	}
@@ -703,13 +675,5 @@ func (v *Volume) callSetSize(ctx context.Context, e *SetFileSizeEvent, f *openFi
 	if v.writer == nil {
 		return fmt.Errorf("truncate %s: %w", e.Name, ErrReadOnly)
 	}
-	c := v.begin(evSetFileSize, e.Name, f)
-	defer v.end(ctx, &c, &err)
-	return v.writer.OnSetFileSize(ctx, e)
-}
-
-func (v *Volume) callSetAttributes(ctx context.Context, e *SetFileAttributesEvent, f *openFile) (err error) {
-	c := v.begin(evSetFileAttributes, e.Name, f)
-	defer v.end(ctx, &c, &err)
-	return v.setter.OnSetFileAttributes(ctx, e)
+	return fire(ctx, v, e.Name, f, v.writer.OnSetFileSize, e)
 }

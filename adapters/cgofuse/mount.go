@@ -52,8 +52,10 @@ func Mount(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Se
 	if logger == nil {
 		logger = v.Logger()
 	}
+	warnKernelTimeouts(logger)
 	fsys := newFileSystem(v, logger, opts.Debug)
 	host := fuse.NewFileSystemHost(fsys)
+	fsys.links = newLinkNames(linkNotifier(host))
 	host.SetCapCaseInsensitive(v.Options().CaseInsensitive)
 	host.SetCapReaddirPlus(true)
 	host.SetCapDeleteAccess(true) // Windows: Access(DELETE_OK) before a delete
@@ -279,8 +281,10 @@ const forceWait = 2 * time.Second
 
 // InvalidateEntry and InvalidateContent drop what the OS caches about a name. On
 // Windows they send WinFsp a change notification, which also drops its caches of the
-// file and of its directory's listing; cgofuse has no invalidation on libfuse, where
-// the kernel's caches expire with the attribute and entry timeouts.
+// file and of its directory's listing. On libfuse 3 (anyfs's cgofuse) they drop the
+// kernel's attributes and cached pages of the name's node (fuse_invalidate_path);
+// the kernel's entries expire with the entry timeout. libfuse 2 has no
+// invalidation.
 func (s *server) InvalidateEntry(dir, name string) error {
 	s.notify(fs.Join(dir, name))
 	return nil

@@ -109,8 +109,8 @@ func hostOptions(v *fs.Volume, opts *mountopt.Options) []string {
 	if runtime.GOOS == "windows" {
 		// WinFsp takes change notifications (the invalidator), so a backend that
 		// owns its namespace gets the volume's long timeouts; libfuse's high-level
-		// API cannot invalidate, so there the changes made through the library API
-		// show when the timeouts expire.
+		// API cannot invalidate the kernel's entries, so there the changes made
+		// through the library API show when the timeouts expire.
 		attrT, entryT, negT = v.KernelTimeouts()
 	}
 	var args []string

@@ -3,6 +3,9 @@
 // with cgo, behind the build tag cgofuse (-tags cgofuse,fuse3 links libfuse3 on
 // Linux). Without the tag on those systems the package is empty.
 //
+// Its files have the jobs of every adapter's (docs/architecture.md, "The shape of
+// an adapter"): mount.go, node.go, ops.go, handle.go, errno.go, notify.go.
+//
 // # What travels where
 //
 // cgofuse is path based: every operation names a volume path, and open files and

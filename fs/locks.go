@@ -279,9 +279,7 @@ func (v *Volume) unlockEvent(ctx context.Context, h *Handle, lk Lock, owner uint
 	}
 	e := UnlockFileEvent{Name: h.f.path(), FileContext: h.f.ctx, HandleContext: h.hctx,
 		Offset: lk.Start, Length: rangeLength(lk), Owner: owner, Flock: flock, Kept: kept}
-	var err error
-	err = fire(ctx, v, e.Name, h.f, v.locker.OnUnlockFile, &e)
-	if err != nil {
+	if err := fire(ctx, v, e.Name, h.f, v.locker.OnUnlockFile, &e); err != nil {
 		v.log.Warn("anyfs: OnUnlockFile failed", "name", e.Name, "err", err)
 	}
 }

@@ -28,7 +28,7 @@ func eventCalls(v *fs.Volume) (n uint64) {
 // timeouts libfuse parsed from the mount options.
 func TestKernelCaches(t *testing.T) {
 	mnt, srv := mountMemfs(t, &fs.Options{AttrTimeout: time.Hour, EntryTimeout: time.Hour, NegativeTimeout: time.Hour})
-	v := srv.(*server).v
+	v := srv.(*server).fsys.v
 	if err := os.MkdirAll(filepath.Join(mnt, "d", "e"), 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -55,7 +55,7 @@ type fileSystem struct {
 	next    uint64
 	hidden  map[string][]uint64 // names libfuse3 gave unlinked open files, and their handles
 
-	links *linkNames // names of files with several links (links.go)
+	links *linkNames // names of files with several links (notify.go)
 }
 
 func newFileSystem(v *fs.Volume, log *slog.Logger, debug bool) *fileSystem {

@@ -43,9 +43,11 @@ func purge(ctx context.Context, tx pgx.Tx, ino int64) error {
 
 // touchDir sets a directory's mtime and ctime and adds dlink to its link count.
 func touchDir(ctx context.Context, tx pgx.Tx, ino, t int64, dlink int) error {
-	_, err := tx.Exec(ctx, `UPDATE inodes SET mtime = $2, ctime = $2, nlink = nlink + $3 WHERE ino = $1`, ino, t, dlink)
+	_, err := tx.Exec(ctx, touchDirSQL, ino, t, dlink)
 	return err
 }
+
+const touchDirSQL = `UPDATE inodes SET mtime = $2, ctime = $2, nlink = nlink + $3 WHERE ino = $1`
 
 // OnGetFileInfo reports a file's inode; an open file's includes what this mount
 // has written and not yet written out.
@@ -297,10 +299,11 @@ func (f *FS) isEmpty(ctx context.Context, name string) (bool, error) {
 // with its last link, unless this mount has it open (then it stays, an orphan,
 // until the last close). It returns the link count left.
 func (f *FS) unlinkTx(ctx context.Context, tx pgx.Tx, parent int64, base string, n inode, t int64) (nlink int32, err error) {
-	if _, err := tx.Exec(ctx, `DELETE FROM dentries WHERE parent = $1 AND name = $2`, parent, base); err != nil {
-		return 0, err
-	}
+	const unlink = `DELETE FROM dentries WHERE parent = $1 AND name = $2`
 	if n.isDir() {
+		if _, err := tx.Exec(ctx, unlink, parent, base); err != nil {
+			return 0, err
+		}
 		var has bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM dentries WHERE parent = $1)`, n.ino).Scan(&has); err != nil {
 			return 0, err
@@ -313,22 +316,31 @@ func (f *FS) unlinkTx(ctx context.Context, tx pgx.Tx, parent int64, base string,
 		}
 		return 0, errors.Join(purge(ctx, tx, n.ino), touchDir(ctx, tx, parent, t, -1))
 	}
-	if err := tx.QueryRow(ctx, `UPDATE inodes SET nlink = nlink - 1, ctime = $2 WHERE ino = $1 RETURNING nlink`, n.ino, t).Scan(&nlink); err != nil {
-		return 0, err
-	}
-	if err := touchDir(ctx, tx, parent, t, 0); err != nil {
-		return 0, err
-	}
-	if nlink > 0 {
-		return nlink, nil
-	}
+	// One round trip: the link count, the parent's times, and with the last
+	// link the inode (or, open here, its orphan row, for the last close).
+	b := &pgx.Batch{}
+	b.Queue(unlink, parent, base)
+	b.Queue(`UPDATE inodes SET nlink = nlink - 1, ctime = $2 WHERE ino = $1 RETURNING nlink`, n.ino, t)
+	b.Queue(`UPDATE inodes SET mtime = $2, ctime = $2 WHERE ino = $1`, parent, t)
 	if fl := f.openFile(n.ino); fl != nil {
-		// Marked now; the last close checks nlink again, so a rollback is harmless.
+		// Marked now; the last close checks nlink again, so a rollback or a
+		// link left is harmless.
 		fl.orphan.Store(true)
-		_, err := tx.Exec(ctx, `INSERT INTO orphans (ino, session) VALUES ($1, $2) ON CONFLICT (ino) DO NOTHING`, n.ino, f.session.Load())
-		return 0, err
+		b.Queue(`INSERT INTO orphans (ino, session) SELECT ino, $2 FROM inodes WHERE ino = $1 AND nlink <= 0
+			ON CONFLICT (ino) DO NOTHING`, n.ino, f.session.Load())
+	} else {
+		// purge, for an inode left without links.
+		const gone = `EXISTS (SELECT 1 FROM inodes WHERE ino = $1 AND nlink <= 0)`
+		b.Queue(`DELETE FROM blocks WHERE ino = $1 AND `+gone, n.ino)
+		b.Queue(`DELETE FROM locks WHERE ino = $1 AND `+gone, n.ino)
+		b.Queue(`DELETE FROM chunks WHERE ino = $1 AND `+gone, n.ino)
+		b.Queue(`DELETE FROM inodes WHERE ino = $1 AND nlink <= 0`, n.ino)
 	}
-	return 0, purge(ctx, tx, n.ino)
+	br := tx.SendBatch(ctx, b)
+	if _, err = br.Exec(); err == nil {
+		err = br.QueryRow().Scan(&nlink)
+	}
+	return nlink, errors.Join(err, br.Close())
 }
 
 // OnDeleteFile removes a name (unlink, rmdir) in one transaction.
@@ -420,6 +432,8 @@ func (f *FS) OnRenameOrMoveFile(ctx context.Context, e *fs.RenameOrMoveFileEvent
 		if dfound && dst.ino == src.ino {
 			return nil // the same file: nothing to do
 		}
+		renamed := change{kind: 'n', ino: src.ino, parent: sp.ino, name: sbase, path: e.Name,
+			parent2: dp.ino, name2: dbase, path2: e.NewName}
 		switch {
 		case e.Exchange:
 			if !dfound {
@@ -451,23 +465,20 @@ func (f *FS) OnRenameOrMoveFile(ctx context.Context, e *fs.RenameOrMoveFileEvent
 				}
 				replaced, rt = true, t
 			}
-			if _, err := tx.Exec(ctx, `UPDATE dentries SET parent = $3, name = $4 WHERE parent = $1 AND name = $2`,
-				sp.ino, sbase, dp.ino, dbase); err != nil {
-				return err
-			}
 			d := 0
 			if src.isDir() && sp.ino != dp.ino {
 				d = 1
 			}
-			if err := errors.Join(touchDir(ctx, tx, sp.ino, t, -d), touchDir(ctx, tx, dp.ino, t, d)); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `UPDATE inodes SET ctime = $2 WHERE ino = $1`, src.ino, t); err != nil {
-				return err
-			}
+			// One round trip: the entry, both directories, the file's ctime, the change.
+			b := &pgx.Batch{}
+			b.Queue(`UPDATE dentries SET parent = $3, name = $4 WHERE parent = $1 AND name = $2`, sp.ino, sbase, dp.ino, dbase)
+			b.Queue(touchDirSQL, sp.ino, t, -d)
+			b.Queue(touchDirSQL, dp.ino, t, d)
+			b.Queue(`UPDATE inodes SET ctime = $2 WHERE ino = $1`, src.ino, t)
+			f.queueChange(b, renamed)
+			return tx.SendBatch(ctx, b).Close()
 		}
-		return f.logChange(ctx, tx, change{kind: 'n', ino: src.ino, parent: sp.ino, name: sbase, path: e.Name,
-			parent2: dp.ino, name2: dbase, path2: e.NewName})
+		return f.logChange(ctx, tx, renamed)
 	})
 	if err != nil {
 		return err

@@ -29,7 +29,7 @@ type file struct {
 	stale       atomic.Bool        // another mount changed the file: reload the chunk map at the next read
 	dirty       map[int64][]byte   // chunk index to its whole new contents
 	dirtyBytes  int64
-	ahead       int64       // the chunk read ahead last (0: none yet)
+	ahead       int64       // the last chunk read ahead (0: none yet)
 	sizeChanged bool        // node.size is to be written out as it is (a truncate)
 	orphan      atomic.Bool // unlinked while open here: purge at the last close
 }
@@ -38,6 +38,9 @@ type chunkRef struct {
 	key      string
 	off, len int64
 }
+
+// readAhead is how many chunks a sequential read reads ahead.
+const readAhead = 2
 
 // fileOf is the open file of an event's FileContext.
 func fileOf(op, name string, fctx any) (*file, error) {
@@ -272,13 +275,13 @@ func (f *FS) OnReadFile(ctx context.Context, e *fs.ReadFileEvent) error {
 			return fmt.Errorf("read %s: %w", e.Name, err)
 		}
 	}
-	if next.key != "" {
-		// Read ahead the next chunk while the caller uses this one: fetched
-		// into the block cache if it is not there, and read from the local
+	for _, r := range next {
+		// Read ahead the next chunks while the caller uses this one: fetched
+		// into the block cache if they are not there, and read from the local
 		// disk into the page cache in the background.
 		go func() {
-			if cf, err := f.cache.open(context.Background(), next.key, func(w io.Writer) error {
-				return f.st.get(context.Background(), next.key, w)
+			if cf, err := f.cache.open(context.Background(), r.key, func(w io.Writer) error {
+				return f.st.get(context.Background(), r.key, w)
 			}); err == nil {
 				willNeed(cf.e.fd)
 				cf.Close()
@@ -290,17 +293,18 @@ func (f *FS) OnReadFile(ctx context.Context, e *fs.ReadFileEvent) error {
 }
 
 // plan copies the buffered bytes of a read into buf and returns the pieces to
-// read from blocks, the byte count, and the chunk after the last one touched
-// (to read ahead) when the read reached the end of a chunk.
-func (fl *file) plan(ctx context.Context, pos int64, buf []byte) (spans []span, n int, next chunkRef, err error) {
+// read from blocks, the byte count, and the chunks after the last one touched
+// (to read ahead, readAhead of them) when the read reached past the middle of
+// a chunk.
+func (fl *file) plan(ctx context.Context, pos int64, buf []byte) (spans []span, n int, next []chunkRef, err error) {
 	fl.mu.Lock()
 	defer fl.mu.Unlock()
 	if err := fl.load(ctx); err != nil {
-		return nil, 0, chunkRef{}, err
+		return nil, 0, nil, err
 	}
 	size := fl.node.size
 	if pos >= size {
-		return nil, 0, chunkRef{}, nil
+		return nil, 0, nil, nil
 	}
 	end := min(size, pos+int64(len(buf)))
 	cs := fl.f.chunk
@@ -320,9 +324,16 @@ func (fl *file) plan(ctx context.Context, pos int64, buf []byte) (spans []span, 
 				spans = append(spans, span{ref: r, off: off, p: dst[:c]})
 			}
 			clear(dst[c:])
-			if (off+l == cs || p+l == end && (p+l)%cs > cs/2) && fl.ahead != idx+1 {
-				if nr, ok := fl.chunks[idx+1]; ok {
-					next, fl.ahead = nr, idx+1
+			if off+l == cs || p+l == end && (p+l)%cs > cs/2 {
+				from := idx + 1 // after a seek, or the first time
+				if fl.ahead > idx && fl.ahead <= idx+readAhead {
+					from = fl.ahead + 1 // read ahead already up to fl.ahead
+				}
+				for k := from; k <= idx+readAhead; k++ {
+					if nr, ok := fl.chunks[k]; ok {
+						next = append(next, nr)
+					}
+					fl.ahead = k
 				}
 			}
 		} else {

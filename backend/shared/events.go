@@ -219,14 +219,17 @@ func (f *FS) create(ctx context.Context, op, name string, mode attr.Mode, rdev u
 		if mode.IsSymlink() {
 			n.size = int64(len(target))
 		}
-		var created bool
+		var created, taken bool
 		err = f.batch(ctx, op, name, func(b *pgx.Batch) {
 			b.Queue(createSQL, n.ino, n.mode, n.uid, n.gid, n.rdev, n.nlink, n.size, n.attrs, t, dlink,
 				pn.ino, base, target, mode.IsSymlink(), f.session.Load(), name)
-			b.Queue(`SELECT pg_notify($1, 'c')`, f.channel)
-		}, func(br pgx.BatchResults) error { return br.QueryRow().Scan(&created) })
+			b.Queue(`SELECT pg_notify($1, 'c') FROM inodes WHERE ino = $2`, f.channel, n.ino) // if made
+		}, func(br pgx.BatchResults) error { return br.QueryRow().Scan(&created, &taken) })
 		if err != nil {
 			return inode{}, err
+		}
+		if taken {
+			return inode{}, fmt.Errorf("%s %s: %w", op, name, fs.ErrExist)
 		}
 		if !created {
 			// The cached parent is gone (another mount removed it): look again.
@@ -246,18 +249,21 @@ func (f *FS) create(ctx context.Context, op, name string, mode attr.Mode, rdev u
 }
 
 // createSQL makes a file in one statement, so in one round trip: it updates
-// the parent (which must be a directory: that also takes its row lock), and
-// only when it did, inserts the inode, the entry (a unique violation if the
-// name is taken), the target of a symbolic link and the change. It returns
-// whether the file was made.
+// the parent (which must be a directory without the name: that also takes its
+// row lock), and only when it did, inserts the inode, the entry (a unique
+// violation if another transaction took the name meanwhile), the target of a
+// symbolic link and the change. It returns whether the file was made, and
+// whether the name was taken. A taken name consumes no change number, which
+// would leave the change log a hole that the other mounts wait for.
 const createSQL = `WITH p AS (UPDATE inodes SET mtime = $9, ctime = $9, nlink = nlink + $10
-		WHERE ino = $11 AND mode & 61440 = 16384 RETURNING ino),
+		WHERE ino = $11 AND mode & 61440 = 16384
+		AND NOT EXISTS (SELECT 1 FROM dentries WHERE parent = $11 AND name = $12) RETURNING ino),
 	i AS (INSERT INTO inodes (ino, mode, uid, gid, rdev, nlink, size, attrs, atime, mtime, ctime, btime)
 		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9, $9 FROM p RETURNING ino),
 	d AS (INSERT INTO dentries (parent, name, ino) SELECT $11, $12, ino FROM i),
 	s AS (INSERT INTO symlinks (ino, target) SELECT ino, $13 FROM i WHERE $14),
 	c AS (INSERT INTO changes (session, kind, ino, parent, name, path) SELECT $15, 'a', ino, $11, $12, $16 FROM i)
-SELECT EXISTS (SELECT 1 FROM i)`
+SELECT EXISTS (SELECT 1 FROM i), EXISTS (SELECT 1 FROM dentries WHERE parent = $11 AND name = $12)`
 
 // OnCanFileBeDeleted refuses to delete a directory that has entries.
 func (f *FS) OnCanFileBeDeleted(ctx context.Context, e *fs.CanFileBeDeletedEvent) error {

@@ -282,8 +282,8 @@ func (f *FS) batch(ctx context.Context, op, name string, build func(b *pgx.Batch
 			err = cerr
 		}
 		var pe *pgconn.PgError
-		if err == nil || semantic(err) || errors.As(err, &pe) || errors.Is(err, context.Canceled) {
-			return err
+		if err == nil || semantic(err) || errors.As(err, &pe) || errors.Is(err, context.Canceled) || pgconn.SafeToRetry(err) {
+			return err // an answer, or nothing was sent
 		}
 		return unsure{err}
 	})

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -118,9 +118,14 @@ func TestCoherence(t *testing.T) {
 func TestReplayAfterReconnect(t *testing.T) {
 	cfg := newVolume(t)
 	a := mountFS(t, cfg, nil)
-	// B's listener waits at each connection while hold is locked.
-	var hold sync.Mutex
-	b := mountFS(t, cfg, &Options{beforeListen: func() { hold.Lock(); hold.Unlock() }})
+	// B's listener waits at each connection while a gate is set, until it is
+	// closed.
+	var gate atomic.Pointer[chan struct{}]
+	b := mountFS(t, cfg, &Options{beforeListen: func() {
+		if g := gate.Load(); g != nil {
+			<-*g
+		}
+	}})
 	va, vb := fs.NewVolume(a, nil), fs.NewVolume(b, nil)
 	a.Attach(va)
 	b.Attach(vb)
@@ -156,7 +161,8 @@ func TestReplayAfterReconnect(t *testing.T) {
 	})
 	// Cut B's listening connection from the server side and keep it from
 	// reconnecting; then change the file in A, whose NOTIFY B cannot get.
-	hold.Lock()
+	held := make(chan struct{})
+	gate.Store(&held)
 	if _, err := b.pool.Exec(ctx, `SELECT pg_terminate_backend($1)`, pid); err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +175,7 @@ func TestReplayAfterReconnect(t *testing.T) {
 	if got := size(); got != 3 {
 		t.Fatalf("B saw the change (size %d) with its listener down: the test proves nothing", got)
 	}
-	hold.Unlock()
+	close(held)
 	eventually(t, "the change made while B was disconnected, replayed from the log", 5*time.Second, func() bool {
 		return size() == int64(len("the new contents"))
 	})

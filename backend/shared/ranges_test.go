@@ -1,6 +1,12 @@
 package shared
 
-import "testing"
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/anyfs/anyfs/fs"
+)
 
 // TestSeek: data and holes of a chunk map, as lseek SEEK_DATA and SEEK_HOLE
 // report them.
@@ -30,6 +36,49 @@ func TestSeek(t *testing.T) {
 		got, ok := seek(chunks, cs, c.pos, size, c.hole)
 		if got != c.want || ok != c.ok {
 			t.Errorf("seek(%d, hole %v) = %d, %v; want %d, %v", c.pos, c.hole, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+// TestPunchThenWrite: bytes a punched hole cut from a chunk's buffer read as
+// zeros when a later write grows the buffer past them again, before and after
+// the write-out.
+func TestPunchThenWrite(t *testing.T) {
+	v := fs.NewVolume(mountFS(t, newVolume(t), nil), nil)
+	ctx := context.Background()
+	h, _, err := v.Create(ctx, "/f", fs.CreateRequest{Mode: 0o644, Access: fs.AccessRead | fs.AccessWrite})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Release(ctx)
+	if _, err := h.Write(ctx, bytes.Repeat([]byte("x"), 8192), 0); err != nil {
+		t.Fatal(err)
+	}
+	// The hole reaches the end of what the chunk holds: the buffer is cut to 4096.
+	if err := h.Allocate(ctx, 4096, 4096, fs.AllocatePunchHole|fs.AllocateKeepSize); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Write(ctx, []byte("y"), 8000); err != nil {
+		t.Fatal(err)
+	}
+	want := append(bytes.Repeat([]byte("x"), 4096), make([]byte, 8192-4096)...)
+	want[8000] = 'y'
+	for _, when := range []string{"buffered", "written out"} {
+		if when == "written out" {
+			if err := h.Sync(ctx, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := make([]byte, 8192)
+		if n, err := h.Read(ctx, got, 0); err != nil || n != len(got) {
+			t.Fatalf("%s: read %d bytes, %v", when, n, err)
+		}
+		if !bytes.Equal(got, want) {
+			i := 0
+			for got[i] == want[i] {
+				i++
+			}
+			t.Fatalf("%s: byte %d is %q, want %q", when, i, got[i], want[i])
 		}
 	}
 }

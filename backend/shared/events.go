@@ -329,20 +329,7 @@ func (f *FS) unlinkTx(ctx context.Context, tx pgx.Tx, parent int64, base string,
 	b.Queue(unlink, parent, base)
 	b.Queue(`UPDATE inodes SET nlink = nlink - 1, ctime = $2 WHERE ino = $1 RETURNING nlink`, n.ino, t)
 	b.Queue(`UPDATE inodes SET mtime = $2, ctime = $2 WHERE ino = $1`, parent, t)
-	if fl := f.openFile(n.ino); fl != nil {
-		// Marked now; the last close checks nlink again, so a rollback or a
-		// link left is harmless.
-		fl.orphan.Store(true)
-		b.Queue(`INSERT INTO orphans (ino, session) SELECT ino, $2 FROM inodes WHERE ino = $1 AND nlink <= 0
-			ON CONFLICT (ino) DO NOTHING`, n.ino, f.session.Load())
-	} else {
-		// purge, for an inode left without links.
-		const gone = `EXISTS (SELECT 1 FROM inodes WHERE ino = $1 AND nlink <= 0)`
-		b.Queue(`DELETE FROM blocks WHERE ino = $1 AND `+gone, n.ino)
-		b.Queue(`DELETE FROM locks WHERE ino = $1 AND `+gone, n.ino)
-		b.Queue(`DELETE FROM chunks WHERE ino = $1 AND `+gone, n.ino)
-		b.Queue(`DELETE FROM inodes WHERE ino = $1 AND nlink <= 0`, n.ino)
-	}
+	f.queueLastLink(b, n.ino)
 	br := tx.SendBatch(ctx, b)
 	if _, err = br.Exec(); err == nil {
 		err = br.QueryRow().Scan(&nlink)
@@ -350,9 +337,82 @@ func (f *FS) unlinkTx(ctx context.Context, tx pgx.Tx, parent int64, base string,
 	return nlink, errors.Join(err, br.Close())
 }
 
+// queueLastLink queues, after a statement that took a link of file ino, what
+// goes when that was the last one: the inode, or, open here, its orphan row
+// for the last close.
+func (f *FS) queueLastLink(b *pgx.Batch, ino int64) {
+	f.queueLastLinkIf(b, ino, "true")
+}
+
+// queueLastLinkIf is queueLastLink under a further SQL condition.
+func (f *FS) queueLastLinkIf(b *pgx.Batch, ino int64, cond string) {
+	if fl := f.openFile(ino); fl != nil {
+		// Marked now; the last close checks nlink again, so a rollback or a
+		// link left is harmless.
+		fl.orphan.Store(true)
+		b.Queue(`INSERT INTO orphans (ino, session) SELECT ino, $2 FROM inodes WHERE ino = $1 AND nlink <= 0 AND `+cond+`
+			ON CONFLICT (ino) DO NOTHING`, ino, f.session.Load())
+		return
+	}
+	// purge, for an inode left without links.
+	gone := `EXISTS (SELECT 1 FROM inodes WHERE ino = $1 AND nlink <= 0) AND ` + cond
+	b.Queue(`DELETE FROM blocks WHERE ino = $1 AND `+gone, ino)
+	b.Queue(`DELETE FROM locks WHERE ino = $1 AND `+gone, ino)
+	b.Queue(`DELETE FROM chunks WHERE ino = $1 AND `+gone, ino)
+	b.Queue(`DELETE FROM inodes WHERE ino = $1 AND nlink <= 0 AND `+cond, ino)
+}
+
+// unlinkSQL removes the entry (parent $1, name $2) of file $3 in one
+// statement, if it still names that file: the entry, the parent's times, the
+// file's link count and the change. It returns the link count left, or NULL
+// when the entry is not that file's (any more), and notes whether it unlinked
+// in the transaction's setting anyfs.unlinked, which the statements after it
+// test (unlinkedSQL): a file whose entry was not this one's is not touched.
+const unlinkSQL = `WITH d AS (DELETE FROM dentries WHERE parent = $1 AND name = $2 AND ino = $3 RETURNING ino),
+	p AS (UPDATE inodes SET mtime = $4, ctime = $4 WHERE ino = $1 AND EXISTS (SELECT 1 FROM d)),
+	n AS (UPDATE inodes SET nlink = nlink - 1, ctime = $4 WHERE ino = $3 AND EXISTS (SELECT 1 FROM d) RETURNING nlink),
+	c AS (INSERT INTO changes (session, kind, ino, parent, name, path) SELECT $5, 'r', ino, $1, $2, $6 FROM d)
+SELECT (SELECT nlink FROM n), set_config('anyfs.unlinked', (EXISTS (SELECT 1 FROM d))::text, true)`
+
+// unlinkedSQL is true after unlinkSQL unlinked, in the same transaction.
+const unlinkedSQL = `current_setting('anyfs.unlinked', true) = 'true'`
+
+// unlinkCached removes a file's name found in the caches in one round trip.
+// It reports false when the caches were wrong (the name is gone or names
+// another file, or a directory): the caller then walks the path in a
+// transaction.
+func (f *FS) unlinkCached(ctx context.Context, name string) (ok bool, err error) {
+	dir, base := fs.Split(name)
+	pn, err := f.lookup(ctx, dir)
+	if err != nil {
+		return false, nil
+	}
+	n, err := f.lookup(ctx, name)
+	if err != nil || n.isDir() {
+		return false, nil
+	}
+	t := now()
+	var nlink *int32
+	var set string
+	err = f.batch(ctx, "delete", name, func(b *pgx.Batch) {
+		b.Queue(unlinkSQL, pn.ino, base, n.ino, t, f.session.Load(), name)
+		f.queueLastLinkIf(b, n.ino, unlinkedSQL)
+		b.Queue(`SELECT pg_notify($1, 'c') WHERE `+unlinkedSQL, f.channel)
+	}, func(br pgx.BatchResults) error { return br.QueryRow().Scan(&nlink, &set) })
+	f.forget([]int64{pn.ino, n.ino}, dentKey{pn.ino, base})
+	if err != nil || nlink == nil {
+		return false, err
+	}
+	f.unlinked(n.ino, *nlink, t)
+	return true, nil
+}
+
 // OnDeleteFile removes a name (unlink, rmdir) in one transaction.
 func (f *FS) OnDeleteFile(ctx context.Context, e *fs.DeleteFileEvent) error {
 	ctx = detach(ctx)
+	if ok, err := f.unlinkCached(ctx, e.Name); ok || err != nil {
+		return err
+	}
 	_, base := fs.Split(e.Name)
 	var n, p inode
 	var nlink int32

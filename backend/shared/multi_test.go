@@ -334,3 +334,37 @@ func TestGC(t *testing.T) {
 		t.Fatalf("after gc: read %d bytes, %v; want the file whole", len(got), err)
 	}
 }
+
+// TestUnlinkStaleEntry: an unlink through a mount whose cached entry is stale
+// (another mount unlinked the file, and has it open) fails with ErrNotExist and
+// leaves the other mount's open file alone.
+func TestUnlinkStaleEntry(t *testing.T) {
+	_, a, _, va, vb := twoMounts(t, nil)
+	ctx := context.Background()
+	writeFile(t, va, "/x", []byte("still here"))
+	n, err := a.lookup(ctx, "/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := vb.Open(ctx, "/x", fs.AccessRead, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Release(ctx)
+	if err := vb.Remove(ctx, "/x", false); err != nil {
+		t.Fatal(err)
+	}
+	// A has not heard of the unlink: its cache still names the file.
+	a.mu.Lock()
+	a.dents[dentKey{rootIno, "x"}] = n.ino
+	a.nodes[n.ino] = n
+	a.mu.Unlock()
+	if err := va.Remove(ctx, "/x", false); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("unlink through the stale entry: %v, want ErrNotExist", err)
+	}
+	got := make([]byte, 64)
+	m, err := h.Read(ctx, got, 0)
+	if err != nil || string(got[:m]) != "still here" {
+		t.Fatalf("B's open file after A's unlink: %q, %v", got[:m], err)
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/winfsp/cgofuse/fuse"
 
+	"github.com/anyfs/anyfs/adapters/internal/fuseutil"
 	"github.com/anyfs/anyfs/fs"
 	"github.com/anyfs/anyfs/pkg/attr"
 )
@@ -372,13 +373,7 @@ func (f *fileSystem) Rename3(oldpath, newpath string, flags uint32) (rc int) {
 // Setxattr sets an extended attribute; flags are XATTR_CREATE or XATTR_REPLACE.
 func (f *fileSystem) Setxattr(path, name string, value []byte, flags int) (rc int) {
 	defer f.trace("Setxattr", path, name, len(value), flags)(&rc)
-	var xf fs.XattrFlags
-	if flags&fuse.XATTR_CREATE != 0 {
-		xf |= fs.XattrCreate
-	}
-	if flags&fuse.XATTR_REPLACE != 0 {
-		xf |= fs.XattrReplace
-	}
+	xf := fuseutil.XattrFlags(flags, fuse.XATTR_CREATE, fuse.XATTR_REPLACE)
 	ctx := f.ctx()
 	// cgofuse's buffer is C memory, valid only during the call.
 	data := append([]byte(nil), value...)

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/anyfs/anyfs/fs"
 )
@@ -348,11 +347,6 @@ func (p *FS) OnIsDirectoryEmpty(_ context.Context, e *fs.IsDirectoryEmptyEvent) 
 	e.IsEmpty = len(names) == 0
 	return nil
 }
-
-var win32Epoch = time.Date(1601, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// keep reports whether t means "no change": zero or 1601-01-01.
-func keep(t time.Time) bool { return t.IsZero() || t.Equal(win32Epoch) }
 
 func isNotExist(err error) bool {
 	code, _ := fs.ErrnoOf(err)

@@ -446,7 +446,7 @@ func (p *FS) OnSetFileAttributes(_ context.Context, e *fs.SetFileAttributesEvent
 			return pathErr("chmod", e.Name, err)
 		}
 	}
-	if keep(e.LastAccessTime) && keep(e.LastWriteTime) {
+	if attr.TimeUnset(e.LastAccessTime) && attr.TimeUnset(e.LastWriteTime) {
 		return nil
 	}
 	ts := []unix.Timespec{timespec(e.LastAccessTime), timespec(e.LastWriteTime)}
@@ -465,7 +465,7 @@ func (p *FS) OnSetFileAttributes(_ context.Context, e *fs.SetFileAttributesEvent
 }
 
 func timespec(t time.Time) unix.Timespec {
-	if keep(t) {
+	if attr.TimeUnset(t) {
 		return unix.Timespec{Nsec: utimeOmit}
 	}
 	return unix.NsecToTimespec(t.UnixNano())

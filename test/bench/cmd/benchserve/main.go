@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/anyfs/anyfs/adapters"
+	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/backend/memfs"
 	"github.com/anyfs/anyfs/backend/passthrough"
 	"github.com/anyfs/anyfs/backend/shared"
@@ -105,7 +106,7 @@ func main() {
 	}
 
 	defer serve.Profile(*cpuprofile)()
-	srv, err := adapters.Mount(vol, mnt, *adapter, &adapters.Options{
+	srv, err := adapters.Mount(vol, mnt, *adapter, &mountopt.Options{
 		FSName:        "anyfs-" + spec[:strings.IndexByte(spec+":", ':')],
 		Debug:         *debug,
 		Logger:        logger,

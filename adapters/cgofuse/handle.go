@@ -26,6 +26,9 @@ func (f *fileSystem) OpenEx(path string, fi *fuse.FileInfo_t) (rc int) {
 	if err != nil {
 		return errc(err)
 	}
+	if flags&fs.OpenTruncate != 0 {
+		f.links.changed(fs.Clean(path))
+	}
 	fi.Fh = f.addHandle(h)
 	return 0
 }
@@ -87,6 +90,9 @@ func (f *fileSystem) Write(path string, buff []byte, ofst int64, fh uint64) (rc 
 	n, err := h.Write(f.ctx(), buff, ofst)
 	if err != nil && n == 0 {
 		return errc(err)
+	}
+	if f.links.tracking() {
+		f.links.changed(fs.Clean(path))
 	}
 	return n
 }
@@ -163,7 +169,9 @@ func (f *fileSystem) Readdir(path string, fill func(name string, stat *fuse.Stat
 	dir := d.Name()
 	var st fuse.Stat_t
 	err := d.ReadDir(f.ctx(), ofst-2, func(fi *fs.FileInfo, next int64) bool {
-		f.fillStat(&st, fi, fs.Join(dir, fi.Name))
+		name := fs.Join(dir, fi.Name)
+		f.fillStat(&st, fi, name)
+		f.statForLinks(name, &st)
 		return fill(fi.Name, &st, next+2)
 	})
 	return errc(err)

@@ -52,12 +52,14 @@ func Mount(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Se
 	if logger == nil {
 		logger = v.Logger()
 	}
+	warnKernelTimeouts(logger)
 	fsys := newFileSystem(v, logger, opts.Debug)
 	var counts *mountopt.RequestCounts
 	if opts.CountRequests {
 		counts = mountopt.NewRequestCounts(opNames)
 	}
 	host := fuse.NewFileSystemHost(hostFS(fsys, counts))
+	fsys.links = newLinkNames(linkNotifier(host))
 	host.SetCapCaseInsensitive(v.Options().CaseInsensitive)
 	host.SetCapReaddirPlus(true)
 	host.SetCapDeleteAccess(true) // Windows: Access(DELETE_OK) before a delete
@@ -109,8 +111,8 @@ func hostOptions(v *fs.Volume, opts *mountopt.Options) []string {
 	if runtime.GOOS == "windows" {
 		// WinFsp takes change notifications (the invalidator), so a backend that
 		// owns its namespace gets the volume's long timeouts; libfuse's high-level
-		// API cannot invalidate, so there the changes made through the library API
-		// show when the timeouts expire.
+		// API cannot invalidate the kernel's entries, so there the changes made
+		// through the library API show when the timeouts expire.
 		attrT, entryT, negT = v.KernelTimeouts()
 	}
 	var args []string

@@ -22,7 +22,8 @@ type FS struct {
 	rootDir *os.File // the root directory itself, for *at calls on its entries
 	rootFd  int      // rootDir's descriptor (Unix)
 	opts    Options
-	chown   bool // give new files the request's owner
+	chown   bool     // give new files the request's owner
+	dirs    dirCache // descriptors of the directories right below the root (Linux)
 }
 
 // Compile-time checks of what every OS implements; the OS-specific files assert
@@ -75,6 +76,7 @@ func (p *FS) Root() string { return p.root.Name() }
 
 // Close releases the root. Call it after the volume was unmounted.
 func (p *FS) Close() error {
+	p.dirs.closeAll()
 	err := p.rootDir.Close()
 	if err2 := p.root.Close(); err == nil {
 		err = err2

@@ -54,6 +54,10 @@ type Options struct {
 	Outage Outage
 	// OutageRetry is how long OutageEIO retries before it fails; zero means 2 s.
 	OutageRetry time.Duration
+
+	// beforeListen, when set (by tests), runs before each connection of the
+	// change listener.
+	beforeListen func()
 }
 
 // Config names a shared volume: where its metadata and data live.

@@ -43,9 +43,11 @@ func purge(ctx context.Context, tx pgx.Tx, ino int64) error {
 
 // touchDir sets a directory's mtime and ctime and adds dlink to its link count.
 func touchDir(ctx context.Context, tx pgx.Tx, ino, t int64, dlink int) error {
-	_, err := tx.Exec(ctx, `UPDATE inodes SET mtime = $2, ctime = $2, nlink = nlink + $3 WHERE ino = $1`, ino, t, dlink)
+	_, err := tx.Exec(ctx, touchDirSQL, ino, t, dlink)
 	return err
 }
+
+const touchDirSQL = `UPDATE inodes SET mtime = $2, ctime = $2, nlink = nlink + $3 WHERE ino = $1`
 
 // OnGetFileInfo reports a file's inode; an open file's includes what this mount
 // has written and not yet written out.
@@ -75,6 +77,7 @@ func (f *FS) withOpen(n inode) inode {
 	defer fl.mu.Unlock()
 	if fl.dirtyBytes > 0 || fl.sizeChanged {
 		n.size, n.mtime, n.ctime = fl.node.size, fl.node.mtime, fl.node.ctime
+		n.alloc = fl.allocated()
 	}
 	return n
 }
@@ -144,8 +147,8 @@ func (f *FS) OnCloseDirectoryEnumeration(context.Context, *fs.CloseDirectoryEnum
 func (f *FS) OnOpenFile(ctx context.Context, e *fs.OpenFileEvent) error {
 	ctx = detach(ctx)
 	var n inode
-	err := f.tx(ctx, "open", e.Name, func(tx pgx.Tx) error {
-		chain, found, err := walk(ctx, tx, e.Name)
+	err := f.retry(ctx, "open", e.Name, func() error {
+		chain, found, err := walk(ctx, f.pool, e.Name)
 		if err != nil {
 			return err
 		}
@@ -194,27 +197,21 @@ func (f *FS) OnCreateFile(ctx context.Context, e *fs.CreateFileEvent) error {
 
 func (f *FS) create(ctx context.Context, op, name string, mode attr.Mode, rdev uint64, uid, gid uint32,
 	attrs attr.FileAttributes, target string) (inode, error) {
-	_, base := fs.Split(name)
-	var n inode
-	var parent int64
-	err := f.tx(ctx, op, name, func(tx pgx.Tx) error {
-		chain, found, err := walk(ctx, tx, name)
+	dir, base := fs.Split(name)
+	for attempt := 0; ; attempt++ {
+		pn, err := f.lookup(ctx, dir)
 		if err != nil {
-			return err
+			return inode{}, err
 		}
-		if found {
-			return fmt.Errorf("%s %s: %w", op, name, fs.ErrExist)
+		if !pn.isDir() {
+			return inode{}, fmt.Errorf("%s %s: %w", op, name, fs.ErrNotDir)
 		}
-		parent = chain[len(chain)-1].ino
-		if err := lockRows(ctx, tx, parent); err != nil {
-			return fmt.Errorf("%s %s: %w", op, name, err)
-		}
-		ino, err := f.allocIno(ctx, tx)
-		if err != nil {
-			return err
+		var ino int64
+		if err := f.retry(ctx, op, name, func() (err error) { ino, err = f.allocIno(ctx, f.pool); return err }); err != nil {
+			return inode{}, err
 		}
 		t := now()
-		n = inode{ino: ino, mode: uint32(mode), uid: int64(uid), gid: int64(gid), rdev: int64(rdev), nlink: 1,
+		n := inode{ino: ino, mode: uint32(mode), uid: int64(uid), gid: int64(gid), rdev: int64(rdev), nlink: 1,
 			attrs: int32(attrs &^ (attr.Directory | attr.Normal)), atime: t, mtime: t, ctime: t, btime: t}
 		dlink := 0
 		if mode.IsDir() {
@@ -223,28 +220,51 @@ func (f *FS) create(ctx context.Context, op, name string, mode attr.Mode, rdev u
 		if mode.IsSymlink() {
 			n.size = int64(len(target))
 		}
-		// One round trip for the rows of the new file.
-		b := &pgx.Batch{}
-		b.Queue(`INSERT INTO inodes (ino, mode, uid, gid, rdev, nlink, size, attrs, atime, mtime, ctime, btime)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9, $9)`, n.ino, n.mode, n.uid, n.gid, n.rdev, n.nlink, n.size, n.attrs, t)
-		if mode.IsSymlink() {
-			b.Queue(`INSERT INTO symlinks (ino, target) VALUES ($1, $2)`, ino, target)
+		var created, taken bool
+		err = f.batch(ctx, op, name, func(b *pgx.Batch) {
+			b.Queue(createSQL, n.ino, n.mode, n.uid, n.gid, n.rdev, n.nlink, n.size, n.attrs, t, dlink,
+				pn.ino, base, target, mode.IsSymlink(), f.session.Load(), name)
+			b.Queue(`SELECT pg_notify($1, 'c') FROM inodes WHERE ino = $2`, f.channel, n.ino) // if made
+		}, func(br pgx.BatchResults) error { return br.QueryRow().Scan(&created, &taken) })
+		if err != nil {
+			return inode{}, err
 		}
-		b.Queue(`INSERT INTO dentries (parent, name, ino) VALUES ($1, $2, $3)`, parent, base, ino)
-		b.Queue(`UPDATE inodes SET mtime = $2, ctime = $2, nlink = nlink + $3 WHERE ino = $1`, parent, t, dlink)
-		f.queueChange(b, change{kind: 'a', ino: ino, parent: parent, name: base, path: name})
-		return tx.SendBatch(ctx, b).Close()
-	})
-	if err != nil {
-		return inode{}, err
+		if taken {
+			return inode{}, fmt.Errorf("%s %s: %w", op, name, fs.ErrExist)
+		}
+		if !created {
+			// The cached parent is gone (another mount removed it): look again.
+			f.forgetAll()
+			if attempt == 0 {
+				continue
+			}
+			return inode{}, fmt.Errorf("%s %s: %w", op, name, fs.ErrNotExist)
+		}
+		f.forget([]int64{pn.ino})
+		f.mu.Lock()
+		f.nodes[n.ino] = n
+		f.dents[dentKey{pn.ino, base}] = n.ino
+		f.mu.Unlock()
+		return n, nil
 	}
-	f.forget([]int64{parent})
-	f.mu.Lock()
-	f.nodes[n.ino] = n
-	f.dents[dentKey{parent, base}] = n.ino
-	f.mu.Unlock()
-	return n, nil
 }
+
+// createSQL makes a file in one statement, so in one round trip: it updates
+// the parent (which must be a directory without the name: that also takes its
+// row lock), and only when it did, inserts the inode, the entry (a unique
+// violation if another transaction took the name meanwhile), the target of a
+// symbolic link and the change. It returns whether the file was made, and
+// whether the name was taken. A taken name consumes no change number, which
+// would leave the change log a hole that the other mounts wait for.
+const createSQL = `WITH p AS (UPDATE inodes SET mtime = $9, ctime = $9, nlink = nlink + $10
+		WHERE ino = $11 AND mode & 61440 = 16384
+		AND NOT EXISTS (SELECT 1 FROM dentries WHERE parent = $11 AND name = $12) RETURNING ino),
+	i AS (INSERT INTO inodes (ino, mode, uid, gid, rdev, nlink, size, attrs, atime, mtime, ctime, btime)
+		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9, $9 FROM p RETURNING ino),
+	d AS (INSERT INTO dentries (parent, name, ino) SELECT $11, $12, ino FROM i),
+	s AS (INSERT INTO symlinks (ino, target) SELECT ino, $13 FROM i WHERE $14),
+	c AS (INSERT INTO changes (session, kind, ino, parent, name, path) SELECT $15, 'a', ino, $11, $12, $16 FROM i)
+SELECT EXISTS (SELECT 1 FROM i), EXISTS (SELECT 1 FROM dentries WHERE parent = $11 AND name = $12)`
 
 // OnCanFileBeDeleted refuses to delete a directory that has entries.
 func (f *FS) OnCanFileBeDeleted(ctx context.Context, e *fs.CanFileBeDeletedEvent) error {
@@ -284,48 +304,119 @@ func (f *FS) isEmpty(ctx context.Context, name string) (bool, error) {
 
 // unlinkTx removes the entry (parent, base) of inode n in tx: the inode goes
 // with its last link, unless this mount has it open (then it stays, an orphan,
-// until the last close). It reports whether the inode was kept as an orphan.
-func (f *FS) unlinkTx(ctx context.Context, tx pgx.Tx, parent int64, base string, n inode, t int64) (orphan bool, err error) {
-	if _, err := tx.Exec(ctx, `DELETE FROM dentries WHERE parent = $1 AND name = $2`, parent, base); err != nil {
-		return false, err
-	}
+// until the last close). It returns the link count left.
+func (f *FS) unlinkTx(ctx context.Context, tx pgx.Tx, parent int64, base string, n inode, t int64) (nlink int32, err error) {
+	const unlink = `DELETE FROM dentries WHERE parent = $1 AND name = $2`
 	if n.isDir() {
+		if _, err := tx.Exec(ctx, unlink, parent, base); err != nil {
+			return 0, err
+		}
 		var has bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM dentries WHERE parent = $1)`, n.ino).Scan(&has); err != nil {
-			return false, err
+			return 0, err
 		}
 		if has {
-			return false, fs.ErrNotEmpty
+			return 0, fs.ErrNotEmpty
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM xattrs WHERE ino = $1`, n.ino); err != nil {
-			return false, err
+			return 0, err
 		}
-		return false, errors.Join(purge(ctx, tx, n.ino), touchDir(ctx, tx, parent, t, -1))
+		return 0, errors.Join(purge(ctx, tx, n.ino), touchDir(ctx, tx, parent, t, -1))
 	}
-	var nlink int32
-	if err := tx.QueryRow(ctx, `UPDATE inodes SET nlink = nlink - 1, ctime = $2 WHERE ino = $1 RETURNING nlink`, n.ino, t).Scan(&nlink); err != nil {
-		return false, err
+	// One round trip: the link count, the parent's times, and with the last
+	// link the inode (or, open here, its orphan row, for the last close).
+	b := &pgx.Batch{}
+	b.Queue(unlink, parent, base)
+	b.Queue(`UPDATE inodes SET nlink = nlink - 1, ctime = $2 WHERE ino = $1 RETURNING nlink`, n.ino, t)
+	b.Queue(`UPDATE inodes SET mtime = $2, ctime = $2 WHERE ino = $1`, parent, t)
+	f.queueLastLink(b, n.ino)
+	br := tx.SendBatch(ctx, b)
+	if _, err = br.Exec(); err == nil {
+		err = br.QueryRow().Scan(&nlink)
 	}
-	if err := touchDir(ctx, tx, parent, t, 0); err != nil {
-		return false, err
+	return nlink, errors.Join(err, br.Close())
+}
+
+// queueLastLink queues, after a statement that took a link of file ino, what
+// goes when that was the last one: the inode, or, open here, its orphan row
+// for the last close.
+func (f *FS) queueLastLink(b *pgx.Batch, ino int64) {
+	f.queueLastLinkIf(b, ino, "true")
+}
+
+// queueLastLinkIf is queueLastLink under a further SQL condition.
+func (f *FS) queueLastLinkIf(b *pgx.Batch, ino int64, cond string) {
+	if fl := f.openFile(ino); fl != nil {
+		// Marked now; the last close checks nlink again, so a rollback or a
+		// link left is harmless.
+		fl.orphan.Store(true)
+		b.Queue(`INSERT INTO orphans (ino, session) SELECT ino, $2 FROM inodes WHERE ino = $1 AND nlink <= 0 AND `+cond+`
+			ON CONFLICT (ino) DO NOTHING`, ino, f.session.Load())
+		return
 	}
-	if nlink > 0 {
+	// purge, for an inode left without links.
+	gone := `EXISTS (SELECT 1 FROM inodes WHERE ino = $1 AND nlink <= 0) AND ` + cond
+	b.Queue(`DELETE FROM blocks WHERE ino = $1 AND `+gone, ino)
+	b.Queue(`DELETE FROM locks WHERE ino = $1 AND `+gone, ino)
+	b.Queue(`DELETE FROM chunks WHERE ino = $1 AND `+gone, ino)
+	b.Queue(`DELETE FROM inodes WHERE ino = $1 AND nlink <= 0 AND `+cond, ino)
+}
+
+// unlinkSQL removes the entry (parent $1, name $2) of file $3 in one
+// statement, if it still names that file: the entry, the parent's times, the
+// file's link count and the change. It returns the link count left, or NULL
+// when the entry is not that file's (any more), and notes whether it unlinked
+// in the transaction's setting anyfs.unlinked, which the statements after it
+// test (unlinkedSQL): a file whose entry was not this one's is not touched.
+const unlinkSQL = `WITH d AS (DELETE FROM dentries WHERE parent = $1 AND name = $2 AND ino = $3 RETURNING ino),
+	p AS (UPDATE inodes SET mtime = $4, ctime = $4 WHERE ino = $1 AND EXISTS (SELECT 1 FROM d)),
+	n AS (UPDATE inodes SET nlink = nlink - 1, ctime = $4 WHERE ino = $3 AND EXISTS (SELECT 1 FROM d) RETURNING nlink),
+	c AS (INSERT INTO changes (session, kind, ino, parent, name, path) SELECT $5, 'r', ino, $1, $2, $6 FROM d)
+SELECT (SELECT nlink FROM n), set_config('anyfs.unlinked', (EXISTS (SELECT 1 FROM d))::text, true)`
+
+// unlinkedSQL is true after unlinkSQL unlinked, in the same transaction.
+const unlinkedSQL = `current_setting('anyfs.unlinked', true) = 'true'`
+
+// unlinkCached removes a file's name found in the caches in one round trip.
+// It reports false when the caches were wrong (the name is gone or names
+// another file, or a directory): the caller then walks the path in a
+// transaction.
+func (f *FS) unlinkCached(ctx context.Context, name string) (ok bool, err error) {
+	dir, base := fs.Split(name)
+	pn, err := f.lookup(ctx, dir)
+	if err != nil {
 		return false, nil
 	}
-	if fl := f.openFile(n.ino); fl != nil {
-		// Marked now; the last close checks nlink again, so a rollback is harmless.
-		fl.orphan.Store(true)
-		_, err := tx.Exec(ctx, `INSERT INTO orphans (ino, session) VALUES ($1, $2) ON CONFLICT (ino) DO NOTHING`, n.ino, f.session.Load())
-		return true, err
+	n, err := f.lookup(ctx, name)
+	if err != nil || n.isDir() {
+		return false, nil
 	}
-	return false, purge(ctx, tx, n.ino)
+	t := now()
+	var nlink *int32
+	var set string
+	err = f.batch(ctx, "delete", name, func(b *pgx.Batch) {
+		b.Queue(unlinkSQL, pn.ino, base, n.ino, t, f.session.Load(), name)
+		f.queueLastLinkIf(b, n.ino, unlinkedSQL)
+		b.Queue(`SELECT pg_notify($1, 'c') WHERE `+unlinkedSQL, f.channel)
+	}, func(br pgx.BatchResults) error { return br.QueryRow().Scan(&nlink, &set) })
+	f.forget([]int64{pn.ino, n.ino}, dentKey{pn.ino, base})
+	if err != nil || nlink == nil {
+		return false, err
+	}
+	f.unlinked(n.ino, *nlink, t)
+	return true, nil
 }
 
 // OnDeleteFile removes a name (unlink, rmdir) in one transaction.
 func (f *FS) OnDeleteFile(ctx context.Context, e *fs.DeleteFileEvent) error {
 	ctx = detach(ctx)
+	if ok, err := f.unlinkCached(ctx, e.Name); ok || err != nil {
+		return err
+	}
 	_, base := fs.Split(e.Name)
 	var n, p inode
+	var nlink int32
+	var ctime int64
 	err := f.tx(ctx, "delete", e.Name, func(tx pgx.Tx) error {
 		chain, found, err := walk(ctx, tx, e.Name)
 		if err != nil {
@@ -338,16 +429,29 @@ func (f *FS) OnDeleteFile(ctx context.Context, e *fs.DeleteFileEvent) error {
 		if err := lockRows(ctx, tx, p.ino, n.ino); err != nil {
 			return fmt.Errorf("delete %s: %w", e.Name, err)
 		}
-		if _, err := f.unlinkTx(ctx, tx, p.ino, base, n, now()); err != nil {
+		t := now()
+		if nlink, err = f.unlinkTx(ctx, tx, p.ino, base, n, t); err != nil {
 			return fmt.Errorf("delete %s: %w", e.Name, err)
 		}
+		ctime = t
 		return f.logChange(ctx, tx, change{kind: 'r', ino: n.ino, parent: p.ino, name: base, path: e.Name})
 	})
 	if err != nil {
 		return err
 	}
 	f.forget([]int64{p.ino, n.ino}, dentKey{p.ino, base})
+	f.unlinked(n.ino, nlink, ctime)
 	return nil
+}
+
+// unlinked gives this mount's open file of ino (if any) its link count after
+// an unlink: fstat of a descriptor of a deleted file says 0.
+func (f *FS) unlinked(ino int64, nlink int32, ctime int64) {
+	if fl := f.openFile(ino); fl != nil {
+		fl.mu.Lock()
+		fl.node.nlink, fl.node.ctime = nlink, ctime
+		fl.mu.Unlock()
+	}
 }
 
 // OnRenameOrMoveFile renames, replaces or exchanges in one transaction.
@@ -356,8 +460,11 @@ func (f *FS) OnRenameOrMoveFile(ctx context.Context, e *fs.RenameOrMoveFileEvent
 	_, sbase := fs.Split(e.Name)
 	_, dbase := fs.Split(e.NewName)
 	var sp, dp, src, dst inode
-	var dstFound bool
+	var dstFound, replaced bool
+	var dstLinks int32
+	var rt int64
 	err := f.tx(ctx, "rename", e.Name, func(tx pgx.Tx) error {
+		replaced = false
 		schain, found, err := walk(ctx, tx, e.Name)
 		if err != nil {
 			return err
@@ -392,6 +499,8 @@ func (f *FS) OnRenameOrMoveFile(ctx context.Context, e *fs.RenameOrMoveFileEvent
 		if dfound && dst.ino == src.ino {
 			return nil // the same file: nothing to do
 		}
+		renamed := change{kind: 'n', ino: src.ino, parent: sp.ino, name: sbase, path: e.Name,
+			parent2: dp.ino, name2: dbase, path2: e.NewName}
 		switch {
 		case e.Exchange:
 			if !dfound {
@@ -418,27 +527,25 @@ func (f *FS) OnRenameOrMoveFile(ctx context.Context, e *fs.RenameOrMoveFileEvent
 				if !e.ReplaceIfExists {
 					return fmt.Errorf("rename %s to %s: %w", e.Name, e.NewName, fs.ErrExist)
 				}
-				if _, err := f.unlinkTx(ctx, tx, dp.ino, dbase, dst, t); err != nil {
+				if dstLinks, err = f.unlinkTx(ctx, tx, dp.ino, dbase, dst, t); err != nil {
 					return fmt.Errorf("rename %s to %s: %w", e.Name, e.NewName, err)
 				}
-			}
-			if _, err := tx.Exec(ctx, `UPDATE dentries SET parent = $3, name = $4 WHERE parent = $1 AND name = $2`,
-				sp.ino, sbase, dp.ino, dbase); err != nil {
-				return err
+				replaced, rt = true, t
 			}
 			d := 0
 			if src.isDir() && sp.ino != dp.ino {
 				d = 1
 			}
-			if err := errors.Join(touchDir(ctx, tx, sp.ino, t, -d), touchDir(ctx, tx, dp.ino, t, d)); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `UPDATE inodes SET ctime = $2 WHERE ino = $1`, src.ino, t); err != nil {
-				return err
-			}
+			// One round trip: the entry, both directories, the file's ctime, the change.
+			b := &pgx.Batch{}
+			b.Queue(`UPDATE dentries SET parent = $3, name = $4 WHERE parent = $1 AND name = $2`, sp.ino, sbase, dp.ino, dbase)
+			b.Queue(touchDirSQL, sp.ino, t, -d)
+			b.Queue(touchDirSQL, dp.ino, t, d)
+			b.Queue(`UPDATE inodes SET ctime = $2 WHERE ino = $1`, src.ino, t)
+			f.queueChange(b, renamed)
+			return tx.SendBatch(ctx, b).Close()
 		}
-		return f.logChange(ctx, tx, change{kind: 'n', ino: src.ino, parent: sp.ino, name: sbase, path: e.Name,
-			parent2: dp.ino, name2: dbase, path2: e.NewName})
+		return f.logChange(ctx, tx, renamed)
 	})
 	if err != nil {
 		return err
@@ -448,6 +555,9 @@ func (f *FS) OnRenameOrMoveFile(ctx context.Context, e *fs.RenameOrMoveFileEvent
 		inos = append(inos, dst.ino)
 	}
 	f.forget(inos, dentKey{sp.ino, sbase}, dentKey{dp.ino, dbase})
+	if replaced {
+		f.unlinked(dst.ino, dstLinks, rt)
+	}
 	return nil
 }
 
@@ -613,7 +723,21 @@ func (f *FS) OnSetFileAttributes(ctx context.Context, e *fs.SetFileAttributesEve
 	return nil
 }
 
-// OnListNamedStreams lists a file's extended attributes (user namespace).
+// XattrNamespaces reports that the volume stores the trusted. and security.
+// extended attributes besides the user. ones, as tmpfs does.
+func (f *FS) XattrNamespaces() []string { return []string{fs.XattrTrusted, fs.XattrSecurity} }
+
+// xattrKey is a row key of xattrs: a user attribute (kind 0) by its name
+// after "user.", or an attribute of another namespace (kind 1) by its whole
+// name; the two are kept apart.
+func xattrKey(stream, xattr string) (kind int16, name string) {
+	if xattr != "" {
+		return 1, xattr
+	}
+	return 0, stream
+}
+
+// OnListNamedStreams lists a file's extended attributes.
 func (f *FS) OnListNamedStreams(ctx context.Context, e *fs.ListNamedStreamsEvent) error {
 	ctx = detach(ctx)
 	ino, err := f.target(ctx, e.Name, e.FileContext)
@@ -621,11 +745,21 @@ func (f *FS) OnListNamedStreams(ctx context.Context, e *fs.ListNamedStreamsEvent
 		return err
 	}
 	return f.retry(ctx, "listxattr", e.Name, func() error {
-		rows, err := f.pool.Query(ctx, `SELECT name FROM xattrs WHERE ino = $1 ORDER BY name`, ino)
+		rows, err := f.pool.Query(ctx, `SELECT kind, name FROM xattrs WHERE ino = $1 ORDER BY kind, name`, ino)
 		if err != nil {
 			return err
 		}
-		e.Streams, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		e.Streams, e.Xattrs = nil, nil
+		var kind int16
+		var name string
+		_, err = pgx.ForEachRow(rows, []any{&kind, &name}, func() error {
+			if kind == 1 {
+				e.Xattrs = append(e.Xattrs, name)
+			} else {
+				e.Streams = append(e.Streams, name)
+			}
+			return nil
+		})
 		return err
 	})
 }
@@ -637,11 +771,12 @@ func (f *FS) OnGetNamedStream(ctx context.Context, e *fs.GetNamedStreamEvent) er
 	if err != nil {
 		return err
 	}
+	kind, name := xattrKey(e.Stream, e.Xattr)
 	err = f.retry(ctx, "getxattr", e.Name, func() error {
-		return f.pool.QueryRow(ctx, `SELECT value FROM xattrs WHERE ino = $1 AND name = $2`, ino, e.Stream).Scan(&e.Data)
+		return f.pool.QueryRow(ctx, `SELECT value FROM xattrs WHERE ino = $1 AND kind = $2 AND name = $3`, ino, kind, name).Scan(&e.Data)
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("getxattr %s %s: %w", e.Name, e.Stream, fs.ErrNoAttribute)
+		return fmt.Errorf("getxattr %s %s: %w", e.Name, name, fs.ErrNoAttribute)
 	}
 	if e.Data == nil && err == nil {
 		e.Data = []byte{}
@@ -660,30 +795,15 @@ func (f *FS) OnSetNamedStream(ctx context.Context, e *fs.SetNamedStreamEvent) er
 	if data == nil {
 		data = []byte{}
 	}
-	return f.tx(ctx, "setxattr", e.Name, func(tx pgx.Tx) error {
-		q := `INSERT INTO xattrs (ino, name, value) VALUES ($1, $2, $3) ON CONFLICT (ino, name) DO UPDATE SET value = excluded.value`
-		switch {
-		case e.Create:
-			q = `INSERT INTO xattrs (ino, name, value) VALUES ($1, $2, $3) ON CONFLICT (ino, name) DO NOTHING`
-		case e.Replace:
-			q = `UPDATE xattrs SET value = $3 WHERE ino = $1 AND name = $2`
-		}
-		tag, err := tx.Exec(ctx, q, ino, e.Stream, data)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			if e.Create {
-				return fmt.Errorf("setxattr %s %s: %w", e.Name, e.Stream, fs.ErrExist)
-			}
-			return fmt.Errorf("setxattr %s %s: %w", e.Name, e.Stream, fs.ErrNoAttribute)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE inodes SET ctime = $2 WHERE ino = $1`, ino, now()); err != nil {
-			return err
-		}
-		f.forget([]int64{ino})
-		return f.logChange(ctx, tx, change{kind: 'm', ino: ino, path: e.Name})
-	})
+	kind, name := xattrKey(e.Stream, e.Xattr)
+	q := `INSERT INTO xattrs (ino, kind, name, value) VALUES ($1, $2, $3, $4) ON CONFLICT (ino, kind, name) DO UPDATE SET value = excluded.value`
+	switch {
+	case e.Create:
+		q = `INSERT INTO xattrs (ino, kind, name, value) VALUES ($1, $2, $3, $4) ON CONFLICT (ino, kind, name) DO NOTHING`
+	case e.Replace:
+		q = `UPDATE xattrs SET value = $4 WHERE ino = $1 AND kind = $2 AND name = $3`
+	}
+	return f.changeXattr(ctx, "setxattr", e.Name, ino, name, q, []any{ino, kind, name, data}, e.Create)
 }
 
 // OnDeleteNamedStream removes an extended attribute.
@@ -693,20 +813,33 @@ func (f *FS) OnDeleteNamedStream(ctx context.Context, e *fs.DeleteNamedStreamEve
 	if err != nil {
 		return err
 	}
-	return f.tx(ctx, "removexattr", e.Name, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM xattrs WHERE ino = $1 AND name = $2`, ino, e.Stream)
+	kind, name := xattrKey(e.Stream, e.Xattr)
+	return f.changeXattr(ctx, "removexattr", e.Name, ino, name,
+		`DELETE FROM xattrs WHERE ino = $1 AND kind = $2 AND name = $3`, []any{ino, kind, name}, false)
+}
+
+// changeXattr runs q (which changes one attribute, or nothing: ErrExist when
+// create, ErrNoAttribute otherwise), the ctime and the change log in one
+// transaction.
+func (f *FS) changeXattr(ctx context.Context, op, path string, ino int64, name, q string, args []any, create bool) error {
+	err := f.tx(ctx, op, path, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, q, args...)
 		if err != nil {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("removexattr %s %s: %w", e.Name, e.Stream, fs.ErrNoAttribute)
+			if create {
+				return fmt.Errorf("%s %s %s: %w", op, path, name, fs.ErrExist)
+			}
+			return fmt.Errorf("%s %s %s: %w", op, path, name, fs.ErrNoAttribute)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE inodes SET ctime = $2 WHERE ino = $1`, ino, now()); err != nil {
-			return err
-		}
-		f.forget([]int64{ino})
-		return f.logChange(ctx, tx, change{kind: 'm', ino: ino, path: e.Name})
+		b := &pgx.Batch{}
+		b.Queue(`UPDATE inodes SET ctime = $2 WHERE ino = $1`, ino, now())
+		f.queueChange(b, change{kind: 'm', ino: ino, path: path})
+		return tx.SendBatch(ctx, b).Close()
 	})
+	f.forget([]int64{ino})
+	return err
 }
 
 // capacity is what statfs reports as the size of the volume: an object store

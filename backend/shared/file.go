@@ -29,6 +29,7 @@ type file struct {
 	stale       atomic.Bool        // another mount changed the file: reload the chunk map at the next read
 	dirty       map[int64][]byte   // chunk index to its whole new contents
 	dirtyBytes  int64
+	ahead       int64       // the last chunk read ahead (0: none yet)
 	sizeChanged bool        // node.size is to be written out as it is (a truncate)
 	orphan      atomic.Bool // unlinked while open here: purge at the last close
 }
@@ -36,6 +37,18 @@ type file struct {
 type chunkRef struct {
 	key      string
 	off, len int64
+}
+
+// readAhead is how many chunks a sequential read reads ahead.
+const readAhead = 2
+
+// fileOf is the open file of an event's FileContext.
+func fileOf(op, name string, fctx any) (*file, error) {
+	fl, ok := fctx.(*file)
+	if !ok {
+		return nil, fmt.Errorf("%s %s: %w", op, name, fs.ErrBadHandle)
+	}
+	return fl, nil
 }
 
 // handle is the HandleContext: it names the handle for flock locks.
@@ -98,7 +111,26 @@ func (f *FS) release(ctx context.Context, fl *file, path string) error {
 func (fl *file) info0() inode {
 	fl.mu.Lock()
 	defer fl.mu.Unlock()
-	return fl.node
+	n := fl.node
+	if len(fl.dirty) > 0 {
+		n.alloc = fl.allocated()
+	}
+	return n
+}
+
+// allocated is the bytes the file's chunks hold, with its buffered ones; the
+// caller holds fl.mu.
+func (fl *file) allocated() int64 {
+	var a int64
+	for idx, r := range fl.chunks {
+		if _, ok := fl.dirty[idx]; !ok {
+			a += r.len
+		}
+	}
+	for _, d := range fl.dirty {
+		a += int64(len(d))
+	}
+	return a
 }
 
 func (fl *file) info() fs.FileInfo { return fl.info0().info("") }
@@ -138,16 +170,25 @@ func (fl *file) load(ctx context.Context) error {
 	clean := fl.dirtyBytes == 0 && !fl.sizeChanged
 	err := f.retry(ctx, "read", fmt.Sprintf("#%d", fl.ino), func() error {
 		clear(chunks)
-		if err := f.pool.QueryRow(ctx, `SELECT size FROM inodes WHERE ino = $1`, fl.ino).Scan(&size); err != nil {
-			return err
-		}
-		rows, err := f.pool.Query(ctx, `SELECT idx, block, off, len FROM chunks WHERE ino = $1`, fl.ino)
+		// One query: the size, and the chunks (none: one row of NULLs).
+		rows, err := f.pool.Query(ctx, `SELECT i.size, c.idx, c.block, c.off, c.len
+			FROM inodes i LEFT JOIN chunks c ON c.ino = i.ino WHERE i.ino = $1`, fl.ino)
 		if err != nil {
 			return err
 		}
-		var idx int64
-		var r chunkRef
-		_, err = pgx.ForEachRow(rows, []any{&idx, &r.key, &r.off, &r.len}, func() error { chunks[idx] = r; return nil })
+		var idx, off, l *int64
+		var key *string
+		found := false
+		_, err = pgx.ForEachRow(rows, []any{&size, &idx, &key, &off, &l}, func() error {
+			found = true
+			if idx != nil {
+				chunks[*idx] = chunkRef{key: *key, off: *off, len: *l}
+			}
+			return nil
+		})
+		if err == nil && !found {
+			err = pgx.ErrNoRows
+		}
 		return err
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -165,7 +206,9 @@ func (fl *file) load(ctx context.Context) error {
 }
 
 // readRef reads n bytes of a committed chunk at off into p, through the cache.
-func (f *FS) readRef(ctx context.Context, r chunkRef, off int64, p []byte) error {
+// With ahead, the kernel reads the rest of the block from the local disk in
+// the background (a sequential read begins at the block's start).
+func (f *FS) readRef(ctx context.Context, r chunkRef, off int64, p []byte, ahead bool) error {
 	cf, err := f.cache.open(ctx, r.key, func(w io.Writer) error {
 		return f.retryData(ctx, "read", r.key, func() error { return f.st.get(ctx, r.key, w) })
 	})
@@ -173,6 +216,9 @@ func (f *FS) readRef(ctx context.Context, r chunkRef, off int64, p []byte) error
 		return err
 	}
 	defer cf.Close()
+	if ahead {
+		willNeed(cf.e.fd)
+	}
 	n, err := cf.ReadAt(p, r.off+off)
 	if err != nil && !(errors.Is(err, io.EOF) && n == len(p)) {
 		return fmt.Errorf("read block %s: %w: %v", r.key, fs.ErrIO, err)
@@ -216,24 +262,28 @@ type span struct {
 // OnReadFile reads what this mount has buffered and the committed blocks.
 func (f *FS) OnReadFile(ctx context.Context, e *fs.ReadFileEvent) error {
 	ctx = detach(ctx)
-	fl, ok := e.FileContext.(*file)
-	if !ok {
-		return fmt.Errorf("read %s: %w", e.Name, fs.ErrBadHandle)
+	fl, err := fileOf("read", e.Name, e.FileContext)
+	if err != nil {
+		return err
 	}
 	spans, n, next, err := fl.plan(ctx, e.Position, e.Buffer)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", e.Name, err)
 	}
 	for _, s := range spans {
-		if err := f.readRef(ctx, s.ref, s.off, s.p); err != nil {
+		if err := f.readRef(ctx, s.ref, s.off, s.p, s.off == 0 && int64(len(s.p)) < f.chunk); err != nil {
 			return fmt.Errorf("read %s: %w", e.Name, err)
 		}
 	}
-	if next.key != "" { // read ahead the next chunk while the caller uses this one
+	for _, r := range next {
+		// Read ahead the next chunks while the caller uses this one: fetched
+		// into the block cache if they are not there, and read from the local
+		// disk into the page cache in the background.
 		go func() {
-			if cf, err := f.cache.open(context.Background(), next.key, func(w io.Writer) error {
-				return f.st.get(context.Background(), next.key, w)
+			if cf, err := f.cache.open(context.Background(), r.key, func(w io.Writer) error {
+				return f.st.get(context.Background(), r.key, w)
 			}); err == nil {
+				willNeed(cf.e.fd)
 				cf.Close()
 			}
 		}()
@@ -243,17 +293,18 @@ func (f *FS) OnReadFile(ctx context.Context, e *fs.ReadFileEvent) error {
 }
 
 // plan copies the buffered bytes of a read into buf and returns the pieces to
-// read from blocks, the byte count, and the chunk after the last one touched
-// (to read ahead) when the read reached the end of a chunk.
-func (fl *file) plan(ctx context.Context, pos int64, buf []byte) (spans []span, n int, next chunkRef, err error) {
+// read from blocks, the byte count, and the chunks after the last one touched
+// (to read ahead, readAhead of them) when the read reached past the middle of
+// a chunk.
+func (fl *file) plan(ctx context.Context, pos int64, buf []byte) (spans []span, n int, next []chunkRef, err error) {
 	fl.mu.Lock()
 	defer fl.mu.Unlock()
 	if err := fl.load(ctx); err != nil {
-		return nil, 0, chunkRef{}, err
+		return nil, 0, nil, err
 	}
 	size := fl.node.size
 	if pos >= size {
-		return nil, 0, chunkRef{}, nil
+		return nil, 0, nil, nil
 	}
 	end := min(size, pos+int64(len(buf)))
 	cs := fl.f.chunk
@@ -274,8 +325,15 @@ func (fl *file) plan(ctx context.Context, pos int64, buf []byte) (spans []span, 
 			}
 			clear(dst[c:])
 			if off+l == cs || p+l == end && (p+l)%cs > cs/2 {
-				if nr, ok := fl.chunks[idx+1]; ok {
-					next = nr
+				from := idx + 1 // after a seek, or the first time
+				if fl.ahead > idx && fl.ahead <= idx+readAhead {
+					from = fl.ahead + 1 // read ahead already up to fl.ahead
+				}
+				for k := from; k <= idx+readAhead; k++ {
+					if nr, ok := fl.chunks[k]; ok {
+						next = append(next, nr)
+					}
+					fl.ahead = k
 				}
 			}
 		} else {
@@ -289,9 +347,9 @@ func (fl *file) plan(ctx context.Context, pos int64, buf []byte) (spans []span, 
 // OnWriteFile buffers a write in the open file.
 func (f *FS) OnWriteFile(ctx context.Context, e *fs.WriteFileEvent) error {
 	ctx = detach(ctx)
-	fl, ok := e.FileContext.(*file)
-	if !ok {
-		return fmt.Errorf("write %s: %w", e.Name, fs.ErrBadHandle)
+	fl, err := fileOf("write", e.Name, e.FileContext)
+	if err != nil {
+		return err
 	}
 	fl.mu.Lock()
 	defer fl.mu.Unlock()
@@ -306,26 +364,11 @@ func (f *FS) OnWriteFile(ctx context.Context, e *fs.WriteFileEvent) error {
 	for p, b := pos, e.Buffer; len(b) > 0; {
 		idx, off := p/cs, p%cs
 		l := min(cs-off, int64(len(b)))
-		d, ok := fl.dirty[idx]
-		if !ok {
-			var err error
-			if d, err = fl.base(ctx, idx, off == 0 && l == cs); err != nil {
-				return fmt.Errorf("write %s: %w", e.Name, err)
-			}
-			fl.dirtyBytes += int64(cap(d))
-		}
-		if need := off + l; need > int64(len(d)) {
-			if need > int64(cap(d)) {
-				nd := make([]byte, need, max(need, min(2*int64(cap(d)), cs)))
-				copy(nd, d)
-				fl.dirtyBytes += int64(cap(nd) - cap(d))
-				d = nd
-			} else {
-				d = d[:need]
-			}
+		d, err := fl.chunkBuf(ctx, idx, off+l, off == 0 && l == cs)
+		if err != nil {
+			return fmt.Errorf("write %s: %w", e.Name, err)
 		}
 		copy(d[off:], b[:l])
-		fl.dirty[idx] = d
 		b, p = b[l:], p+l
 	}
 	t := now()
@@ -336,6 +379,35 @@ func (f *FS) OnWriteFile(ctx context.Context, e *fs.WriteFileEvent) error {
 		return fl.flushLocked(ctx, e.Name)
 	}
 	return nil
+}
+
+// chunkBuf returns the buffer of chunk idx, at least need bytes long (zeros
+// past what it held), filled with the chunk's committed contents first unless
+// whole (the caller overwrites all of it); the caller holds fl.mu.
+func (fl *file) chunkBuf(ctx context.Context, idx, need int64, whole bool) ([]byte, error) {
+	d, ok := fl.dirty[idx]
+	if !ok {
+		var err error
+		if d, err = fl.base(ctx, idx, whole); err != nil {
+			return nil, err
+		}
+		fl.dirtyBytes += int64(cap(d))
+	}
+	if need > int64(len(d)) {
+		if need > int64(cap(d)) {
+			nd := make([]byte, need, max(need, min(2*int64(cap(d)), fl.f.chunk)))
+			copy(nd, d)
+			fl.dirtyBytes += int64(cap(nd) - cap(d))
+			d = nd
+		} else {
+			// A truncate may have left bytes past the end: they read as zeros.
+			n := len(d)
+			d = d[:need]
+			clear(d[n:])
+		}
+	}
+	fl.dirty[idx] = d
+	return d, nil
 }
 
 // base returns the current contents of chunk idx for a write into it (nothing
@@ -349,7 +421,7 @@ func (fl *file) base(ctx context.Context, idx int64, whole bool) ([]byte, error)
 	}
 	d := make([]byte, valid)
 	if c := min(r.len, valid); c > 0 {
-		if err := fl.f.readRef(ctx, r, 0, d[:c]); err != nil {
+		if err := fl.f.readRef(ctx, r, 0, d[:c], false); err != nil {
 			return nil, err
 		}
 	}
@@ -452,10 +524,15 @@ func (fl *file) flushLocked(ctx context.Context, path string) error {
 	f := fl.f
 	name := fmt.Sprintf("#%d", fl.ino)
 	refs := map[int64]chunkRef{}
+	var punched []int64 // chunks emptied (a hole punched over them): no block
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(4)
 	for idx, d := range fl.dirty {
+		if len(d) == 0 {
+			punched = append(punched, idx)
+			continue
+		}
 		key := f.st.newKey(fl.ino)
 		g.Go(func() error {
 			if err := f.retryData(gctx, "write", key, func() error { return f.st.put(gctx, key, d) }); err != nil {
@@ -471,55 +548,68 @@ func (fl *file) flushLocked(ctx context.Context, path string) error {
 	if err := g.Wait(); err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
+	var idxs []int64
+	var keys []string
+	var lens []int64
+	for idx, r := range refs {
+		idxs, keys, lens = append(idxs, idx), append(keys, r.key), append(lens, r.len)
+	}
 	size, truncated := fl.node.size, fl.sizeChanged
 	mtime := fl.node.mtime
-	var committed int64
-	err := f.tx(ctx, "write", name, func(tx pgx.Tx) error {
-		var dbSize int64
-		err := tx.QueryRow(ctx, `SELECT size FROM inodes WHERE ino = $1 FOR UPDATE`, fl.ino).Scan(&dbSize)
+	var committed, alloc int64
+	// One round trip: the size (another mount may have grown the file
+	// meanwhile: the larger size wins, unless this is a truncate), the new
+	// blocks, the chunks pointed at them, the old blocks deleted, the cut of a
+	// truncate, the bytes allocated, the change log.
+	err := f.batch(ctx, "write", name, func(b *pgx.Batch) {
+		b.Queue(`UPDATE inodes SET size = CASE WHEN $4 THEN $2 ELSE GREATEST(size, $2) END, mtime = $3, ctime = $3
+			WHERE ino = $1 RETURNING size`, fl.ino, size, mtime, truncated)
+		if len(idxs) > 0 {
+			b.Queue(`INSERT INTO blocks (key, ino, size) SELECT k, $1, l FROM unnest($2::text[], $3::bigint[]) u(k, l)`,
+				fl.ino, keys, lens)
+			b.Queue(`WITH n AS (SELECT * FROM unnest($2::bigint[], $3::text[], $4::bigint[]) u(idx, key, len)),
+				old AS (SELECT c.block FROM chunks c JOIN n ON n.idx = c.idx WHERE c.ino = $1),
+				up AS (INSERT INTO chunks (ino, idx, block, off, len) SELECT $1, idx, key, 0, len FROM n
+					ON CONFLICT (ino, idx) DO UPDATE SET block = excluded.block, off = 0, len = excluded.len)
+				DELETE FROM blocks WHERE key IN (SELECT block FROM old)`, fl.ino, idxs, keys, lens)
+		}
+		if len(punched) > 0 {
+			b.Queue(`WITH gone AS (DELETE FROM chunks WHERE ino = $1 AND idx = ANY($2) RETURNING block)
+				DELETE FROM blocks WHERE key IN (SELECT block FROM gone)`, fl.ino, punched)
+		}
+		if truncated {
+			cs := f.chunk
+			b.Queue(`WITH gone AS (DELETE FROM chunks WHERE ino = $1 AND idx * $2::bigint >= $3::bigint RETURNING block)
+				DELETE FROM blocks WHERE key IN (SELECT block FROM gone)`, fl.ino, cs, size)
+			b.Queue(`UPDATE chunks SET len = LEAST(len, $3::bigint - idx * $2::bigint) WHERE ino = $1 AND idx = $3::bigint / $2::bigint`,
+				fl.ino, cs, size)
+		}
+		b.Queue(`UPDATE inodes SET alloc = (SELECT coalesce(sum(len), 0) FROM chunks WHERE ino = $1) WHERE ino = $1 RETURNING alloc`, fl.ino)
+		f.queueChange(b, change{kind: 'm', ino: fl.ino, path: path})
+	}, func(br pgx.BatchResults) error {
+		err := br.QueryRow().Scan(&committed)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("write %s: %w: the file was deleted by another mount", name, fs.ErrStale)
 		}
 		if err != nil {
 			return err
 		}
-		committed = size
-		if !truncated {
-			committed = max(size, dbSize) // another mount may have grown it meanwhile
+		n := 0
+		if len(idxs) > 0 {
+			n += 2
 		}
-		for idx, r := range refs {
-			if _, err := tx.Exec(ctx, `INSERT INTO blocks (key, ino, size) VALUES ($1, $2, $3)`, r.key, fl.ino, r.len); err != nil {
-				return err
-			}
-			var old *string
-			if err := tx.QueryRow(ctx, `SELECT (SELECT block FROM chunks WHERE ino = $1 AND idx = $2)`, fl.ino, idx).Scan(&old); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO chunks (ino, idx, block, off, len) VALUES ($1, $2, $3, 0, $4)
-				ON CONFLICT (ino, idx) DO UPDATE SET block = excluded.block, off = 0, len = excluded.len`, fl.ino, idx, r.key, r.len); err != nil {
-				return err
-			}
-			if old != nil {
-				if _, err := tx.Exec(ctx, `DELETE FROM blocks WHERE key = $1`, *old); err != nil {
-					return err
-				}
-			}
+		if len(punched) > 0 {
+			n++
 		}
 		if truncated {
-			cs := f.chunk
-			if _, err := tx.Exec(ctx, `WITH gone AS (DELETE FROM chunks WHERE ino = $1 AND idx * $2::bigint >= $3::bigint RETURNING block)
-				DELETE FROM blocks WHERE key IN (SELECT block FROM gone)`, fl.ino, cs, size); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `UPDATE chunks SET len = LEAST(len, $3::bigint - idx * $2::bigint) WHERE ino = $1 AND idx = $3::bigint / $2::bigint`,
-				fl.ino, cs, size); err != nil {
+			n += 2
+		}
+		for range n {
+			if _, err := br.Exec(); err != nil {
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE inodes SET size = $2, mtime = $3, ctime = $3 WHERE ino = $1`, fl.ino, committed, mtime); err != nil {
-			return err
-		}
-		return f.logChange(ctx, tx, change{kind: 'm', ino: fl.ino, path: path})
+		return br.QueryRow().Scan(&alloc)
 	})
 	if err != nil {
 		return err
@@ -530,9 +620,12 @@ func (fl *file) flushLocked(ctx context.Context, path string) error {
 	for idx, r := range refs {
 		fl.chunks[idx] = r
 	}
+	for _, idx := range punched {
+		delete(fl.chunks, idx)
+	}
 	clear(fl.dirty)
 	fl.dirtyBytes, fl.sizeChanged = 0, false
-	fl.node.size = committed
+	fl.node.size, fl.node.alloc = committed, alloc
 	f.forget([]int64{fl.ino})
 	return nil
 }

@@ -20,7 +20,7 @@ import (
 var schemaSQL string
 
 // formatVersion is the version of schema.sql a volume was formatted with.
-const formatVersion = "1"
+const formatVersion = "2"
 
 // rootIno is the inode number of the root directory.
 const rootIno = 1
@@ -90,6 +90,27 @@ func Format(ctx context.Context, cfg Config) error {
 		}
 		return nil
 	})
+}
+
+// Destroy removes a volume: its blocks from the object store, then its
+// PostgreSQL schema. No mount may be using it.
+func Destroy(ctx context.Context, cfg Config) error {
+	st, err := newStore(cfg.Data, cfg.Name)
+	if err != nil {
+		return err
+	}
+	if err := st.list(ctx, func(o object) error { return st.remove(ctx, o.key) }); err != nil {
+		return fmt.Errorf("destroy %s: %w", cfg.Name, err)
+	}
+	pool, err := connect(ctx, cfg, 1)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if _, err := pool.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schemaName(cfg.Name)}.Sanitize()+" CASCADE"); err != nil {
+		return fmt.Errorf("destroy %s: %w", cfg.Name, err)
+	}
+	return nil
 }
 
 // Status is what `anyfs shared status` reports.
@@ -238,6 +259,33 @@ func (f *FS) tx(ctx context.Context, op, name string, fn func(pgx.Tx) error) err
 			return unsure{err}
 		}
 		return nil
+	})
+}
+
+// batch sends the statements build queues in one round trip, as one implicit
+// transaction (the statements of a pipeline up to its Sync commit together or
+// not at all), and hands their results, in order, to read. It retries as tx
+// does; a connection lost after the batch was sent fails with EIO, as the
+// batch may or may not have committed.
+func (f *FS) batch(ctx context.Context, op, name string, build func(b *pgx.Batch), read func(pgx.BatchResults) error) error {
+	return f.retry(ctx, op, name, func() error {
+		conn, err := f.pool.Acquire(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Release()
+		b := &pgx.Batch{}
+		build(b)
+		br := conn.SendBatch(ctx, b)
+		err = read(br)
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		var pe *pgconn.PgError
+		if err == nil || semantic(err) || errors.As(err, &pe) || errors.Is(err, context.Canceled) || pgconn.SafeToRetry(err) {
+			return err // an answer, or nothing was sent
+		}
+		return unsure{err}
 	})
 }
 

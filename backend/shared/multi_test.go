@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/anyfs/anyfs/fs"
+	"github.com/jackc/pgx/v5"
 )
 
 // twoMounts opens two mounts of one fresh volume, each behind its own volume
@@ -110,27 +112,72 @@ func TestCoherence(t *testing.T) {
 	t.Logf("write+close in A to read in B: p50 %v, p99 %v (%d samples)", lat[len(lat)/2], lat[len(lat)*99/100], len(lat))
 }
 
-// TestReplayAfterReconnect: changes made while a mount's listening connection
-// is down reach it from the change log when it reconnects.
+// TestReplayAfterReconnect: a change made while a mount's listening
+// connection is down, whose NOTIFY it therefore never gets, reaches it from the
+// change log when it reconnects; until then it serves what it had cached.
 func TestReplayAfterReconnect(t *testing.T) {
-	_, _, b, va, vb := twoMounts(t, nil)
+	cfg := newVolume(t)
+	a := mountFS(t, cfg, nil)
+	// B's listener waits at each connection while a gate is set, until it is
+	// closed.
+	var gate atomic.Pointer[chan struct{}]
+	b := mountFS(t, cfg, &Options{beforeListen: func() {
+		if g := gate.Load(); g != nil {
+			<-*g
+		}
+	}})
+	va, vb := fs.NewVolume(a, nil), fs.NewVolume(b, nil)
+	a.Attach(va)
+	b.Attach(vb)
 	ctx := context.Background()
-	if _, err := vb.Stat(ctx, "/late"); !errors.Is(err, fs.ErrNotExist) {
+	writeFile(t, va, "/late", []byte("old"))
+	size := func() int64 {
+		fi, err := vb.Stat(ctx, "/late")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size
+	}
+	// Once B has applied A's changes so far (which drop its caches), B's cache
+	// holds the file.
+	var top int64
+	if err := a.pool.QueryRow(ctx, `SELECT max(seq) FROM changes`).Scan(&top); err != nil {
 		t.Fatal(err)
 	}
-	// Cut B's listening connection from the server side, then change in A.
+	eventually(t, "B caught up", 5*time.Second, func() bool { return b.lastSeq.Load() >= top })
+	if got := size(); got != 3 {
+		t.Fatalf("B: size %d, want 3", got)
+	}
+	listener := func() (pid int32, err error) {
+		err = b.pool.QueryRow(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = $1`,
+			fmt.Sprintf("anyfs listener %s %d", cfg.Name, b.Session())).Scan(&pid)
+		return pid, err
+	}
 	var pid int32
 	eventually(t, "B's listener connected", 5*time.Second, func() bool {
-		return b.pool.QueryRow(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = $1`,
-			fmt.Sprintf("anyfs listener %d", b.Session())).Scan(&pid) == nil
+		var err error
+		pid, err = listener()
+		return err == nil
 	})
+	// Cut B's listening connection from the server side and keep it from
+	// reconnecting; then change the file in A, whose NOTIFY B cannot get.
+	held := make(chan struct{})
+	gate.Store(&held)
 	if _, err := b.pool.Exec(ctx, `SELECT pg_terminate_backend($1)`, pid); err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, va, "/late", []byte("x"))
-	eventually(t, "a change made during the disconnection", 5*time.Second, func() bool {
-		_, err := vb.Stat(ctx, "/late")
-		return err == nil
+	eventually(t, "B's listener gone", 5*time.Second, func() bool {
+		_, err := listener()
+		return errors.Is(err, pgx.ErrNoRows)
+	})
+	writeFile(t, va, "/late", []byte("the new contents"))
+	time.Sleep(100 * time.Millisecond)
+	if got := size(); got != 3 {
+		t.Fatalf("B saw the change (size %d) with its listener down: the test proves nothing", got)
+	}
+	close(held)
+	eventually(t, "the change made while B was disconnected, replayed from the log", 5*time.Second, func() bool {
+		return size() == int64(len("the new contents"))
 	})
 }
 
@@ -285,5 +332,39 @@ func TestGC(t *testing.T) {
 	got, err := readFile(fs.NewVolume(c, nil), "/kept")
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("after gc: read %d bytes, %v; want the file whole", len(got), err)
+	}
+}
+
+// TestUnlinkStaleEntry: an unlink through a mount whose cached entry is stale
+// (another mount unlinked the file, and has it open) fails with ErrNotExist and
+// leaves the other mount's open file alone.
+func TestUnlinkStaleEntry(t *testing.T) {
+	_, a, _, va, vb := twoMounts(t, nil)
+	ctx := context.Background()
+	writeFile(t, va, "/x", []byte("still here"))
+	n, err := a.lookup(ctx, "/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := vb.Open(ctx, "/x", fs.AccessRead, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Release(ctx)
+	if err := vb.Remove(ctx, "/x", false); err != nil {
+		t.Fatal(err)
+	}
+	// A has not heard of the unlink: its cache still names the file.
+	a.mu.Lock()
+	a.dents[dentKey{rootIno, "x"}] = n.ino
+	a.nodes[n.ino] = n
+	a.mu.Unlock()
+	if err := va.Remove(ctx, "/x", false); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("unlink through the stale entry: %v, want ErrNotExist", err)
+	}
+	got := make([]byte, 64)
+	m, err := h.Read(ctx, got, 0)
+	if err != nil || string(got[:m]) != "still here" {
+		t.Fatalf("B's open file after A's unlink: %q, %v", got[:m], err)
 	}
 }

@@ -21,6 +21,7 @@ CREATE TABLE inodes (
 	rdev  bigint NOT NULL DEFAULT 0,
 	nlink integer NOT NULL,
 	size  bigint NOT NULL DEFAULT 0,
+	alloc bigint NOT NULL DEFAULT 0, -- bytes the chunks hold (st_blocks): less than size for a sparse file
 	attrs integer NOT NULL DEFAULT 0, -- Windows attributes (hidden, system, archive)
 	atime bigint NOT NULL,
 	mtime bigint NOT NULL,
@@ -41,11 +42,14 @@ CREATE TABLE symlinks (
 	target text NOT NULL
 );
 
+-- xattrs: extended attributes. kind 0 is the user namespace, by the name
+-- after "user."; kind 1 the trusted. and security. ones, by the whole name.
 CREATE TABLE xattrs (
 	ino   bigint NOT NULL REFERENCES inodes (ino) ON DELETE CASCADE,
+	kind  smallint NOT NULL DEFAULT 0,
 	name  text NOT NULL,
 	value bytea NOT NULL,
-	PRIMARY KEY (ino, name)
+	PRIMARY KEY (ino, kind, name)
 );
 
 -- blocks: the immutable objects of the object store that the volume
@@ -55,6 +59,7 @@ CREATE TABLE blocks (
 	ino  bigint NOT NULL,
 	size integer NOT NULL
 );
+CREATE INDEX blocks_ino ON blocks (ino);
 
 -- chunks: a file's data in pieces of the volume's chunk size. Chunk idx of a
 -- file covers bytes [idx*chunk, (idx+1)*chunk); its bytes are the first len
@@ -63,7 +68,9 @@ CREATE TABLE blocks (
 CREATE TABLE chunks (
 	ino   bigint NOT NULL REFERENCES inodes (ino) ON DELETE CASCADE,
 	idx   bigint NOT NULL,
-	block text NOT NULL REFERENCES blocks (key),
+	-- Deferred: a write-out points the chunks at their new blocks and deletes
+	-- the old ones in any order, checked at commit.
+	block text NOT NULL REFERENCES blocks (key) DEFERRABLE INITIALLY DEFERRED,
 	off   integer NOT NULL DEFAULT 0,
 	len   integer NOT NULL,
 	PRIMARY KEY (ino, idx)

@@ -142,8 +142,11 @@ func (f *FS) listen() {
 }
 
 func (f *FS) listenOnce(ctx context.Context, fo *follower) error {
+	if f.opts.beforeListen != nil {
+		f.opts.beforeListen()
+	}
 	cc := f.pool.Config().ConnConfig.Copy()
-	cc.RuntimeParams["application_name"] = fmt.Sprintf("anyfs listener %d", f.session.Load())
+	cc.RuntimeParams["application_name"] = fmt.Sprintf("anyfs listener %s %d", f.cfg.Name, f.session.Load())
 	conn, err := pgx.ConnectConfig(ctx, cc)
 	if err != nil {
 		return err
@@ -160,11 +163,12 @@ func (f *FS) listenOnce(ctx context.Context, fo *follower) error {
 	for {
 		wctx, cancel := context.WithTimeout(ctx, time.Second)
 		n, err := conn.WaitForNotification(wctx)
+		expired := wctx.Err() != nil // before cancel, which sets it too
 		cancel()
 		switch {
 		case ctx.Err() != nil:
 			return ctx.Err()
-		case err != nil && wctx.Err() != nil:
+		case err != nil && expired && !conn.IsClosed():
 			// No news for a second: read the log anyway, for holes left by
 			// transactions that committed out of order.
 			if len(fo.holes) > 0 {

@@ -71,6 +71,9 @@ var (
 	_ fs.CreateHardLinkHandler    = (*FS)(nil)
 	_ fs.SymlinkHandler           = (*FS)(nil)
 	_ fs.NamedStreamHandler       = (*FS)(nil)
+	_ fs.XattrNamespacer          = (*FS)(nil)
+	_ fs.AllocateRangeHandler     = (*FS)(nil)
+	_ fs.SeekDataHandler          = (*FS)(nil)
 	_ fs.LockHandler              = (*FS)(nil)
 	_ fs.TestLockHandler          = (*FS)(nil)
 	_ fs.GetVolumeSizeHandler     = (*FS)(nil)
@@ -182,14 +185,15 @@ type inode struct {
 	uid, gid, rdev             int64
 	nlink                      int32
 	size                       int64
+	alloc                      int64 // bytes the chunks hold
 	attrs                      int32
 	atime, mtime, ctime, btime int64
 }
 
-const inodeCols = `i.ino, i.mode, i.uid, i.gid, i.rdev, i.nlink, i.size, i.attrs, i.atime, i.mtime, i.ctime, i.btime`
+const inodeCols = `i.ino, i.mode, i.uid, i.gid, i.rdev, i.nlink, i.size, i.alloc, i.attrs, i.atime, i.mtime, i.ctime, i.btime`
 
 func (n *inode) dest() []any {
-	return []any{&n.ino, &n.mode, &n.uid, &n.gid, &n.rdev, &n.nlink, &n.size, &n.attrs, &n.atime, &n.mtime, &n.ctime, &n.btime}
+	return []any{&n.ino, &n.mode, &n.uid, &n.gid, &n.rdev, &n.nlink, &n.size, &n.alloc, &n.attrs, &n.atime, &n.mtime, &n.ctime, &n.btime}
 }
 
 func (n inode) isDir() bool { return attr.Mode(n.mode).IsDir() }
@@ -199,8 +203,12 @@ func (n inode) info(name string) fs.FileInfo {
 		CreationTime: time.Unix(0, n.btime), LastAccessTime: time.Unix(0, n.atime),
 		LastWriteTime: time.Unix(0, n.mtime), ChangeTime: time.Unix(0, n.ctime),
 		FileID: uint64(n.ino), LinkCount: uint32(max(n.nlink, 0)), Uid: uint32(n.uid), Gid: uint32(n.gid), Rdev: uint64(n.rdev)}
-	if n.nlink == 0 {
-		fi.LinkCount = 0
+	switch {
+	case !attr.Mode(n.mode).IsRegular():
+	case n.alloc == 0 && n.size > 0:
+		fi.AllocationSize = -1 // all hole
+	default:
+		fi.AllocationSize = (n.alloc + 4095) &^ 4095
 	}
 	return fi
 }
@@ -223,10 +231,16 @@ const walkSQL = `WITH RECURSIVE w(depth, ino) AS (
 	WHERE w.depth < cardinality($1::text[]))
 SELECT w.depth, ` + inodeCols + ` FROM w JOIN inodes i ON i.ino = w.ino ORDER BY w.depth`
 
+// querier is a transaction or the pool.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
 // walk resolves name in q (a transaction sees its own snapshot): the inodes of
 // every level that exists, root first. found reports whether the last exists;
 // an error is ErrNotExist or ErrNotDir for a missing or non-directory parent.
-func walk(ctx context.Context, q pgx.Tx, name string) (chain []inode, found bool, err error) {
+func walk(ctx context.Context, q querier, name string) (chain []inode, found bool, err error) {
 	comps := components(name)
 	rows, err := q.Query(ctx, walkSQL, comps)
 	if err != nil {
@@ -261,6 +275,14 @@ func (f *FS) lookup(ctx context.Context, name string) (inode, error) {
 		f.mu.Lock()
 		ino, ok := f.dents[dentKey{parent, c}]
 		f.mu.Unlock()
+		if ok {
+			if _, err := f.node(ctx, ino); errors.Is(err, fs.ErrNotExist) {
+				// Removed by another mount, whose change has not reached this
+				// one yet: the entry is stale, ask for the name again.
+				f.forget(nil, dentKey{parent, c})
+				ok = false
+			}
+		}
 		if !ok {
 			var n inode
 			err := f.retry(ctx, "lookup", name, func() error {
@@ -338,12 +360,12 @@ func (f *FS) forgetAll() {
 
 // allocIno hands out an inode number from the session's range, taking a new
 // range from the sequence when it is used up.
-func (f *FS) allocIno(ctx context.Context, tx pgx.Tx) (int64, error) {
+func (f *FS) allocIno(ctx context.Context, q querier) (int64, error) {
 	f.inoMu.Lock()
 	defer f.inoMu.Unlock()
 	if f.inoNext == 0 || f.inoNext > f.inoLast {
 		var start int64
-		if err := tx.QueryRow(ctx, `SELECT nextval('inode_seq')`).Scan(&start); err != nil {
+		if err := q.QueryRow(ctx, `SELECT nextval('inode_seq')`).Scan(&start); err != nil {
 			return 0, err
 		}
 		f.inoNext, f.inoLast = start, start+inodeRange-1

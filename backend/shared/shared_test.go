@@ -10,7 +10,6 @@ import (
 
 	"github.com/anyfs/anyfs/fs"
 	"github.com/anyfs/anyfs/fs/fstest"
-	"github.com/jackc/pgx/v5"
 )
 
 // servers returns the test servers' URLs from ANYFS_META and ANYFS_DATA (as
@@ -41,17 +40,10 @@ func newVolume(t testing.TB) Config {
 	return cfg
 }
 
-// dropVolume removes a test volume's schema.
+// dropVolume removes a test volume.
 func dropVolume(t testing.TB, cfg Config) {
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, cfg.Meta)
-	if err != nil {
-		t.Errorf("drop %s: %v", cfg.Name, err)
-		return
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{schemaName(cfg.Name)}.Sanitize()+" CASCADE"); err != nil {
-		t.Errorf("drop %s: %v", cfg.Name, err)
+	if err := Destroy(context.Background(), cfg); err != nil {
+		t.Error(err)
 	}
 }
 

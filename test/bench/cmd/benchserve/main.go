@@ -5,13 +5,15 @@
 //
 //	benchserve [flags] BACKEND MOUNTPOINT
 //
-// BACKEND is mem (memfs) or passthrough:DIR. It prints "ready" on stdout once
+// BACKEND is mem (memfs), passthrough:DIR or shared:NAME (a formatted shared
+// volume on the servers of ANYFS_META and ANYFS_DATA). It prints "ready" on stdout once
 // mounted, serves until SIGINT or SIGTERM, unmounts, and prints the volume's read
 // and write event counts on stderr (zero under FUSE passthrough). Build it with
 // -tags cgofuse,fuse3 to serve through the cgofuse adapter (-adapter cgofuse).
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"log"
@@ -26,6 +28,7 @@ import (
 	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/backend/memfs"
 	"github.com/anyfs/anyfs/backend/passthrough"
+	"github.com/anyfs/anyfs/backend/shared"
 	"github.com/anyfs/anyfs/fs"
 
 	"github.com/anyfs/anyfs/test/bench/internal/serve"
@@ -41,9 +44,10 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to `file`")
 	memprofile := flag.String("memprofile", "", "write a heap profile at unmount to `file`")
 	debug := flag.Bool("debug", false, "log every event and kernel request")
+	cacheDir := flag.String("cache-dir", "", "the block cache of a shared volume (default: the user's cache directory)")
 	flag.Parse()
 	if flag.NArg() != 2 {
-		fmt.Fprintln(os.Stderr, "usage: benchserve [flags] mem|passthrough:DIR MOUNTPOINT")
+		fmt.Fprintln(os.Stderr, "usage: benchserve [flags] mem|passthrough:DIR|shared:NAME MOUNTPOINT")
 		os.Exit(2)
 	}
 	spec, mnt := flag.Arg(0), flag.Arg(1)
@@ -59,6 +63,16 @@ func main() {
 		}
 		defer p.Close()
 		b = p
+	case "shared":
+		// A formatted shared volume, on the servers of ANYFS_META and ANYFS_DATA
+		// (test/services/up.sh), its block cache in -cache-dir.
+		sh, err := shared.Open(context.Background(), shared.Config{Name: arg, Meta: os.Getenv("ANYFS_META"),
+			Data: os.Getenv("ANYFS_DATA")}, &shared.Options{CacheDir: *cacheDir}, nil)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer sh.Close()
+		b = sh
 	default:
 		log.Fatalf("unknown backend %q", spec)
 	}
@@ -87,6 +101,9 @@ func main() {
 		log.Fatalf("unknown -serialize %q", *serialize)
 	}
 	vol := fs.NewVolume(b, vo)
+	if a, ok := b.(interface{ Attach(*fs.Volume) }); ok {
+		a.Attach(vol) // a shared volume: changes of other mounts reach the caches
+	}
 
 	defer serve.Profile(*cpuprofile)()
 	srv, err := adapters.Mount(vol, mnt, *adapter, &mountopt.Options{

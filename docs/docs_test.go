@@ -125,8 +125,8 @@ func TestCodeBlocks(t *testing.T) {
 				t.Errorf("%s: Go code block without a marker line <!-- code: examples/PATH.go --> before it", b)
 				continue
 			}
-			if !strings.HasPrefix(b.file, "examples/") || !strings.HasSuffix(b.file, ".go") {
-				t.Errorf("%s: marker names %s, want a .go file under examples/", b, b.file)
+			if !strings.HasSuffix(b.file, ".go") || !(strings.HasPrefix(b.file, "examples/") || b.excerpt && strings.HasPrefix(b.file, "../")) {
+				t.Errorf("%s: marker names %s, want a .go file under examples/ (or, for an excerpt, a source file of the module)", b, b.file)
 				continue
 			}
 			data, err := os.ReadFile(filepath.FromSlash(b.file))
@@ -182,6 +182,9 @@ func firstDiff(a, b string) string {
 // linkRE matches the target of a markdown link or image: [text](target).
 var linkRE = regexp.MustCompile(`\]\(([^)\s]+)\)`)
 
+// codeSpanRE matches an inline code span, whose text is not a link.
+var codeSpanRE = regexp.MustCompile("`[^`]*`")
+
 // TestLinks checks that every relative link of the docs leads to a file or
 // directory of the repository.
 func TestLinks(t *testing.T) {
@@ -198,7 +201,7 @@ func TestLinks(t *testing.T) {
 			if inCode {
 				continue
 			}
-			for _, m := range linkRE.FindAllStringSubmatch(line, -1) {
+			for _, m := range linkRE.FindAllStringSubmatch(codeSpanRE.ReplaceAllString(line, ""), -1) {
 				target := m[1]
 				if strings.Contains(target, "://") || strings.HasPrefix(target, "#") || strings.HasPrefix(target, "mailto:") {
 					continue

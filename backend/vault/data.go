@@ -35,8 +35,8 @@ type file struct {
 	written bool
 	err     error // the error of a failed background commit, reported once
 
-	cacheIdx int64 // the last chunk read from the database, or -1
-	cache    []byte
+	cacheIdx int64  // the last chunk read from the database, or -1
+	cache    []byte // its bytes (a buffer of capacity ChunkSize, kept for the next)
 }
 
 // openFile returns the open state of inode n, taking a reference. The caller
@@ -95,6 +95,8 @@ func (f *FS) OnCloseFile(_ context.Context, e *fs.CloseFileEvent) error {
 	if f.open[fl.ino] == fl {
 		delete(f.open, fl.ino)
 	}
+	f.release(fl.cache)
+	fl.cache, fl.cacheIdx = nil, -1
 	if f.readOnly {
 		return nil
 	}
@@ -197,8 +199,11 @@ func (f *FS) commit(fl *file, durable bool) error {
 		return err
 	}
 	fl.dbSize = fl.size
+	for _, buf := range fl.dirty {
+		f.release(buf)
+	}
 	fl.dirty, fl.old, fl.dirtyBytes, fl.timesDirty, fl.err = nil, nil, 0, false, nil
-	fl.cacheIdx, fl.cache = -1, nil
+	fl.cacheIdx = -1
 	if durable {
 		fl.written = false
 	}
@@ -241,8 +246,8 @@ func (f *FS) dataFile(op, name string, fctx any) (*file, error) {
 	return fl, nil
 }
 
-// stored returns chunk idx of fl as committed (nil for a hole). The caller holds
-// f.mu.
+// stored returns chunk idx of fl as committed (empty for a hole), valid until
+// the next call for fl. The caller holds f.mu.
 func (f *FS) stored(fl *file, idx int64) ([]byte, error) {
 	if idx*ChunkSize >= fl.dbSize {
 		return nil, nil
@@ -250,16 +255,28 @@ func (f *FS) stored(fl *file, idx int64) ([]byte, error) {
 	if fl.cacheIdx == idx {
 		return fl.cache, nil
 	}
-	var data []byte
-	err := f.queryRow(`SELECT data FROM chunks WHERE ino = ? AND idx = ?`, []any{fl.ino, idx}, &data)
-	if errors.Is(err, sql.ErrNoRows) {
-		err, data = nil, nil
-	}
+	rows, err := f.query(`SELECT data FROM chunks WHERE ino = ? AND idx = ?`, fl.ino, idx)
 	if err != nil {
 		return nil, err
 	}
-	fl.cacheIdx, fl.cache = idx, data
-	return data, nil
+	defer rows.Close()
+	if fl.cache == nil {
+		fl.cache = f.newChunk()
+	}
+	fl.cache, fl.cacheIdx = fl.cache[:0], -1
+	if rows.Next() {
+		// RawBytes: the driver's copy of the blob, not copied again.
+		var data sql.RawBytes
+		if err := rows.Scan(&data); err != nil {
+			return nil, mapErr(err)
+		}
+		fl.cache = append(fl.cache, data...)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err)
+	}
+	fl.cacheIdx = idx
+	return fl.cache, nil
 }
 
 // OnReadFile copies data into e.Buffer, buffered writes included; holes read as
@@ -340,7 +357,10 @@ func (f *FS) OnWriteFile(_ context.Context, e *fs.WriteFileEvent) error {
 		if err != nil {
 			return fmt.Errorf("vault: write %s: %w", e.Name, err)
 		}
-		buf = grow(buf, po+c)
+		buf = grow(buf, po) // zeros between the old end and the write
+		if len(buf) < po+c {
+			buf = buf[:po+c] // overwritten at once
+		}
 		copy(buf[po:po+c], p[:c])
 		fl.dirty[idx] = buf
 		p = p[c:]
@@ -359,12 +379,32 @@ func (fl *file) touch() {
 	fl.mtime, fl.ctime, fl.timesDirty, fl.written = t, t, true, true
 }
 
-// grow extends buf with zeros to n bytes.
+// grow extends buf, a chunk buffer (capacity ChunkSize), with zeros to n bytes.
 func grow(buf []byte, n int) []byte {
-	if len(buf) < n {
-		buf = append(buf, make([]byte, n-len(buf))...)
+	if l := len(buf); l < n {
+		buf = buf[:n]
+		clear(buf[l:])
 	}
 	return buf
+}
+
+// newChunk returns an empty chunk buffer of capacity ChunkSize, reusing one a
+// commit released. The caller holds f.mu.
+func (f *FS) newChunk() []byte {
+	if n := len(f.free); n > 0 {
+		buf := f.free[n-1]
+		f.free = f.free[:n-1]
+		return buf[:0]
+	}
+	return make([]byte, 0, ChunkSize)
+}
+
+// release keeps a chunk buffer for reuse, as many as one full write buffer
+// holds. The caller holds f.mu.
+func (f *FS) release(buf []byte) {
+	if cap(buf) == ChunkSize && len(f.free) < f.bufSize/ChunkSize {
+		f.free = append(f.free, buf)
+	}
 }
 
 // chunk returns the buffer of chunk idx of fl, loading it from the database the
@@ -378,8 +418,7 @@ func (f *FS) chunk(fl *file, idx int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	buf := make([]byte, len(old), max(ChunkSize, len(old)))
-	copy(buf, old)
+	buf := append(f.newChunk(), old...)
 	if fl.dirty == nil {
 		fl.dirty, fl.old = map[int64][]byte{}, map[int64]int{}
 		fl.dirtySince = time.Now()
@@ -523,7 +562,7 @@ func (f *FS) OnSetFileSize(_ context.Context, e *fs.SetFileSizeEvent) error {
 		return fmt.Errorf("vault: truncate %s: %w", e.Name, err)
 	}
 	if fl != nil {
-		fl.size, fl.dbSize, fl.cacheIdx, fl.cache = e.Size, e.Size, -1, nil
+		fl.size, fl.dbSize, fl.cacheIdx = e.Size, e.Size, -1
 		fl.written = true
 	}
 	return nil

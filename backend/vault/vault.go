@@ -104,8 +104,11 @@ type FS struct {
 	nextIno   int64
 	open      map[int64]*file // open files by inode number
 	dentries  map[dentryKey]dentry
-	undurable bool  // a commit since the last durable one
-	synced    int64 // the meta row "synced"
+	free      [][]byte  // chunk buffers for reuse (see newChunk)
+	undurable bool      // a commit since the last durable one
+	logged    bool      // a commit since the last checkpoint
+	lastUse   time.Time // of the connection, for the idle checkpoint
+	synced    int64     // the meta row "synced"
 	closed    bool
 	label     string
 	id        uint32
@@ -229,6 +232,16 @@ func (f *FS) start(o *Options) error {
 		return openError(f.path, err)
 	}
 	if !f.readOnly {
+		// The log is checkpointed when the vault is idle, and by SQLite when it
+		// reaches walLimit (in pages of the vault, whose size a vault keeps from its
+		// creation).
+		var page int64
+		if err := f.conn.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&page); err != nil {
+			return openError(f.path, err)
+		}
+		if _, err := f.conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint = `+strconv.FormatInt(walLimit/page, 10)); err != nil {
+			return openError(f.path, err)
+		}
 		if err := f.removeOrphans(); err != nil {
 			return fmt.Errorf("vault %s: removing files unlinked while open: %w", f.path, err)
 		}
@@ -340,10 +353,14 @@ func (f *FS) Close() error {
 	return nil
 }
 
-// committer commits buffered writes older than the commit interval.
+// committer commits buffered writes older than the commit interval, and
+// checkpoints the log once the connection has been idle for a tick: copying the
+// log into the database then delays no event (a stream of writes is not slowed by
+// checkpoints of its own pages), and the log stays short.
 func (f *FS) committer() {
 	defer f.done.Done()
-	t := time.NewTicker(max(f.interval/4, 10*time.Millisecond))
+	tick := max(f.interval/4, 10*time.Millisecond)
+	t := time.NewTicker(tick)
 	defer t.Stop()
 	for {
 		select {
@@ -364,6 +381,12 @@ func (f *FS) committer() {
 				}
 			}
 		}
+		if f.logged && time.Since(f.lastUse) >= tick {
+			if _, err := f.conn.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+				f.log.Warn("vault: checkpoint", "path", f.path, "err", err)
+			}
+			f.logged = false
+		}
 		f.mu.Unlock()
 	}
 }
@@ -371,6 +394,7 @@ func (f *FS) committer() {
 // ---- the connection: statements and transactions (the caller holds f.mu) ----
 
 func (f *FS) stmt(q string) (*sql.Stmt, error) {
+	f.lastUse = time.Now()
 	if s := f.stmts[q]; s != nil {
 		return s, nil
 	}
@@ -428,7 +452,7 @@ func (f *FS) txn(fn func() error) error {
 		f.exec("ROLLBACK")
 		return err
 	}
-	f.undurable = true
+	f.undurable, f.logged = true, true
 	return nil
 }
 

@@ -5,7 +5,7 @@
 //
 //	benchserve [flags] BACKEND MOUNTPOINT
 //
-// BACKEND is mem (memfs) or passthrough:DIR. It prints "ready" on stdout once
+// BACKEND is mem (memfs), passthrough:DIR or vault:FILE. It prints "ready" on stdout once
 // mounted, serves until SIGINT or SIGTERM, unmounts, and prints the volume's read
 // and write event counts on stderr (zero under FUSE passthrough). Build it with
 // -tags cgofuse,fuse3 to serve through the cgofuse adapter (-adapter cgofuse).
@@ -25,6 +25,7 @@ import (
 	"github.com/anyfs/anyfs/adapters"
 	"github.com/anyfs/anyfs/backend/memfs"
 	"github.com/anyfs/anyfs/backend/passthrough"
+	"github.com/anyfs/anyfs/backend/vault"
 	"github.com/anyfs/anyfs/fs"
 
 	"github.com/anyfs/anyfs/test/bench/internal/serve"
@@ -42,7 +43,7 @@ func main() {
 	debug := flag.Bool("debug", false, "log every event and kernel request")
 	flag.Parse()
 	if flag.NArg() != 2 {
-		fmt.Fprintln(os.Stderr, "usage: benchserve [flags] mem|passthrough:DIR MOUNTPOINT")
+		fmt.Fprintln(os.Stderr, "usage: benchserve [flags] mem|passthrough:DIR|vault:FILE MOUNTPOINT")
 		os.Exit(2)
 	}
 	spec, mnt := flag.Arg(0), flag.Arg(1)
@@ -58,6 +59,13 @@ func main() {
 		}
 		defer p.Close()
 		b = p
+	case "vault":
+		v, err := vault.Open(arg, nil)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer v.Close()
+		b = v
 	default:
 		log.Fatalf("unknown backend %q", spec)
 	}

@@ -176,8 +176,7 @@ func (f *FS) commit(fl *file, durable bool) error {
 				}
 				continue
 			}
-			if _, err := f.exec(`INSERT INTO chunks (ino, idx, data) VALUES (?, ?, ?) ON CONFLICT (ino, idx) DO UPDATE SET data = excluded.data`,
-				fl.ino, idx, data); err != nil {
+			if err := f.putChunk(fl.ino, idx, data, fl.old[idx]); err != nil {
 				return err
 			}
 		}
@@ -255,27 +254,15 @@ func (f *FS) stored(fl *file, idx int64) ([]byte, error) {
 	if fl.cacheIdx == idx {
 		return fl.cache, nil
 	}
-	rows, err := f.query(`SELECT data FROM chunks WHERE ino = ? AND idx = ?`, fl.ino, idx)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	if fl.cache == nil {
 		fl.cache = f.newChunk()
 	}
-	fl.cache, fl.cacheIdx = fl.cache[:0], -1
-	if rows.Next() {
-		// RawBytes: the driver's copy of the blob, not copied again.
-		var data sql.RawBytes
-		if err := rows.Scan(&data); err != nil {
-			return nil, mapErr(err)
-		}
-		fl.cache = append(fl.cache, data...)
+	fl.cacheIdx = -1
+	n, err := f.readStored(fl, idx, 0, fl.cache[:ChunkSize])
+	if err != nil {
+		return nil, err
 	}
-	if err := rows.Err(); err != nil {
-		return nil, mapErr(err)
-	}
-	fl.cacheIdx = idx
+	fl.cache, fl.cacheIdx = fl.cache[:n], idx
 	return fl.cache, nil
 }
 
@@ -299,15 +286,16 @@ func (f *FS) OnReadFile(_ context.Context, e *fs.ReadFileEvent) error {
 	for len(p) > 0 {
 		idx, po := off/ChunkSize, int(off%ChunkSize)
 		c := min(ChunkSize-po, len(p))
-		src, ok := fl.dirty[idx]
-		if !ok {
-			if src, err = f.stored(fl, idx); err != nil {
-				return fmt.Errorf("vault: read %s: %w", e.Name, err)
-			}
-		}
 		n := 0
-		if po < len(src) {
-			n = copy(p[:c], src[po:])
+		if src, ok := fl.dirty[idx]; ok || fl.cacheIdx == idx {
+			if !ok {
+				src = fl.cache
+			}
+			if po < len(src) {
+				n = copy(p[:c], src[po:])
+			}
+		} else if n, err = f.readStored(fl, idx, po, p[:c]); err != nil {
+			return fmt.Errorf("vault: read %s: %w", e.Name, err)
 		}
 		clear(p[n:c])
 		p = p[c:]

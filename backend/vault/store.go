@@ -226,6 +226,10 @@ func sqliteCode(err error) int {
 	if errors.As(err, &se) {
 		return se.Code() & 0xff
 	}
+	var be *blobError
+	if errors.As(err, &be) {
+		return be.code & 0xff
+	}
 	return 0
 }
 

@@ -100,6 +100,7 @@ type FS struct {
 	mu        sync.Mutex // protects the following
 	db        *sql.DB
 	conn      *sql.Conn
+	raw       *rawConn // conn's handle, for blob I/O
 	stmts     map[string]*sql.Stmt
 	nextIno   int64
 	open      map[int64]*file // open files by inode number
@@ -192,7 +193,13 @@ func Open(path string, opts *Options) (*FS, error) {
 	if f.log == nil {
 		f.log = slog.Default()
 	}
+	if f.raw, err = openRaw(conn); err != nil {
+		conn.Close()
+		db.Close()
+		return nil, fmt.Errorf("vault %s: %w", path, err)
+	}
 	if err := f.start(&o); err != nil {
+		f.raw.close()
 		conn.Close()
 		db.Close()
 		return nil, err
@@ -338,6 +345,7 @@ func (f *FS) Close() error {
 	f.done.Wait()
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.raw.close()
 	if err := f.conn.Close(); err != nil {
 		errs = append(errs, err)
 	}

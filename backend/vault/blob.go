@@ -1,0 +1,182 @@
+package vault
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"reflect"
+	"runtime"
+	"unsafe"
+
+	"modernc.org/libc"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Chunk data is read and written with SQLite's incremental blob I/O
+// (sqlite3_blob_read and sqlite3_blob_write) on the connection's own handle, so
+// that the bytes go between a caller's buffer and the database pages once: a
+// column value would be copied into memory of SQLite's, then into a Go slice,
+// then into the caller's buffer (and, when written, into a record first), and on
+// a machine where copying memory is what a stream costs those copies are most of
+// it. database/sql has no call for blob I/O, and modernc.org/sqlite exposes its
+// connection's handle only inside the driver, so rawConn reads the two fields it
+// needs (the sqlite3 handle and the TLS the driver calls SQLite with) by name
+// through reflection, and checks their types; a driver without them fails Open
+// with a clear error (TestBlobIO checks that this one has them).
+
+// rawConn is the SQLite handle of the vault's one connection. Every call is made
+// under FS.mu, as every other use of the connection.
+type rawConn struct {
+	db  uintptr // sqlite3*
+	tls *libc.TLS
+	// C strings of the names sqlite3_blob_open takes.
+	main, chunks, data uintptr
+	// blob receives the handle sqlite3_blob_open makes: a field, so that it is
+	// in the heap, where memory does not move.
+	blob uintptr
+}
+
+// errNoHandle: the driver's connection does not have the fields rawConn reads.
+var errNoHandle = errors.New("the SQLite driver's connection has no handle for blob I/O")
+
+// openRaw finds the SQLite handle of conn.
+func openRaw(conn *sql.Conn) (*rawConn, error) {
+	r := &rawConn{}
+	err := conn.Raw(func(dc any) error {
+		v := reflect.ValueOf(dc)
+		if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+			return errNoHandle
+		}
+		db, tls := v.Elem().FieldByName("db"), v.Elem().FieldByName("tls")
+		if !db.IsValid() || db.Kind() != reflect.Uintptr || !tls.IsValid() || tls.Type() != reflect.TypeFor[*libc.TLS]() {
+			return errNoHandle
+		}
+		r.db, r.tls = uintptr(db.Uint()), (*libc.TLS)(tls.UnsafePointer())
+		if r.db == 0 || r.tls == nil {
+			return errNoHandle
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range []struct {
+		p    *uintptr
+		name string
+	}{{&r.main, "main"}, {&r.chunks, "chunks"}, {&r.data, "data"}} {
+		if *s.p, err = libc.CString(s.name); err != nil {
+			r.close()
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// close frees the names; the handle belongs to the connection.
+func (r *rawConn) close() {
+	for _, p := range []*uintptr{&r.main, &r.chunks, &r.data} {
+		if *p != 0 {
+			libc.Xfree(r.tls, *p)
+			*p = 0
+		}
+	}
+}
+
+// blobError is an SQLite error of a blob call, with its result code.
+type blobError struct {
+	code int
+	msg  string
+}
+
+func (e *blobError) Error() string { return fmt.Sprintf("%s (%d)", e.msg, e.code) }
+
+func (r *rawConn) err(op string, rc int32) error {
+	msg := libc.GoString(sqlite3.Xsqlite3_errmsg(r.tls, r.db))
+	return mapErr(&blobError{code: int(rc), msg: op + ": " + msg})
+}
+
+// blobIO reads (write false) or writes len(p) bytes at off of the data of chunk
+// row rowid, straight between p and the database pages.
+func (r *rawConn) blobIO(rowid int64, p []byte, off int, write bool) error {
+	if len(p) == 0 {
+		return nil
+	}
+	flag := int32(0)
+	if write {
+		flag = 1
+	}
+	r.blob = 0
+	rc := sqlite3.Xsqlite3_blob_open(r.tls, r.db, r.main, r.chunks, r.data, rowid, flag, uintptr(unsafe.Pointer(&r.blob)))
+	blob := r.blob
+	if rc != sqlite3.SQLITE_OK {
+		err := r.err("blob open", rc)
+		if blob != 0 {
+			sqlite3.Xsqlite3_blob_close(r.tls, blob)
+		}
+		return err
+	}
+	// p is Go heap memory (a chunk buffer, or an event's buffer, which escapes
+	// through the interface call that delivers it), which does not move; it stays
+	// referenced until the call returns.
+	addr := uintptr(unsafe.Pointer(unsafe.SliceData(p)))
+	if write {
+		rc = sqlite3.Xsqlite3_blob_write(r.tls, blob, addr, int32(len(p)), int32(off))
+	} else {
+		rc = sqlite3.Xsqlite3_blob_read(r.tls, blob, addr, int32(len(p)), int32(off))
+	}
+	runtime.KeepAlive(p)
+	var err error
+	if rc != sqlite3.SQLITE_OK {
+		err = r.err("blob io", rc)
+	}
+	if rc := sqlite3.Xsqlite3_blob_close(r.tls, blob); rc != sqlite3.SQLITE_OK && err == nil {
+		err = r.err("blob close", rc)
+	}
+	return err
+}
+
+// chunkRow returns the row id and stored length of chunk idx of inode ino, or
+// ok false when it is a hole. length() of a blob reads the record's header, not
+// the data.
+func (f *FS) chunkRow(ino, idx int64) (rowid int64, n int, ok bool, err error) {
+	err = f.queryRow(`SELECT rowid, LENGTH(data) FROM chunks WHERE ino = ? AND idx = ?`, []any{ino, idx}, &rowid, &n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, false, nil
+	}
+	return rowid, n, err == nil, err
+}
+
+// putChunk stores data as chunk idx of inode ino, whose stored length is old (0
+// for a hole): a chunk of the same length is overwritten in place, else its row
+// is written with zeros of the new length first.
+func (f *FS) putChunk(ino, idx int64, data []byte, old int) error {
+	var rowid int64
+	if old == len(data) {
+		var ok bool
+		var err error
+		if rowid, _, ok, err = f.chunkRow(ino, idx); err != nil {
+			return err
+		} else if !ok {
+			return fmt.Errorf("chunk %d of inode %d: %w", idx, ino, ErrCorrupt)
+		}
+	} else if err := f.queryRow(`INSERT INTO chunks (ino, idx, data) VALUES (?, ?, zeroblob(?))
+		ON CONFLICT (ino, idx) DO UPDATE SET data = excluded.data RETURNING rowid`, []any{ino, idx, len(data)}, &rowid); err != nil {
+		return err
+	}
+	return f.raw.blobIO(rowid, data, 0, true)
+}
+
+// readStored reads chunk idx of fl as committed, from byte po, into p, straight
+// from the database, and returns how many bytes it holds there (the rest of p is
+// past its stored end: a hole). The caller holds f.mu.
+func (f *FS) readStored(fl *file, idx int64, po int, p []byte) (int, error) {
+	if idx*ChunkSize >= fl.dbSize {
+		return 0, nil
+	}
+	rowid, n, ok, err := f.chunkRow(fl.ino, idx)
+	if err != nil || !ok || po >= n {
+		return 0, err
+	}
+	k := min(len(p), n-po)
+	return k, f.raw.blobIO(rowid, p[:k], po, false)
+}

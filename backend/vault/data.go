@@ -205,6 +205,11 @@ func (f *FS) commit(fl *file, durable bool) error {
 	fl.cacheIdx = -1
 	if durable {
 		fl.written = false
+	} else {
+		select {
+		case f.kick <- struct{}{}:
+		default:
+		}
 	}
 	return nil
 }

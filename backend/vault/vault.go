@@ -115,6 +115,7 @@ type FS struct {
 	id        uint32
 
 	stop chan struct{}
+	kick chan struct{} // data was committed: start writing the log back
 	done sync.WaitGroup
 	ctl  net.Listener
 }
@@ -183,7 +184,8 @@ func Open(path string, opts *Options) (*FS, error) {
 	}
 	f := &FS{path: path, readOnly: o.ReadOnly, fold: o.CaseInsensitive, bufSize: o.BufferSize,
 		interval: o.CommitInterval, log: o.Logger, db: db, conn: conn,
-		stmts: map[string]*sql.Stmt{}, open: map[int64]*file{}, dentries: map[dentryKey]dentry{}, stop: make(chan struct{})}
+		stmts: map[string]*sql.Stmt{}, open: map[int64]*file{}, dentries: map[dentryKey]dentry{}, stop: make(chan struct{}),
+		kick: make(chan struct{}, 1)}
 	if f.bufSize <= 0 {
 		f.bufSize = 8 << 20
 	}
@@ -261,8 +263,9 @@ func (f *FS) start(o *Options) error {
 		if err := writeLock(f.path, li); err != nil {
 			f.log.Warn("vault: cannot write the lock file", "path", lockPath(f.path), "err", err)
 		}
-		f.done.Add(1)
+		f.done.Add(2)
 		go f.committer()
+		go f.writeback()
 	}
 	return nil
 }
@@ -396,6 +399,33 @@ func (f *FS) committer() {
 			f.logged = false
 		}
 		f.mu.Unlock()
+	}
+}
+
+// writeback starts writing the log to the disk after each commit of file data,
+// while the writer goes on: the durable commit at the writer's fsync or close
+// then finds most of the log on the disk already and waits only for the rest.
+func (f *FS) writeback() {
+	defer f.done.Done()
+	var wal *os.File
+	defer func() {
+		if wal != nil {
+			wal.Close()
+		}
+	}()
+	for {
+		select {
+		case <-f.stop:
+			return
+		case <-f.kick:
+		}
+		if wal == nil {
+			var err error
+			if wal, err = os.Open(f.path + "-wal"); err != nil {
+				continue
+			}
+		}
+		startWriteback(wal)
 	}
 }
 

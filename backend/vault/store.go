@@ -53,7 +53,7 @@ const ChunkSize = 256 << 10
 const (
 	pageSize  = 64 << 10
 	cacheSize = 16 << 20
-	walLimit  = 1 << 30
+	walLimit  = 2 << 30
 	walKeep   = 64 << 20
 )
 

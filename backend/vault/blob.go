@@ -5,35 +5,34 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"runtime"
 	"unsafe"
 
 	"modernc.org/libc"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/anyfs/anyfs/fs"
 )
 
 // Chunk data is read and written with SQLite's incremental blob I/O
-// (sqlite3_blob_read and sqlite3_blob_write) on the connection's own handle, so
-// that the bytes go between a caller's buffer and the database pages once: a
-// column value would be copied into memory of SQLite's, then into a Go slice,
-// then into the caller's buffer (and, when written, into a record first), and on
-// a machine where copying memory is what a stream costs those copies are most of
-// it. database/sql has no call for blob I/O, and modernc.org/sqlite exposes its
-// connection's handle only inside the driver, so rawConn reads the two fields it
-// needs (the sqlite3 handle and the TLS the driver calls SQLite with) by name
-// through reflection, and checks their types; a driver without them fails Open
-// with a clear error (TestBlobIO checks that this one has them).
+// (sqlite3_blob_read and sqlite3_blob_write) on the connection's own handle,
+// through one buffer of SQLite's memory: a column value would be copied into
+// memory of SQLite's, then into a Go slice, then into the caller's buffer (and,
+// when written, into a record first), and on a machine where copying memory is
+// what a stream costs those copies are most of it. (Go memory cannot be handed to
+// SQLite: it is translated C, which takes addresses as integers.) database/sql
+// has no call for blob I/O, and modernc.org/sqlite exposes its connection's handle
+// only inside the driver, so rawConn reads the two fields it needs (the sqlite3
+// handle and the TLS the driver calls SQLite with) by name through reflection,
+// and checks their types; a driver without them fails Open with a clear error.
 
 // rawConn is the SQLite handle of the vault's one connection. Every call is made
 // under FS.mu, as every other use of the connection.
 type rawConn struct {
 	db  uintptr // sqlite3*
 	tls *libc.TLS
-	// C strings of the names sqlite3_blob_open takes.
-	main, chunks, data uintptr
-	// blob receives the handle sqlite3_blob_open makes: a field, so that it is
-	// in the heap, where memory does not move.
-	blob uintptr
+	// Memory of SQLite's (sqlite3_malloc64): the names sqlite3_blob_open takes
+	// as C strings, the handle it makes, and the buffer of one chunk.
+	main, chunks, data, handle, buf uintptr
 }
 
 // errNoHandle: the driver's connection does not have the fields rawConn reads.
@@ -60,26 +59,37 @@ func openRaw(conn *sql.Conn) (*rawConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range []struct {
+	for _, a := range []struct {
 		p    *uintptr
-		name string
-	}{{&r.main, "main"}, {&r.chunks, "chunks"}, {&r.data, "data"}} {
-		if *s.p, err = libc.CString(s.name); err != nil {
+		size int
+		s    string
+	}{{&r.main, 0, "main"}, {&r.chunks, 0, "chunks"}, {&r.data, 0, "data"}, {&r.handle, 8, ""}, {&r.buf, ChunkSize, ""}} {
+		n := max(a.size, len(a.s)+1)
+		if *a.p = sqlite3.Xsqlite3_malloc64(r.tls, uint64(n)); *a.p == 0 {
 			r.close()
-			return nil, err
+			return nil, errors.New("out of memory for blob I/O")
 		}
+		m := cmem(*a.p, n)
+		m[copy(m, a.s)] = 0
 	}
 	return r, nil
 }
 
-// close frees the names; the handle belongs to the connection.
+// close frees the memory; the handle belongs to the connection.
 func (r *rawConn) close() {
-	for _, p := range []*uintptr{&r.main, &r.chunks, &r.data} {
+	for _, p := range []*uintptr{&r.main, &r.chunks, &r.data, &r.handle, &r.buf} {
 		if *p != 0 {
-			libc.Xfree(r.tls, *p)
+			sqlite3.Xsqlite3_free(r.tls, *p)
 			*p = 0
 		}
 	}
+}
+
+// cmem is the n bytes of SQLite's memory at p, as a slice.
+func cmem(p uintptr, n int) []byte {
+	// p is not Go memory: reinterpret the integer as a pointer without a
+	// conversion, which would claim it is one of Go's.
+	return unsafe.Slice(*(**byte)(unsafe.Pointer(&p)), n)
 }
 
 // blobError is an SQLite error of a blob call, with its result code.
@@ -95,19 +105,23 @@ func (r *rawConn) err(op string, rc int32) error {
 	return mapErr(&blobError{code: int(rc), msg: op + ": " + msg})
 }
 
-// blobIO reads (write false) or writes len(p) bytes at off of the data of chunk
-// row rowid, straight between p and the database pages.
+// blobIO reads (write false) or writes p, at most ChunkSize bytes, at off of the
+// data of chunk row rowid.
 func (r *rawConn) blobIO(rowid int64, p []byte, off int, write bool) error {
 	if len(p) == 0 {
 		return nil
+	}
+	if len(p) > ChunkSize {
+		return fmt.Errorf("blob io of %d bytes: %w", len(p), fs.ErrInvalid)
 	}
 	flag := int32(0)
 	if write {
 		flag = 1
 	}
-	r.blob = 0
-	rc := sqlite3.Xsqlite3_blob_open(r.tls, r.db, r.main, r.chunks, r.data, rowid, flag, uintptr(unsafe.Pointer(&r.blob)))
-	blob := r.blob
+	h := cmem(r.handle, 8)
+	clear(h)
+	rc := sqlite3.Xsqlite3_blob_open(r.tls, r.db, r.main, r.chunks, r.data, rowid, flag, r.handle)
+	blob := *(*uintptr)(unsafe.Pointer(unsafe.SliceData(h)))
 	if rc != sqlite3.SQLITE_OK {
 		err := r.err("blob open", rc)
 		if blob != 0 {
@@ -115,16 +129,13 @@ func (r *rawConn) blobIO(rowid int64, p []byte, off int, write bool) error {
 		}
 		return err
 	}
-	// p is Go heap memory (a chunk buffer, or an event's buffer, which escapes
-	// through the interface call that delivers it), which does not move; it stays
-	// referenced until the call returns.
-	addr := uintptr(unsafe.Pointer(unsafe.SliceData(p)))
+	buf := cmem(r.buf, len(p))
 	if write {
-		rc = sqlite3.Xsqlite3_blob_write(r.tls, blob, addr, int32(len(p)), int32(off))
-	} else {
-		rc = sqlite3.Xsqlite3_blob_read(r.tls, blob, addr, int32(len(p)), int32(off))
+		copy(buf, p)
+		rc = sqlite3.Xsqlite3_blob_write(r.tls, blob, r.buf, int32(len(p)), int32(off))
+	} else if rc = sqlite3.Xsqlite3_blob_read(r.tls, blob, r.buf, int32(len(p)), int32(off)); rc == sqlite3.SQLITE_OK {
+		copy(p, buf)
 	}
-	runtime.KeepAlive(p)
 	var err error
 	if rc != sqlite3.SQLITE_OK {
 		err = r.err("blob io", rc)

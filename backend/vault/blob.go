@@ -184,10 +184,16 @@ func (f *FS) readStored(fl *file, idx int64, po int, p []byte) (int, error) {
 	if idx*ChunkSize >= fl.dbSize {
 		return 0, nil
 	}
-	rowid, n, ok, err := f.chunkRow(fl.ino, idx)
-	if err != nil || !ok || po >= n {
-		return 0, err
+	if fl.rowIdx != idx {
+		rowid, n, _, err := f.chunkRow(fl.ino, idx)
+		if err != nil {
+			return 0, err
+		}
+		fl.rowIdx, fl.rowID, fl.rowLen = idx, rowid, n
 	}
-	k := min(len(p), n-po)
-	return k, f.raw.blobIO(rowid, p[:k], po, false)
+	if po >= fl.rowLen {
+		return 0, nil
+	}
+	k := min(len(p), fl.rowLen-po)
+	return k, f.raw.blobIO(fl.rowID, p[:k], po, false)
 }

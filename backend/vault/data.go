@@ -37,6 +37,12 @@ type file struct {
 
 	cacheIdx int64  // the last chunk read from the database, or -1
 	cache    []byte // its bytes (a buffer of capacity ChunkSize, kept for the next)
+
+	// The row of the last chunk looked up (rowIdx -1: none), which a stream of
+	// reads smaller than a chunk reads again: its row id, and its stored length
+	// (0 for a hole).
+	rowIdx, rowID int64
+	rowLen        int
 }
 
 // openFile returns the open state of inode n, taking a reference. The caller
@@ -44,7 +50,7 @@ type file struct {
 func (f *FS) openFile(n *inode) *file {
 	fl := f.open[n.ino]
 	if fl == nil {
-		fl = &file{ino: n.ino, isDir: n.isDir(), size: n.size, dbSize: n.size, cacheIdx: -1}
+		fl = &file{ino: n.ino, isDir: n.isDir(), size: n.size, dbSize: n.size, cacheIdx: -1, rowIdx: -1}
 		f.open[n.ino] = fl
 	}
 	fl.refs++
@@ -96,7 +102,8 @@ func (f *FS) OnCloseFile(_ context.Context, e *fs.CloseFileEvent) error {
 		delete(f.open, fl.ino)
 	}
 	f.release(fl.cache)
-	fl.cache, fl.cacheIdx = nil, -1
+	fl.cache = nil
+	fl.forget()
 	if f.readOnly {
 		return nil
 	}
@@ -202,7 +209,7 @@ func (f *FS) commit(fl *file, durable bool) error {
 		f.release(buf)
 	}
 	fl.dirty, fl.old, fl.dirtyBytes, fl.timesDirty, fl.err = nil, nil, 0, false, nil
-	fl.cacheIdx = -1
+	fl.forget()
 	if durable {
 		fl.written = false
 	} else {
@@ -213,6 +220,9 @@ func (f *FS) commit(fl *file, durable bool) error {
 	}
 	return nil
 }
+
+// forget drops what fl remembers of its stored chunks, after they changed.
+func (fl *file) forget() { fl.cacheIdx, fl.rowIdx = -1, -1 }
 
 // trim cuts chunk idx's bytes at the end of the file.
 func (fl *file) trim(idx int64, data []byte) []byte {
@@ -555,7 +565,8 @@ func (f *FS) OnSetFileSize(_ context.Context, e *fs.SetFileSizeEvent) error {
 		return fmt.Errorf("vault: truncate %s: %w", e.Name, err)
 	}
 	if fl != nil {
-		fl.size, fl.dbSize, fl.cacheIdx = e.Size, e.Size, -1
+		fl.size, fl.dbSize = e.Size, e.Size
+		fl.forget()
 		fl.written = true
 	}
 	return nil

@@ -20,7 +20,10 @@
 // Writes are buffered per open file, in whole chunks, and committed in one
 // transaction at fsync, at close, when the buffer reaches Options.BufferSize, and
 // when the oldest buffered write is older than Options.CommitInterval. A burst of
-// small writes is thus one transaction.
+// small writes is thus one transaction. Chunk data goes in and out with SQLite's
+// incremental blob I/O (blob.go). The write-ahead log is checkpointed when the
+// vault is idle, and at the latest when it holds walLimit bytes, so a stream of
+// writes is not slowed by checkpoints.
 //
 // # Locking
 //

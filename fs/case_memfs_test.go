@@ -42,7 +42,7 @@ func caseVolume(t *testing.T, opts fs.Options) *fs.Volume {
 		if _, err := h.Write(ctx, []byte(data), 0); err != nil {
 			t.Fatal(err)
 		}
-		h.Close(ctx)
+		h.Release(ctx)
 	}
 	for _, prefix := range []string{"/dIR", "/Dir/hE"} {
 		// The volume may ask whether a name exists as typed: that answer is absent
@@ -127,7 +127,7 @@ func TestCaseInsensitiveStoredNames(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			defer h.Close(bgc)
+			defer h.Release(bgc)
 			if got := readAll(t, h); got != "hello" {
 				t.Errorf("read %q", got)
 			}
@@ -138,7 +138,7 @@ func TestCaseInsensitiveStoredNames(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			defer h.Close(bgc)
+			defer h.Release(bgc)
 			if got := readAll(t, h); got != "hello" || fi.Size != 5 {
 				t.Errorf("the create opened a file of %d bytes, %q", fi.Size, got)
 			}
@@ -232,7 +232,7 @@ func TestCaseInsensitiveStoredNames(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			defer h.Close(bgc)
+			defer h.Release(bgc)
 			if got := readAll(t, h); got != "other" {
 				t.Errorf("the renamed file reads %q", got)
 			}

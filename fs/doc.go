@@ -6,13 +6,35 @@
 //
 // A backend implements [Interface], the events CBFS calls mandatory (OnGetFileInfo,
 // OnEnumerateDirectory, OnCloseDirectoryEnumeration, OnOpenFile, OnReadFile,
-// OnCloseFile), and any of the optional interfaces ([Creator], [Writer], [Deleter],
-// [Renamer], [AttributeSetter], [HardLinker], [Symlinker], [NamedStreamer], [Locker],
-// [RangeAllocator], [DataSeeker], [RangeCopier], [VolumeSizer], ...). Each event is a method OnXxx(ctx, *XxxEvent) error; the event
-// struct carries the request and the reply fields the handler fills. The volume
-// detects the optional interfaces once, in [NewVolume]: a backend without [Writer]
-// and [Creator] is mounted read-only. Each optional interface's doc says what happens
-// without it.
+// OnCloseFile), and any of the optional interfaces ([CreateFileHandler],
+// [WriteFileHandler], [DeleteFileHandler], [RenameOrMoveFileHandler],
+// [SetFileAttributesHandler], [CreateHardLinkHandler], [SymlinkHandler],
+// [NamedStreamHandler], [LockHandler], [AllocateRangeHandler], [SeekDataHandler],
+// [CopyFileRangeHandler], [GetVolumeSizeHandler], ...). Each event is a method
+// OnXxx(ctx, *XxxEvent) error; the event struct carries the request and the reply
+// fields the handler fills. The volume detects the optional interfaces once, in
+// [NewVolume]: a backend without [WriteFileHandler] and [CreateFileHandler] is
+// mounted read-only. Each optional interface's doc says what happens without it.
+//
+// # Names
+//
+// One rule names the events, the interfaces and the volume's methods:
+//
+//   - An event keeps its CBFS name: the method OnXxx, its struct XxxEvent.
+//   - An optional interface is named after its event, without On, with Handler:
+//     OnFlushFile is [FlushFileHandler], OnIsDirectoryEmpty is
+//     [IsDirectoryEmptyHandler]. An interface of events that only go together is
+//     named after what they share: [SymlinkHandler] (OnCreateSymlink,
+//     OnReadSymlink), [NamedStreamHandler], [LockHandler] (OnLockFile,
+//     OnUnlockFile), [MountHandler] (OnMount, OnUnmount), and [WriteFileHandler]
+//     (OnWriteFile and OnSetFileSize: a file's data). An interface that reports a
+//     property, not an event, is named after its method ([HostChecker],
+//     [XattrNamespacer]).
+//   - A method of [Volume], [Handle] or [Dir], which adapters call, is named after
+//     the POSIX call it serves: [Handle.Close] serves close(2) of a descriptor (FUSE
+//     flush) and fires OnCleanupFile, [Handle.Sync] serves fsync and fires
+//     OnFlushFile, and [Handle.Release] ends the handle (FUSE release; there is no
+//     POSIX call) and fires OnCloseFile at the file's last handle.
 //
 // Names are volume paths: "/"-separated, rooted at "/", on every OS. The request's
 // originator (pid, uid, gid) is [CallerFromContext].
@@ -46,7 +68,7 @@
 // Go's own packages return there), wrapped with %w as needed. [ErrnoOf] maps them
 // to a portable [Errno]; each adapter renders that with its FUSE library's
 // constants. An error that maps to nothing becomes EIO and is logged and reported
-// through [ErrorReporter]. A panic in a handler fails only that request, with EIO
+// through [ErrorHandler]. A panic in a handler fails only that request, with EIO
 // ([PanicError]), and its stack is logged.
 //
 // # Concurrency

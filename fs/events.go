@@ -166,6 +166,12 @@ type CloseFileEvent struct {
 	FileContext, HandleContext any
 	// PendingDeletion is true when the file was deleted while it was open.
 	PendingDeletion bool
+	// StillOpen is true when other handles of the file keep using the FileContext,
+	// which happens only with Options.FireAllOpenCloseEvents: the handler then
+	// releases what is this handle's and keeps what the handles share. It is false
+	// at the last close of the FileContext, the only close without that option, so
+	// a backend needs no count of its opens.
+	StillOpen bool
 }
 
 // CleanupFileEvent fires at every close(2) of a descriptor (FUSE flush), possibly

@@ -26,7 +26,7 @@ func Example() {
 	h.Write(ctx, []byte("hello, volume"), 0)
 	buf := make([]byte, 64)
 	n, _ := h.Read(ctx, buf, 7)
-	h.Close(ctx)
+	h.Release(ctx)
 	fmt.Printf("%q\n", buf[:n])
 
 	fi, _ := v.Stat(ctx, "/docs/a.txt")
@@ -48,7 +48,7 @@ func ExampleErrnoOf() {
 		&os.PathError{Op: "mkdir", Path: "/y", Err: os.ErrExist},
 		fs.ENOTSUP,
 		context.Canceled,
-		errors.New("disk on fire"), // unmapped: EIO, and reported to ErrorReporter
+		errors.New("disk on fire"), // unmapped: EIO, and reported to ErrorHandler
 	} {
 		code, ok := fs.ErrnoOf(err)
 		fmt.Println(code.String(), ok) // code is an error too: %v prints its message
@@ -130,8 +130,8 @@ func ExampleVolume_OpenFiles() {
 		fmt.Println(f.Name, f.Handles, f.Deleted)
 	}
 	fmt.Println(v.OpenFileCount(), v.OpenHandleCount())
-	h.Close(ctx)
-	h2.Close(ctx)
+	h.Release(ctx)
+	h2.Release(ctx)
 	fmt.Println(v.OpenFileCount(), v.OpenHandleCount())
 	// Output:
 	// /log 2 true

@@ -303,15 +303,15 @@ func (f *fake) OnError(ctx context.Context, e *ErrorEvent) {
 }
 
 var (
-	_ Interface       = (*fake)(nil)
-	_ Creator         = (*fake)(nil)
-	_ Writer          = (*fake)(nil)
-	_ Cleaner         = (*fake)(nil)
-	_ AttributeSetter = (*fake)(nil)
-	_ Deleter         = (*fake)(nil)
-	_ Renamer         = (*fake)(nil)
-	_ Symlinker       = (*fake)(nil)
-	_ ErrorReporter   = (*fake)(nil)
+	_ Interface                = (*fake)(nil)
+	_ CreateFileHandler        = (*fake)(nil)
+	_ WriteFileHandler         = (*fake)(nil)
+	_ CleanupFileHandler       = (*fake)(nil)
+	_ SetFileAttributesHandler = (*fake)(nil)
+	_ DeleteFileHandler        = (*fake)(nil)
+	_ RenameOrMoveFileHandler  = (*fake)(nil)
+	_ SymlinkHandler           = (*fake)(nil)
+	_ ErrorHandler             = (*fake)(nil)
 )
 
 // readOnlyFake hides every optional event of a fake.

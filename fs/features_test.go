@@ -54,14 +54,14 @@ func TestAccessRules(t *testing.T) {
 			h, err := v.Open(caller, "/a", AccessRead, 0)
 			wantErrno(t, err, tt.read)
 			if h != nil {
-				h.Close(bg)
+				h.Release(bg)
 			}
 			_, err = v.Mkdir(caller, "/d", 0o755)
 			wantErrno(t, err, tt.write)
 			h, err = v.Open(other, "/a", AccessRead, 0)
 			wantErrno(t, err, tt.otherRead)
 			if h != nil {
-				h.Close(bg)
+				h.Release(bg)
 			}
 			if _, err := v.Stat(caller, "/a"); err != nil {
 				t.Fatalf("stat was refused: %v", err)
@@ -82,7 +82,7 @@ func TestAccessRules(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h.Close(bg)
+		h.Release(bg)
 	})
 }
 
@@ -119,7 +119,7 @@ func TestMetadataCache(t *testing.T) {
 	if fi, _ := v.Stat(bg, "/a"); fi.Size != 14 {
 		t.Fatalf("stat after write: size %d", fi.Size)
 	}
-	h.Close(bg)
+	h.Release(bg)
 	mustCreate(t, v, "/missing", "now here")
 	if _, err := v.Stat(bg, "/missing"); err != nil {
 		t.Fatalf("stat after create: %v", err)
@@ -165,7 +165,7 @@ func TestNotifyChange(t *testing.T) {
 	v.Mkdir(bg, "/d", 0o755)
 	mustCreate(t, v, "/d/a", "x")
 	h, _ := v.Open(bg, "/d/a", AccessRead, 0)
-	defer h.Close(bg)
+	defer h.Release(bg)
 	if err := v.NotifyChange(ChangeRenamed, "/d/a", "/d/b"); err != nil {
 		t.Fatal(err)
 	}
@@ -197,8 +197,8 @@ func TestOpenFilesSnapshot(t *testing.T) {
 	if v.OpenFileCount() != 2 || v.OpenHandleCount() != 3 {
 		t.Fatalf("counts %d files %d handles", v.OpenFileCount(), v.OpenHandleCount())
 	}
-	h1.Close(bg)
-	h2.Close(bg)
+	h1.Release(bg)
+	h2.Release(bg)
 	d.Close(bg)
 	if v.OpenHandleCount() != 0 || len(v.OpenFiles()) != 0 {
 		t.Fatal("snapshot not empty after closing")

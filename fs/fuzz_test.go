@@ -130,7 +130,7 @@ func FuzzVolumeNames(f *testing.F) {
 			var h *Handle
 			h, _, err = v.Create(ctx, name, CreateRequest{Mode: attr.S_IFREG | 0o644, Access: AccessRead | AccessWrite, Exclusive: true})
 			if err == nil {
-				h.Close(ctx)
+				h.Release(ctx)
 			}
 		}
 		mapped("create", err)

@@ -30,7 +30,7 @@ type openFile struct {
 func (f *openFile) path() string { return *f.name.Load() }
 
 // Handle is one open handle of a file: what FUSE calls a file handle. Adapters get it
-// from Open or Create and call its methods until Close.
+// from Open or Create and call its methods until Release.
 type Handle struct {
 	v      *Volume
 	f      *openFile
@@ -189,19 +189,19 @@ func (v *Volume) Open(ctx context.Context, name string, access Access, flags Ope
 	if info == nil {
 		fi, err := v.getInfo(ctx, name, f.ctx)
 		if err != nil {
-			h.Close(ctx)
+			h.Release(ctx)
 			return nil, err
 		}
 		info = &fi
 	}
 	if info.IsDir() && need&AccessWrite != 0 {
-		h.Close(ctx)
+		h.Release(ctx)
 		return nil, fmt.Errorf("open %s for writing: %w", name, ErrIsDir)
 	}
 	if flags&OpenTruncate != 0 && !info.IsDir() {
 		fi, err := h.v.setAttributes(ctx, name, f, hctx, Change{Valid: ChangeSize, Size: 0})
 		if err != nil {
-			h.Close(ctx)
+			h.Release(ctx)
 			return nil, err
 		}
 		info = &fi
@@ -413,7 +413,7 @@ func (v *Volume) closeFileEvent(ctx context.Context, f *openFile, hctx any) {
 	if !last && !v.opts.FireAllOpenCloseEvents {
 		return
 	}
-	e := CloseFileEvent{Name: f.path(), FileContext: f.ctx, HandleContext: hctx, PendingDeletion: deleted}
+	e := CloseFileEvent{Name: f.path(), FileContext: f.ctx, HandleContext: hctx, PendingDeletion: deleted, StillOpen: !last}
 	if err := v.callClose(ctx, f, &e); err != nil {
 		v.log.Warn("anyfs: OnCloseFile failed", "name", e.Name, "err", err)
 	}
@@ -527,9 +527,9 @@ func (h *Handle) Stat(ctx context.Context) (FileInfo, error) {
 	return h.v.getInfoLinks(ctx, h.f.path(), h.f.ctx, deleted)
 }
 
-// Flush is called at every close(2) of a descriptor of the handle (FUSE flush): it
+// Close is called at every close(2) of a descriptor of the handle (FUSE flush): it
 // fires OnCleanupFile and releases the POSIX locks of lockOwner.
-func (h *Handle) Flush(ctx context.Context, lockOwner uint64) (err error) {
+func (h *Handle) Close(ctx context.Context, lockOwner uint64) (err error) {
 	h.f.locks.releaseOwner(h.v, ctx, h, lockOwner, false)
 	if h.v.cleaner == nil {
 		return nil
@@ -551,9 +551,9 @@ func (h *Handle) Sync(ctx context.Context, dataOnly bool) (err error) {
 	return h.v.flusher.OnFlushFile(ctx, &e)
 }
 
-// Close releases the handle (FUSE release). The file's OnCloseFile fires when this
+// Release releases the handle (FUSE release). The file's OnCloseFile fires when this
 // was its last handle. Later calls do nothing.
-func (h *Handle) Close(ctx context.Context) error {
+func (h *Handle) Release(ctx context.Context) error {
 	if !h.closed.CompareAndSwap(false, true) {
 		return nil
 	}

@@ -24,9 +24,9 @@ type Interface interface {
 	OnCloseFile(ctx context.Context, e *CloseFileEvent) error
 }
 
-// Creator creates files and directories. Without it (or without Writer) the volume is
+// CreateFileHandler creates files and directories. Without it (or without WriteFileHandler) the volume is
 // read-only and creation fails with ErrReadOnly.
-type Creator interface {
+type CreateFileHandler interface {
 	OnCreateFile(ctx context.Context, e *CreateFileEvent) error
 }
 
@@ -43,165 +43,165 @@ type HostChecker interface {
 	ChecksOnHost() bool
 }
 
-// Writer writes to files and changes their size. A backend without Writer is mounted
+// WriteFileHandler writes to files and changes their size. A backend without WriteFileHandler is mounted
 // read-only: every change fails with ErrReadOnly (EROFS).
-type Writer interface {
+type WriteFileHandler interface {
 	OnWriteFile(ctx context.Context, e *WriteFileEvent) error
 	OnSetFileSize(ctx context.Context, e *SetFileSizeEvent) error
 }
 
-// AllocationSizer preallocates storage. Without it, fallocate fails with
+// SetAllocationSizeHandler preallocates storage. Without it, fallocate fails with
 // ErrNotSupported.
-type AllocationSizer interface {
+type SetAllocationSizeHandler interface {
 	OnSetAllocationSize(ctx context.Context, e *SetAllocationSizeEvent) error
 }
 
-// RangeAllocator allocates and frees the storage of byte ranges of a file
+// AllocateRangeHandler allocates and frees the storage of byte ranges of a file
 // (fallocate(2): preallocation, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE). Without
 // it fallocate preallocates with OnSetAllocationSize, from the start of the file to
 // the end of the range, and punching holes and zeroing ranges fail with
 // ErrNotSupported.
-type RangeAllocator interface {
+type AllocateRangeHandler interface {
 	OnAllocateRange(ctx context.Context, e *AllocateRangeEvent) error
 }
 
-// DataSeeker finds the data and the holes of a sparse file (lseek SEEK_DATA and
+// SeekDataHandler finds the data and the holes of a sparse file (lseek SEEK_DATA and
 // SEEK_HOLE). Without it the whole file is data, as Linux answers for file systems
 // without holes: SEEK_DATA gives the offset itself and SEEK_HOLE the end of the
 // file.
-type DataSeeker interface {
+type SeekDataHandler interface {
 	OnSeekData(ctx context.Context, e *SeekDataEvent) error
 }
 
-// RangeCopier copies bytes between two open files of the volume inside the
+// CopyFileRangeHandler copies bytes between two open files of the volume inside the
 // backend's storage (copy_file_range(2)), without the data passing through the
 // volume. Without it, or when it answers ErrNotSupported, the kernel copies with
 // reads and writes.
-type RangeCopier interface {
+type CopyFileRangeHandler interface {
 	OnCopyFileRange(ctx context.Context, e *CopyFileRangeEvent) error
 }
 
-// Cleaner is told of every close(2) of a descriptor. Without it nothing happens.
-type Cleaner interface {
+// CleanupFileHandler is told of every close(2) of a descriptor. Without it nothing happens.
+type CleanupFileHandler interface {
 	OnCleanupFile(ctx context.Context, e *CleanupFileEvent) error
 }
 
-// Flusher makes data durable (fsync). Without it fsync succeeds.
-type Flusher interface {
+// FlushFileHandler makes data durable (fsync). Without it fsync succeeds.
+type FlushFileHandler interface {
 	OnFlushFile(ctx context.Context, e *FlushFileEvent) error
 }
 
-// AttributeSetter changes attributes, times, mode and owner. Without it chmod, chown
+// SetFileAttributesHandler changes attributes, times, mode and owner. Without it chmod, chown
 // and utimes fail with ErrNotSupported on a writable volume.
-type AttributeSetter interface {
+type SetFileAttributesHandler interface {
 	OnSetFileAttributes(ctx context.Context, e *SetFileAttributesEvent) error
 }
 
-// DeleteChecker may refuse a deletion. Without it every deletion allowed by the POSIX
+// CanFileBeDeletedHandler may refuse a deletion. Without it every deletion allowed by the POSIX
 // rules goes ahead.
-type DeleteChecker interface {
+type CanFileBeDeletedHandler interface {
 	OnCanFileBeDeleted(ctx context.Context, e *CanFileBeDeletedEvent) error
 }
 
-// EmptyChecker answers whether a directory is empty. Without it the volume asks
+// IsDirectoryEmptyHandler answers whether a directory is empty. Without it the volume asks
 // OnEnumerateDirectory for one entry.
-type EmptyChecker interface {
+type IsDirectoryEmptyHandler interface {
 	OnIsDirectoryEmpty(ctx context.Context, e *IsDirectoryEmptyEvent) error
 }
 
-// Deleter deletes files and directories. Without it unlink and rmdir fail with
+// DeleteFileHandler deletes files and directories. Without it unlink and rmdir fail with
 // ErrReadOnly on a read-only volume and ErrNotSupported otherwise.
-type Deleter interface {
+type DeleteFileHandler interface {
 	OnDeleteFile(ctx context.Context, e *DeleteFileEvent) error
 }
 
-// Renamer renames and moves. Without it rename fails with ErrNotSupported.
-type Renamer interface {
+// RenameOrMoveFileHandler renames and moves. Without it rename fails with ErrNotSupported.
+type RenameOrMoveFileHandler interface {
 	OnRenameOrMoveFile(ctx context.Context, e *RenameOrMoveFileEvent) error
 }
 
-// HardLinker creates hard links. Without it link fails with ErrNotPermitted (EPERM),
+// CreateHardLinkHandler creates hard links. Without it link fails with ErrNotPermitted (EPERM),
 // as filesystems without links answer.
-type HardLinker interface {
+type CreateHardLinkHandler interface {
 	OnCreateHardLink(ctx context.Context, e *CreateHardLinkEvent) error
 }
 
-// Symlinker creates and reads symbolic links (reparse points). Without it symlink
+// SymlinkHandler creates and reads symbolic links (reparse points). Without it symlink
 // fails with ErrNotSupported, readlink with ErrInvalid, and no file is reported as a
 // link.
-type Symlinker interface {
+type SymlinkHandler interface {
 	OnCreateSymlink(ctx context.Context, e *CreateSymlinkEvent) error
 	OnReadSymlink(ctx context.Context, e *ReadSymlinkEvent) error
 }
 
-// NamedStreamer stores named streams, which FUSE shows as extended attributes.
+// NamedStreamHandler stores named streams, which FUSE shows as extended attributes.
 // Without it listing attributes gives an empty list and the other xattr calls fail
 // with ErrNotSupported.
-type NamedStreamer interface {
+type NamedStreamHandler interface {
 	OnListNamedStreams(ctx context.Context, e *ListNamedStreamsEvent) error
 	OnGetNamedStream(ctx context.Context, e *GetNamedStreamEvent) error
 	OnSetNamedStream(ctx context.Context, e *SetNamedStreamEvent) error
 	OnDeleteNamedStream(ctx context.Context, e *DeleteNamedStreamEvent) error
 }
 
-// Locker takes byte-range locks in the backend's storage, for backends whose data
-// other machines or programs share. With Locker, the adapters forward POSIX and flock
+// LockHandler takes byte-range locks in the backend's storage, for backends whose data
+// other machines or programs share. With LockHandler, the adapters forward POSIX and flock
 // locks to the volume, which keeps the lock table and fires these events; without
 // it, the kernel keeps locks locally, exactly as on a local filesystem. (FUSE
 // releases a forwarded flock only when the kernel sends RELEASE, shortly after the
 // last close, not during it.)
-type Locker interface {
+type LockHandler interface {
 	OnLockFile(ctx context.Context, e *LockFileEvent) error
 	OnUnlockFile(ctx context.Context, e *UnlockFileEvent) error
 }
 
-// LockTester reports the locks that holders outside the volume have in a Locker's
+// TestLockHandler reports the locks that holders outside the volume have in a LockHandler's
 // storage (F_GETLK). Without it F_GETLK reports the volume's own locks only.
-type LockTester interface {
+type TestLockHandler interface {
 	OnTestLock(ctx context.Context, e *TestLockEvent) error
 }
 
-// XattrNamespacer is a NamedStreamer that also stores the extended attributes of
+// XattrNamespacer is a NamedStreamHandler that also stores the extended attributes of
 // Linux namespaces other than user. (see [Volume.SetXattr]). The stream events then
 // carry such an attribute by its whole name in their Xattr field, with Stream
 // empty. Without it those namespaces fail with ErrNotSupported.
 type XattrNamespacer interface {
-	NamedStreamer
+	NamedStreamHandler
 	// XattrNamespaces returns the namespaces the backend stores, of
 	// XattrTrusted, XattrSecurity and XattrSystem.
 	XattrNamespaces() []string
 }
 
-// VolumeSizer reports capacity. Without it statfs reports an empty volume of no fixed
+// GetVolumeSizeHandler reports capacity. Without it statfs reports an empty volume of no fixed
 // size.
-type VolumeSizer interface {
+type GetVolumeSizeHandler interface {
 	OnGetVolumeSize(ctx context.Context, e *GetVolumeSizeEvent) error
 }
 
-// VolumeLabeler reports the label. Without it the label is Options.VolumeLabel.
-type VolumeLabeler interface {
+// GetVolumeLabelHandler reports the label. Without it the label is Options.VolumeLabel.
+type GetVolumeLabelHandler interface {
 	OnGetVolumeLabel(ctx context.Context, e *GetVolumeLabelEvent) error
 }
 
-// VolumeLabelSetter changes the label. Without it changing the label fails with
+// SetVolumeLabelHandler changes the label. Without it changing the label fails with
 // ErrNotSupported.
-type VolumeLabelSetter interface {
+type SetVolumeLabelHandler interface {
 	OnSetVolumeLabel(ctx context.Context, e *SetVolumeLabelEvent) error
 }
 
-// VolumeIDer reports the volume serial number. Without it the volume derives one
+// GetVolumeIDHandler reports the volume serial number. Without it the volume derives one
 // from the label.
-type VolumeIDer interface {
+type GetVolumeIDHandler interface {
 	OnGetVolumeID(ctx context.Context, e *GetVolumeIDEvent) error
 }
 
-// MountNotifiee is told when the volume is mounted and unmounted.
-type MountNotifiee interface {
+// MountHandler is told when the volume is mounted and unmounted.
+type MountHandler interface {
 	OnMount(ctx context.Context, e *MountEvent) error
 	OnUnmount(ctx context.Context, e *UnmountEvent) error
 }
 
-// ErrorReporter is told of errors the volume could not map and of handler panics.
-type ErrorReporter interface {
+// ErrorHandler is told of errors the volume could not map and of handler panics.
+type ErrorHandler interface {
 	OnError(ctx context.Context, e *ErrorEvent)
 }

@@ -102,7 +102,7 @@ func (t *lockTable) wake() {
 
 // kept returns the locks of the kind of flock (flock or POSIX) that owners other
 // than owner (or, for flock, handles other than flock) hold inside lk, clipped to
-// it: what a Locker must keep when owner releases lk. The caller holds t.mu.
+// it: what a LockHandler must keep when owner releases lk. The caller holds t.mu.
 func (t *lockTable) kept(lk Lock, owner uint64, flock *Handle) []Lock {
 	var out []Lock
 	for _, l := range t.locks {
@@ -120,7 +120,7 @@ func (t *lockTable) kept(lk Lock, owner uint64, flock *Handle) []Lock {
 }
 
 // GetLock returns the first lock that conflicts with lk for owner, or a Lock of type
-// LockUnlock when lk could be taken (F_GETLK). With a [LockTester], a POSIX lock the
+// LockUnlock when lk could be taken (F_GETLK). With a [TestLockHandler], a POSIX lock the
 // volume finds free is also tested in the backend's storage.
 func (h *Handle) GetLock(ctx context.Context, owner uint64, lk Lock, flock bool) (Lock, error) {
 	t := &h.f.locks
@@ -151,7 +151,7 @@ const (
 // SetLock takes or (with LockUnlock) releases lk for owner (F_SETLK, or F_SETLKW when
 // wait is set; flock(2) when flock is set, where the handle is the owner). A conflict
 // fails with ErrWouldBlock, or waits until the lock is free or ctx is done
-// (ErrInterrupted). A lock the backend's storage refuses (a [Locker] answering
+// (ErrInterrupted). A lock the backend's storage refuses (a [LockHandler] answering
 // ErrWouldBlock: held outside the volume) is asked for again while the caller waits.
 func (h *Handle) SetLock(ctx context.Context, owner uint64, lk Lock, flock, wait bool) error {
 	if lk.End < lk.Start {

@@ -159,7 +159,7 @@ func TestCloseReleasesLocksTakenThroughIt(t *testing.T) {
 	if err := b.SetLock(bg, 8, Lock{Start: 20, End: 29, Type: LockWrite}, false, false); err != nil {
 		t.Fatal(err)
 	}
-	a.Close(bg)
+	a.Release(bg)
 	if e := l.lastUnlock(); e.Owner != 7 || e.Offset != 0 || e.Length != 10 {
 		t.Fatalf("unlock at close: %+v", e)
 	}

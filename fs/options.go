@@ -22,7 +22,7 @@ const (
 // Options configure a [Volume]. The zero value is a writable, case-sensitive volume
 // with the defaults each field documents.
 type Options struct {
-	// ReadOnly refuses every change with ErrReadOnly. A backend without Writer is
+	// ReadOnly refuses every change with ErrReadOnly. A backend without WriteFileHandler is
 	// always read-only.
 	ReadOnly bool
 	// CaseInsensitive makes lookups ignore case while names keep the case they were
@@ -33,7 +33,7 @@ type Options struct {
 	// MaxPathLength limits a whole volume path, in bytes. Zero means no limit (the
 	// kernel resolves paths one component at a time).
 	MaxPathLength int
-	// VolumeLabel is the label reported when the backend has no VolumeLabeler. Empty
+	// VolumeLabel is the label reported when the backend has no GetVolumeLabelHandler. Empty
 	// means "anyfs".
 	VolumeLabel string
 	// AttrTimeout, EntryTimeout and NegativeTimeout are how long the kernel (FUSE) or
@@ -45,7 +45,8 @@ type Options struct {
 	Serialize Serialization
 	// FireAllOpenCloseEvents fires OnOpenFile for every open and OnCloseFile for every
 	// handle's release. When false (the default) only the first open and the last close
-	// of a file fire, and its handles share one FileContext.
+	// of a file fire. Either way the handles of a file share one FileContext; with
+	// the option, CloseFileEvent.StillOpen tells the closes before the last one.
 	FireAllOpenCloseEvents bool
 	// MaxFileSize limits file sizes (EFBIG). Zero means no limit.
 	MaxFileSize int64

@@ -22,7 +22,7 @@ func TestOwnership(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.Close(ctx)
+	h.Release(ctx)
 	if _, err := plain.Mkdir(ctx, "/d", 0o775); err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestOwnership(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h.Close(as5)
+			h.Release(as5)
 			defer v.Remove(ctx, "/new", false)
 			stored, err := plain.Stat(ctx, "/new")
 			if err != nil || stored.Uid != tt.createdUid {

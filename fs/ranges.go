@@ -9,7 +9,7 @@ import (
 // The events of byte ranges: allocating and freeing storage (fallocate), finding
 // data and holes (lseek SEEK_DATA / SEEK_HOLE) and copying between files
 // (copy_file_range). Each has a fallback for backends without it; see
-// RangeAllocator, DataSeeker and RangeCopier.
+// AllocateRangeHandler, SeekDataHandler and CopyFileRangeHandler.
 
 // AllocateMode says what OnAllocateRange does with its range: fallocate's mode.
 type AllocateMode uint8
@@ -76,7 +76,7 @@ type CopyFileRangeEvent struct {
 }
 
 // Allocate allocates or frees storage for a range of the handle's file (fallocate;
-// see [AllocateRangeEvent] for the modes). Without a [RangeAllocator], preallocation
+// see [AllocateRangeEvent] for the modes). Without a [AllocateRangeHandler], preallocation
 // goes through OnSetAllocationSize (from the start of the file to the end of the
 // range) and the other modes fail with ErrNotSupported.
 func (h *Handle) Allocate(ctx context.Context, off, length int64, mode AllocateMode) (err error) {
@@ -140,7 +140,7 @@ func (h *Handle) setAllocation(ctx context.Context, size int64) (err error) {
 // SeekData returns the first offset at or after off that holds data, or with hole
 // the first that is in a hole, the end of the file counting as one (lseek SEEK_DATA
 // and SEEK_HOLE). Both fail with ErrNoSuchAddress (ENXIO) when off is at or past the
-// end of the file, and SEEK_DATA when no data follows. Without a [DataSeeker] the
+// end of the file, and SEEK_DATA when no data follows. Without a [SeekDataHandler] the
 // whole file is data: off itself, or for a hole the end of the file.
 func (h *Handle) SeekData(ctx context.Context, off int64, hole bool) (_ int64, err error) {
 	v := h.v
@@ -177,7 +177,7 @@ func (h *Handle) SeekData(ctx context.Context, off int64, hole bool) (_ int64, e
 
 // CopyRange copies length bytes of the handle's file at off to dst's file at dstOff
 // (copy_file_range) and returns how many it copied: fewer at the end of the source,
-// 0 past it. Without a [RangeCopier] it fails with ErrNotImplemented (ENOSYS), which
+// 0 past it. Without a [CopyFileRangeHandler] it fails with ErrNotImplemented (ENOSYS), which
 // tells the kernel to copy with reads and writes itself.
 func (h *Handle) CopyRange(ctx context.Context, off int64, dst *Handle, dstOff, length int64) (n int64, err error) {
 	v := h.v

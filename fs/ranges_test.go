@@ -48,7 +48,7 @@ func openRW(t *testing.T, v *Volume, name string) *Handle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { h.Close(bg) })
+	t.Cleanup(func() { h.Release(bg) })
 	return h
 }
 
@@ -91,7 +91,7 @@ func TestAllocateModes(t *testing.T) {
 		})
 	}
 	ro, _ := v.Open(bg, "/f", AccessRead, 0)
-	defer ro.Close(bg)
+	defer ro.Release(bg)
 	wantErrno(t, ro.Allocate(bg, 0, 1, 0), EBADF)
 }
 
@@ -122,7 +122,7 @@ func TestAllocateFallback(t *testing.T) {
 }
 
 func TestSeekData(t *testing.T) {
-	// Without DataSeeker the whole file is data, as Linux's generic_file_llseek.
+	// Without SeekDataHandler the whole file is data, as Linux's generic_file_llseek.
 	v, _ := newTestVolume(t, Options{})
 	mustCreate(t, v, "/f", "0123456789")
 	h := openRW(t, v, "/f")
@@ -147,7 +147,7 @@ func TestSeekData(t *testing.T) {
 	mustCreate(t, v, "/f", "x")
 	h = openRW(t, v, "/f")
 	if got, err := h.SeekData(bg, 5, true); err != nil || got != 6 || len(r.seeks) != 1 || !r.seeks[0].Hole {
-		t.Fatalf("SeekData with a DataSeeker: %d, %v, events %+v", got, err, r.seeks)
+		t.Fatalf("SeekData with a SeekDataHandler: %d, %v, events %+v", got, err, r.seeks)
 	}
 }
 
@@ -156,7 +156,7 @@ func TestCopyRange(t *testing.T) {
 	mustCreate(t, v, "/a", "x")
 	a := openRW(t, v, "/a")
 	_, err := a.CopyRange(bg, 0, a, 10, 1)
-	wantErrno(t, err, ENOSYS) // no RangeCopier: the kernel copies
+	wantErrno(t, err, ENOSYS) // no CopyFileRangeHandler: the kernel copies
 
 	r := &rangeFake{fake: newFake()}
 	v = NewVolume(r, quietOpts(Options{MaxFileSize: 1000}))
@@ -164,9 +164,9 @@ func TestCopyRange(t *testing.T) {
 	mustCreate(t, v, "/b", "")
 	a, b := openRW(t, v, "/a"), openRW(t, v, "/b")
 	ro, _ := v.Open(bg, "/b", AccessRead, 0)
-	defer ro.Close(bg)
+	defer ro.Release(bg)
 	app, _ := v.Open(bg, "/b", AccessWrite, OpenAppend)
-	defer app.Close(bg)
+	defer app.Release(bg)
 	other := NewVolume(newFake(), quietOpts(Options{}))
 	mustCreate(t, other, "/c", "")
 	c := openRW(t, other, "/c")

@@ -14,20 +14,20 @@ import (
 // Capabilities says which optional events a backend implements, as detected when the
 // volume was made. Adapters use it to decide what to offer the kernel.
 type Capabilities struct {
-	Writable      bool // Writer and Creator, and the volume is not ReadOnly
-	Delete        bool // Deleter
-	Rename        bool // Renamer
-	SetAttributes bool // AttributeSetter
-	HardLinks     bool // HardLinker
-	Symlinks      bool // Symlinker
-	NamedStreams  bool // NamedStreamer
-	Locks         bool // Locker: the backend takes locks in its storage
-	Allocation    bool // AllocationSizer
-	// RangeAllocation: RangeAllocator (punching holes, zeroing ranges).
+	Writable      bool // WriteFileHandler and CreateFileHandler, and the volume is not ReadOnly
+	Delete        bool // DeleteFileHandler
+	Rename        bool // RenameOrMoveFileHandler
+	SetAttributes bool // SetFileAttributesHandler
+	HardLinks     bool // CreateHardLinkHandler
+	Symlinks      bool // SymlinkHandler
+	NamedStreams  bool // NamedStreamHandler
+	Locks         bool // LockHandler: the backend takes locks in its storage
+	Allocation    bool // SetAllocationSizeHandler
+	// RangeAllocation: AllocateRangeHandler (punching holes, zeroing ranges).
 	RangeAllocation bool
-	SeekData        bool // DataSeeker
-	CopyRange       bool // RangeCopier
-	LockTest        bool // LockTester
+	SeekData        bool // SeekDataHandler
+	CopyRange       bool // CopyFileRangeHandler
+	LockTest        bool // TestLockHandler
 	// XattrNamespaces are the extended-attribute namespaces beyond user. that the
 	// backend stores (XattrNamespacer).
 	XattrNamespaces []string
@@ -46,37 +46,37 @@ type Volume struct {
 	owner *ownership // nil: the backend's owners and modes as they are
 	log   *slog.Logger
 
-	creator   Creator
-	writer    Writer
-	allocator AllocationSizer
-	ranger    RangeAllocator
-	seeker    DataSeeker
-	copier    RangeCopier
-	tester    LockTester
+	creator   CreateFileHandler
+	writer    WriteFileHandler
+	allocator SetAllocationSizeHandler
+	ranger    AllocateRangeHandler
+	seeker    SeekDataHandler
+	copier    CopyFileRangeHandler
+	tester    TestLockHandler
 	xattrNS   XattrNamespacer
 	xattrNSs  map[string]bool // the namespaces xattrNS stores
-	cleaner   Cleaner
-	flusher   Flusher
-	setter    AttributeSetter
-	checker   DeleteChecker
-	empty     EmptyChecker
-	deleter   Deleter
+	cleaner   CleanupFileHandler
+	flusher   FlushFileHandler
+	setter    SetFileAttributesHandler
+	checker   CanFileBeDeletedHandler
+	empty     IsDirectoryEmptyHandler
+	deleter   DeleteFileHandler
 	// hostChecks: the backend's storage checks types, emptiness and setgid
 	// inheritance itself (HostChecker).
 	hostChecks bool
 	// owned: every change goes through the volume (NamespaceOwner).
 	owned     bool
-	renamer   Renamer
-	linker    HardLinker
-	symlinker Symlinker
-	streams   NamedStreamer
-	locker    Locker
-	sizer     VolumeSizer
-	labeler   VolumeLabeler
-	relabeler VolumeLabelSetter
-	ider      VolumeIDer
-	notifiee  MountNotifiee
-	errorer   ErrorReporter
+	renamer   RenameOrMoveFileHandler
+	linker    CreateHardLinkHandler
+	symlinker SymlinkHandler
+	streams   NamedStreamHandler
+	locker    LockHandler
+	sizer     GetVolumeSizeHandler
+	labeler   GetVolumeLabelHandler
+	relabeler SetVolumeLabelHandler
+	ider      GetVolumeIDHandler
+	notifiee  MountHandler
+	errorer   ErrorHandler
 
 	serial sync.Mutex // held around every event with SerializeAll
 	stats  [evCount]eventCounter
@@ -96,7 +96,7 @@ type Volume struct {
 }
 
 // NewVolume makes a volume serving b. It detects the optional events b implements;
-// a backend without Writer and Creator is served read-only.
+// a backend without WriteFileHandler and CreateFileHandler is served read-only.
 func NewVolume(b Interface, opts *Options) *Volume {
 	if opts == nil {
 		opts = &Options{}
@@ -111,31 +111,31 @@ func NewVolume(b Interface, opts *Options) *Volume {
 	for _, r := range v.opts.AccessRules {
 		v.AddAccessRule(r)
 	}
-	v.creator, _ = implements[Creator](b)
-	v.writer, _ = implements[Writer](b)
-	v.allocator, _ = implements[AllocationSizer](b)
-	v.ranger, _ = implements[RangeAllocator](b)
-	v.seeker, _ = implements[DataSeeker](b)
-	v.copier, _ = implements[RangeCopier](b)
-	v.tester, _ = implements[LockTester](b)
+	v.creator, _ = implements[CreateFileHandler](b)
+	v.writer, _ = implements[WriteFileHandler](b)
+	v.allocator, _ = implements[SetAllocationSizeHandler](b)
+	v.ranger, _ = implements[AllocateRangeHandler](b)
+	v.seeker, _ = implements[SeekDataHandler](b)
+	v.copier, _ = implements[CopyFileRangeHandler](b)
+	v.tester, _ = implements[TestLockHandler](b)
 	v.xattrNS, _ = implements[XattrNamespacer](b)
-	v.cleaner, _ = implements[Cleaner](b)
-	v.flusher, _ = implements[Flusher](b)
-	v.setter, _ = implements[AttributeSetter](b)
-	v.checker, _ = implements[DeleteChecker](b)
-	v.empty, _ = implements[EmptyChecker](b)
-	v.deleter, _ = implements[Deleter](b)
-	v.renamer, _ = implements[Renamer](b)
-	v.linker, _ = implements[HardLinker](b)
-	v.symlinker, _ = implements[Symlinker](b)
-	v.streams, _ = implements[NamedStreamer](b)
-	v.locker, _ = implements[Locker](b)
-	v.sizer, _ = implements[VolumeSizer](b)
-	v.labeler, _ = implements[VolumeLabeler](b)
-	v.relabeler, _ = implements[VolumeLabelSetter](b)
-	v.ider, _ = implements[VolumeIDer](b)
-	v.notifiee, _ = implements[MountNotifiee](b)
-	v.errorer, _ = implements[ErrorReporter](b)
+	v.cleaner, _ = implements[CleanupFileHandler](b)
+	v.flusher, _ = implements[FlushFileHandler](b)
+	v.setter, _ = implements[SetFileAttributesHandler](b)
+	v.checker, _ = implements[CanFileBeDeletedHandler](b)
+	v.empty, _ = implements[IsDirectoryEmptyHandler](b)
+	v.deleter, _ = implements[DeleteFileHandler](b)
+	v.renamer, _ = implements[RenameOrMoveFileHandler](b)
+	v.linker, _ = implements[CreateHardLinkHandler](b)
+	v.symlinker, _ = implements[SymlinkHandler](b)
+	v.streams, _ = implements[NamedStreamHandler](b)
+	v.locker, _ = implements[LockHandler](b)
+	v.sizer, _ = implements[GetVolumeSizeHandler](b)
+	v.labeler, _ = implements[GetVolumeLabelHandler](b)
+	v.relabeler, _ = implements[SetVolumeLabelHandler](b)
+	v.ider, _ = implements[GetVolumeIDHandler](b)
+	v.notifiee, _ = implements[MountHandler](b)
+	v.errorer, _ = implements[ErrorHandler](b)
 	if o, ok := implements[NamespaceOwner](b); ok {
 		v.owned = o.OwnsNamespace()
 	}
@@ -311,7 +311,7 @@ func (v *Volume) Unmounted(ctx context.Context, mountPoint string) (err error) {
 		d.Close(ctx)
 	}
 	for _, h := range hs {
-		h.Close(ctx)
+		h.Release(ctx)
 	}
 	// Opens in flight hold references; newHandle and OpenDir close what they open
 	// once the volume is closed. Wait for them (a bounded time: a backend may hang),

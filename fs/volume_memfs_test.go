@@ -42,7 +42,7 @@ func TestVolumeMemfsOptions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer h.Close(ctx)
+		defer h.Release(ctx)
 		if n, err := h.Write(ctx, make([]byte, 20), 0); n != 10 || err != nil {
 			t.Fatalf("write across the limit: %d, %v", n, err)
 		}
@@ -102,7 +102,7 @@ func TestVolumeMemfsOptions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer h.Close(ctx)
+		defer h.Release(ctx)
 		if err := v.Rename(ctx, "/a", "/b", 0); err != nil {
 			t.Fatal(err)
 		}

@@ -40,7 +40,7 @@ func mustCreate(t *testing.T, v *Volume, name, content string) {
 	if _, err := h.Write(bg, []byte(content), 0); err != nil {
 		t.Fatalf("write %s: %v", name, err)
 	}
-	h.Close(bg)
+	h.Release(bg)
 }
 
 func wantErrno(t *testing.T, err error, want Errno) {
@@ -123,8 +123,8 @@ func TestCloseFileExactlyOnce(t *testing.T) {
 				hs = append(hs, h)
 			}
 			for _, h := range hs {
-				h.Close(bg)
-				h.Close(bg) // a second close does nothing
+				h.Release(bg)
+				h.Release(bg) // a second close does nothing
 			}
 			want := 1
 			if fireAll {
@@ -163,7 +163,7 @@ func TestUnmountedClosesEverything(t *testing.T) {
 	if f.enums != 1 || f.enumCloses != 1 {
 		t.Fatalf("enumerations %d closed %d", f.enums, f.enumCloses)
 	}
-	h.Close(bg)
+	h.Release(bg)
 	d.Close(bg)
 	if f.closes[f.nodes["/a"]] != 2 || f.enumCloses != 1 {
 		t.Fatal("a close after unmount fired an event again")
@@ -186,7 +186,7 @@ func TestPanicFailsOnlyThatRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Close(bg)
+	defer h.Release(bg)
 	_, err = h.Read(bg, make([]byte, 4), 0)
 	var pe *PanicError
 	if !errors.As(err, &pe) || pe.Value != "boom" || len(pe.Stack) == 0 {
@@ -334,7 +334,7 @@ func TestEnumerationWhileChanging(t *testing.T) {
 func TestReadOnlyBackend(t *testing.T) {
 	v := NewVolume(readOnlyFake{newFake()}, quietOpts(Options{}))
 	if v.Capabilities().Writable {
-		t.Fatal("a backend without Writer is writable")
+		t.Fatal("a backend without WriteFileHandler is writable")
 	}
 	checks := map[string]error{
 		"create": func() error { _, _, err := v.Create(bg, "/a", CreateRequest{Mode: 0o644}); return err }(),
@@ -415,7 +415,7 @@ func TestUnlinkWhileOpen(t *testing.T) {
 	if err != nil || fi.Size != 10 {
 		t.Fatalf("fstat of unlinked file: %+v, %v", fi, err)
 	}
-	h.Close(bg)
+	h.Release(bg)
 	if f.pendingDeletion != 1 {
 		t.Fatalf("PendingDeletion closes = %d, want 1", f.pendingDeletion)
 	}
@@ -472,9 +472,9 @@ func TestRenameMovesOpenFiles(t *testing.T) {
 	mustCreate(t, v, "/d/a", "content")
 	mustCreate(t, v, "/victim", "old")
 	h, _ := v.Open(bg, "/d/a", AccessRead, 0)
-	defer h.Close(bg)
+	defer h.Release(bg)
 	victim, _ := v.Open(bg, "/victim", AccessRead, 0)
-	defer victim.Close(bg)
+	defer victim.Release(bg)
 	if err := v.Rename(bg, "/d", "/e", 0); err != nil {
 		t.Fatal(err)
 	}
@@ -502,7 +502,7 @@ func TestCreateOpensExisting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Close(bg)
+	defer h.Release(bg)
 	if fi.Size != 3 {
 		t.Fatalf("size %d", fi.Size)
 	}
@@ -510,7 +510,7 @@ func TestCreateOpensExisting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h2.Close(bg)
+	defer h2.Release(bg)
 	if fi, _ := h2.Stat(bg); fi.Size != 0 {
 		t.Fatalf("O_TRUNC left size %d", fi.Size)
 	}
@@ -561,7 +561,7 @@ func TestMaxFileSize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Close(bg)
+	defer h.Release(bg)
 	n, err := h.Write(bg, []byte("0123456789abc"), 0)
 	if err != nil || n != 10 {
 		t.Fatalf("write past the limit: %d, %v; want a short write of 10", n, err)
@@ -585,7 +585,7 @@ func TestSerializeAll(t *testing.T) {
 		return nil
 	}
 	h, _ := v.Open(bg, "/a", AccessRead, 0)
-	defer h.Close(bg)
+	defer h.Release(bg)
 	go h.Read(bg, make([]byte, 1), 0)
 	<-inside
 	done := make(chan struct{})
@@ -604,8 +604,8 @@ func TestLocks(t *testing.T) {
 	mustCreate(t, v, "/a", "x")
 	h1, _ := v.Open(bg, "/a", AccessRead|AccessWrite, 0)
 	h2, _ := v.Open(bg, "/a", AccessRead|AccessWrite, 0)
-	defer h1.Close(bg)
-	defer h2.Close(bg)
+	defer h1.Release(bg)
+	defer h2.Release(bg)
 	whole := Lock{Start: 0, End: math.MaxUint64}
 	wr := whole
 	wr.Type = LockWrite
@@ -638,18 +638,18 @@ func TestLocks(t *testing.T) {
 	wantErrno(t, h2.SetLock(ctx, 0, wr, true, true), EINTR)
 	granted := make(chan error)
 	go func() { granted <- h2.SetLock(bg, 0, wr, true, true) }()
-	h1.Close(bg) // releases h1's flock and, through the close, nothing of owner 1's POSIX locks
+	h1.Release(bg) // releases h1's flock and, through the close, nothing of owner 1's POSIX locks
 	if err := <-granted; err != nil {
 		t.Fatal(err)
 	}
-	// Flush releases the POSIX locks of its owner.
+	// Close releases the POSIX locks of its owner.
 	h3, _ := v.Open(bg, "/a", AccessRead, 0)
 	h3.SetLock(bg, 7, Lock{Start: 1000, End: 2000, Type: LockWrite}, false, false)
-	h3.Flush(bg, 7)
+	h3.Close(bg, 7)
 	if got, _ := h2.GetLock(bg, 2, Lock{Start: 1500, End: 1500, Type: LockWrite}, false); got.Type != LockUnlock {
 		t.Fatalf("lock survived the flush of its owner: %+v", got)
 	}
-	h3.Close(bg)
+	h3.Release(bg)
 }
 
 func TestReadWriteRoundTrip(t *testing.T) {
@@ -658,7 +658,7 @@ func TestReadWriteRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Close(bg)
+	defer h.Release(bg)
 	data := bytes.Repeat([]byte("anyfs"), 1000)
 	if n, err := h.Write(bg, data, 100); err != nil || n != len(data) {
 		t.Fatalf("write %d, %v", n, err)
@@ -703,7 +703,7 @@ func TestReadWriteDoNotAllocate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Close(bg)
+	defer h.Release(bg)
 	buf := make([]byte, 4096)
 	if n := testing.AllocsPerRun(100, func() { h.Read(bg, buf, 0) }); n != 0 {
 		t.Errorf("Read allocates %v times per call", n)
@@ -776,7 +776,7 @@ func TestPathCallHoldsOpenFile(t *testing.T) {
 		done <- err
 	}()
 	<-inside
-	h.Close(bg) // the last handle: its close must wait for the truncate
+	h.Release(bg) // the last handle: its close must wait for the truncate
 	close(release)
 	if err := <-done; err != nil {
 		t.Fatalf("truncate by path while the last handle closed: %v", err)

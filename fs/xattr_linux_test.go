@@ -162,12 +162,12 @@ func TestXattrCallerCapabilities(t *testing.T) {
 	}
 }
 
-// TestXattrWithoutNamespaces: a NamedStreamer alone keeps only user. attributes.
+// TestXattrWithoutNamespaces: a NamedStreamHandler alone keeps only user. attributes.
 func TestXattrWithoutNamespaces(t *testing.T) {
 	x := &xattrFake{fake: newFake(), streams: map[string]map[string][]byte{}}
 	v := NewVolume(struct {
 		*fake
-		NamedStreamer
+		NamedStreamHandler
 	}{x.fake, x}, quietOpts(Options{}))
 	mustCreate(t, v, "/f", "")
 	wantErrno(t, v.SetXattr(bg, "/f", "trusted.a", nil, 0), ENOTSUP)

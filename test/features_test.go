@@ -61,7 +61,7 @@ func TestNotifyChange(t *testing.T) {
 				t.Fatal(err)
 			}
 			h.Write(ctx, []byte("changed behind the mount"), 0)
-			h.Close(ctx)
+			h.Release(ctx)
 			if fi, _ := os.Stat(name); fi.Size() != 0 {
 				t.Fatalf("size %d before the notification: attributes were not cached", fi.Size())
 			}

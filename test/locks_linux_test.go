@@ -11,7 +11,7 @@ import (
 	"github.com/anyfs/anyfs/test/mounttest"
 )
 
-// Locks reach a backend that takes them (fs.Locker) through the go-fuse adapter,
+// Locks reach a backend that takes them (fs.LockHandler) through the go-fuse adapter,
 // and stay with the kernel for one that does not.
 func TestLocksForwardedToLocker(t *testing.T) {
 	for _, b := range mounttest.Backends {

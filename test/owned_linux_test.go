@@ -48,7 +48,7 @@ func TestOwnedNamespaceNoStaleRead(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer h.Close(ctx)
+		defer h.Release(ctx)
 		if _, err := h.Write(ctx, []byte(data), off); err != nil {
 			t.Fatal(err)
 		}
@@ -64,7 +64,7 @@ func TestOwnedNamespaceNoStaleRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.Close(ctx)
+	h.Release(ctx)
 	write("/a", "one", 0)
 	if st, err := lstat("a"); err != nil || st.Size != 3 || st.Mode&0o777 != 0o644 {
 		t.Fatalf("lstat a: %v, size %d mode %o", err, st.Size, st.Mode)

@@ -116,7 +116,7 @@ func (f *fileSystem) Flush(path string, fh uint64) (rc int) {
 	if h == nil {
 		return -fuse.EBADF
 	}
-	return errc(h.Flush(f.ctx(), 0))
+	return errc(h.Close(f.ctx(), 0))
 }
 
 // Fsync makes an open file's data durable.
@@ -136,7 +136,7 @@ func (f *fileSystem) Release(path string, fh uint64) (rc int) {
 	if h == nil {
 		return -fuse.EBADF
 	}
-	return errc(h.Close(f.ctx()))
+	return errc(h.Release(f.ctx()))
 }
 
 // Directories.

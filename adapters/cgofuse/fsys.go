@@ -139,7 +139,7 @@ func (f *fileSystem) closeAll(ctx context.Context) {
 	for _, h := range hs {
 		switch h := h.(type) {
 		case *fs.Handle:
-			h.Close(ctx)
+			h.Release(ctx)
 		case *fs.Dir:
 			h.Close(ctx)
 		}

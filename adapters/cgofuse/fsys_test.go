@@ -27,7 +27,7 @@ import (
 var bg = context.Background()
 
 // newTestFS serves a new memfs volume through the adapter, without a mount.
-func newTestFS(t *testing.T, opts *fs.Options) (*fileSystem, *fs.Volume) {
+func newTestFS(t testing.TB, opts *fs.Options) (*fileSystem, *fs.Volume) {
 	t.Helper()
 	v := fs.NewVolume(memfs.New(nil), opts)
 	f := newFileSystem(v, slog.New(slog.DiscardHandler), false)

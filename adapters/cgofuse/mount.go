@@ -53,13 +53,17 @@ func Mount(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Se
 		logger = v.Logger()
 	}
 	fsys := newFileSystem(v, logger, opts.Debug)
-	host := fuse.NewFileSystemHost(fsys)
+	var counts *mountopt.RequestCounts
+	if opts.CountRequests {
+		counts = mountopt.NewRequestCounts(opNames)
+	}
+	host := fuse.NewFileSystemHost(hostFS(fsys, counts))
 	host.SetCapCaseInsensitive(v.Options().CaseInsensitive)
 	host.SetCapReaddirPlus(true)
 	host.SetCapDeleteAccess(true) // Windows: Access(DELETE_OK) before a delete
 	host.SetCapOpenTrunc(true)    // Linux: O_TRUNC reaches Open, which truncates
 	host.SetUseIno(true)          // FUSE3: the volume's file ids are the inode numbers
-	s := &server{v: v, fsys: fsys, host: host, mnt: mnt, done: make(chan struct{})}
+	s := &server{v: v, fsys: fsys, host: host, mnt: mnt, counts: counts, done: make(chan struct{})}
 	go s.serve(hostOptions(v, opts))
 
 	timer := time.NewTimer(readyTimeout)
@@ -183,6 +187,8 @@ type server struct {
 	dev  mountopt.Mount // the mount as the mount table listed it once mounted (Linux, macOS)
 	done chan struct{}  // closed when the FUSE layer stopped and the volume was told
 	err  error          // why Mount failed; set before done is closed
+	// counts are the FUSE library's requests (CountRequests); nil: not counted.
+	counts *mountopt.RequestCounts
 
 	mu      sync.Mutex // serializes Unmount
 	forceMu sync.Mutex // serializes ForceUnmount, which does not wait for an Unmount in progress

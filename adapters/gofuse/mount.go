@@ -65,9 +65,9 @@ func Mount(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Se
 		gopts.RootStableAttr = &gofs.StableAttr{Ino: rootInfo.FileID}
 	}
 	var raw fuse.RawFileSystem = &rawFS{RawFileSystem: gofs.NewNodeFS(root, gopts), m: m}
-	var counts *requestCounts
+	var counts *mountopt.RequestCounts
 	if opts.CountRequests {
-		counts = new(requestCounts)
+		counts = mountopt.NewRequestCounts(opNames)
 		raw = &countingFS{RawFileSystem: raw, n: counts}
 	}
 	srv, conn, err := newServer(raw, mnt, &gopts.MountOptions, opts, logger)
@@ -208,7 +208,7 @@ type server struct {
 	dev  mountopt.Mount // the mount as the mount table listed it once mounted
 	conn *connection
 	// counts are the kernel's requests (CountRequests); nil: not counted.
-	counts *requestCounts
+	counts *mountopt.RequestCounts
 	done   chan struct{} // closed when serving stopped and the volume was told
 
 	mu      sync.Mutex // serializes Unmount

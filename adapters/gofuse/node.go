@@ -460,7 +460,7 @@ func (n *node) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32,
 			n.addHandle(fh)
 			return fh, openFlags(of), 0
 		}
-		h.Close(context.WithoutCancel(ctx))
+		h.Release(context.WithoutCancel(ctx))
 		if time.Now().After(deadline) {
 			return nil, 0, syscall.ESTALE
 		}
@@ -815,7 +815,7 @@ func (n *node) Flush(ctx context.Context, f gofs.FileHandle) syscall.Errno {
 			owner = o.(uint64)
 		}
 	}
-	err := fh.h.Flush(n.m.ctx(ctx), owner)
+	err := fh.h.Close(n.m.ctx(ctx), owner)
 	if fh.h.Access()&fs.AccessWrite != 0 {
 		n.changedSpellings() // what was written shows through every spelling
 	}
@@ -838,7 +838,7 @@ func (n *node) Release(ctx context.Context, f gofs.FileHandle) syscall.Errno {
 	}
 	n.removeHandle(fh)
 	// The release is not the caller's to cancel: the handle must close.
-	return toErrno(fh.h.Close(n.m.ctx(context.WithoutCancel(ctx))))
+	return toErrno(fh.h.Release(n.m.ctx(context.WithoutCancel(ctx))))
 }
 
 // fallocate's mode bits (linux/falloc.h), the same on every system FUSE runs on.

@@ -62,7 +62,10 @@ type Options struct {
 	// only; cgofuse refuses it.
 	WritebackCache bool
 	// CountRequests counts the kernel's requests by opcode, with their errors
-	// and latencies; the server then implements RequestCounter [go-fuse only].
+	// and (sampled, LatencySample) latencies; the server then implements
+	// RequestCounter. The cgofuse adapter counts the FUSE library's operations
+	// (GETATTR answers LOOKUP there, CHMOD, CHOWN, TRUNCATE and UTIMENS are
+	// parts of SETATTR).
 	CountRequests bool
 	// Debug logs every kernel request the adapter receives.
 	Debug bool
@@ -96,12 +99,14 @@ type RequestCounter interface {
 
 // RequestStats counts the kernel's requests of one opcode since the mount.
 type RequestStats struct {
-	Op     string        // the FUSE opcode, such as "LOOKUP" or "READ"
-	Calls  uint64        // requests answered
-	Errors uint64        // requests answered with an error (ENOENT included)
-	Total  time.Duration // the time spent answering them, summed
-	// Buckets count the requests by how long they took, with the bounds of
-	// fs.LatencyBound.
+	Op     string // the FUSE opcode, such as "LOOKUP" or "READ"
+	Calls  uint64 // requests received
+	Errors uint64 // requests answered with an error (ENOENT included)
+	// Timed is how many of the requests were timed (one in LatencySample),
+	// Total the time spent answering those, summed, and Buckets count them by
+	// how long they took, with the bounds of fs.LatencyBound.
+	Timed   uint64
+	Total   time.Duration
 	Buckets [fs.LatencyBuckets]uint64
 }
 

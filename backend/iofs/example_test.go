@@ -21,7 +21,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	defer h.Close(ctx)
+	defer h.Release(ctx)
 	buf := make([]byte, 64)
 	n, _ := h.Read(ctx, buf, 6)
 	fmt.Printf("%q\n", buf[:n])

@@ -99,10 +99,10 @@ type FS struct {
 }
 
 var (
-	_ fs.Interface   = (*FS)(nil)
-	_ fs.Symlinker   = (*FS)(nil)
-	_ fs.VolumeSizer = (*FS)(nil)
-	_ io.Closer      = (*FS)(nil)
+	_ fs.Interface            = (*FS)(nil)
+	_ fs.SymlinkHandler       = (*FS)(nil)
+	_ fs.GetVolumeSizeHandler = (*FS)(nil)
+	_ io.Closer               = (*FS)(nil)
 )
 
 // New returns a read-only backend serving fsys.
@@ -333,11 +333,7 @@ func (b *FS) OnOpenFile(_ context.Context, e *fs.OpenFileEvent) error {
 		return pathErr("open", e.Name, fs.ErrReadOnly)
 	}
 	if of, _ := e.FileContext.(*openFile); of != nil {
-		// A later open with Options.FireAllOpenCloseEvents shares the file.
-		of.mu.Lock()
-		of.refs++
-		of.mu.Unlock()
-		return nil
+		return nil // a later open with Options.FireAllOpenCloseEvents shares the file
 	}
 	p, err := fsPath(e.Name)
 	if err != nil {
@@ -347,7 +343,7 @@ func (b *FS) OnOpenFile(_ context.Context, e *fs.OpenFileEvent) error {
 	if err != nil {
 		return pathErr("open", e.Name, err)
 	}
-	of := &openFile{b: b, path: p, refs: 1, info: b.info(p, fi)}
+	of := &openFile{b: b, path: p, info: b.info(p, fi)}
 	switch {
 	case fi.Mode()&iofs.ModeSymlink != 0:
 		return pathErr("open", e.Name, fs.ErrLoop)
@@ -383,8 +379,8 @@ func (b *FS) OnReadFile(_ context.Context, e *fs.ReadFileEvent) error {
 // OnCloseFile closes the file.
 func (b *FS) OnCloseFile(_ context.Context, e *fs.CloseFileEvent) error {
 	of, _ := e.FileContext.(*openFile)
-	if of == nil {
-		return nil
+	if of == nil || e.StillOpen {
+		return nil // with Options.FireAllOpenCloseEvents, the last close closes the file
 	}
 	return of.close()
 }

@@ -166,7 +166,7 @@ func TestRandomReads(t *testing.T) {
 						t.Fatalf("%s: read %d at %d: got %d bytes, differ from content", name, size, off, n)
 					}
 				}
-				h.Close(ctx)
+				h.Release(ctx)
 			}
 		})
 	}
@@ -201,7 +201,7 @@ func TestConcurrentReads(t *testing.T) {
 					}()
 				}
 				wg.Wait()
-				h.Close(ctx)
+				h.Release(ctx)
 			}
 		})
 	}
@@ -481,7 +481,7 @@ func TestSequentialWindow(t *testing.T) {
 			}
 		}
 	}
-	h.Close(ctx)
+	h.Release(ctx)
 	if counter.opens != 1 {
 		t.Errorf("entry opened %d times, want 1", counter.opens)
 	}
@@ -518,6 +518,6 @@ func BenchmarkZipDeflatedSequential(b *testing.B) {
 				break
 			}
 		}
-		h.Close(ctx)
+		h.Release(ctx)
 	}
 }

@@ -61,7 +61,7 @@ func TestNamesNotUTF8(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer h.Close(context.Background())
+		defer h.Release(context.Background())
 		buf := make([]byte, 16)
 		if n, _ := h.Read(context.Background(), buf, 0); string(buf[:n]) != bad {
 			t.Fatalf("read %q", buf[:n])

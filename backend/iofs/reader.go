@@ -16,11 +16,10 @@ type openFile struct {
 	path string
 	info fs.FileInfo
 
-	mu   sync.Mutex // guards everything below
-	refs int
-	f    iofs.File // nil for a directory
-	ra   io.ReaderAt
-	sk   io.ReadSeeker
+	mu sync.Mutex // guards everything below
+	f  iofs.File  // nil for a directory
+	ra io.ReaderAt
+	sk io.ReadSeeker
 
 	pos    int64  // the stream's position (sequential files)
 	window []byte // the bytes just before pos, at most opts.ReadBackCache
@@ -38,7 +37,7 @@ func (of *openFile) setFile(f iofs.File) {
 func (of *openFile) close() error {
 	of.mu.Lock()
 	defer of.mu.Unlock()
-	if of.refs--; of.refs > 0 || of.f == nil {
+	if of.f == nil {
 		return nil
 	}
 	err := of.f.Close()

@@ -62,7 +62,7 @@ func BenchmarkRead4KVolume(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer h.Close(bg)
+	defer h.Release(bg)
 	buf := make([]byte, 4096)
 	b.SetBytes(4096)
 	b.ReportAllocs()

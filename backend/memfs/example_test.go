@@ -22,7 +22,7 @@ func Example() {
 			panic(err)
 		}
 		h.Write(ctx, []byte("package main\n"), 0)
-		h.Close(ctx)
+		h.Release(ctx)
 	}
 	v.Rename(ctx, "/src/go.mod", "/go.mod", 0)
 
@@ -46,7 +46,7 @@ func ExampleNew_capacity() {
 	ctx := context.Background()
 	v := fs.NewVolume(memfs.New(&memfs.Options{Capacity: 2 * memfs.PageSize}), nil)
 	h, _, _ := v.Create(ctx, "/big", fs.CreateRequest{Mode: 0o644, Access: fs.AccessWrite})
-	defer h.Close(ctx)
+	defer h.Release(ctx)
 
 	n, err := h.Write(ctx, make([]byte, 3*memfs.PageSize), 0)
 	fmt.Println(n, err) // what fits is written
@@ -67,7 +67,7 @@ func ExampleFS_namedStreams() {
 	ctx := context.Background()
 	v := fs.NewVolume(memfs.New(nil), nil)
 	h, _, _ := v.Create(ctx, "/photo.jpg", fs.CreateRequest{Mode: 0o644, Access: fs.AccessWrite})
-	h.Close(ctx)
+	h.Release(ctx)
 
 	v.SetXattr(ctx, "/photo.jpg", "user.comment", []byte("sunset"), 0)
 	names, _ := v.ListXattr(ctx, "/photo.jpg")
@@ -82,7 +82,7 @@ func ExampleFS_hardLinks() {
 	ctx := context.Background()
 	v := fs.NewVolume(memfs.New(nil), nil)
 	h, _, _ := v.Create(ctx, "/a", fs.CreateRequest{Mode: 0o644, Access: fs.AccessWrite})
-	h.Close(ctx)
+	h.Release(ctx)
 
 	fi, _ := v.Link(ctx, "/a", "/b")
 	a, _ := v.Stat(ctx, "/a")

@@ -4,7 +4,7 @@
 // and symbolic links, named streams and, as tmpfs, the trusted. and security.
 // extended attributes, Windows attributes, POSIX modes and owners, nanosecond
 // times, atomic rename (with exchange), volume size, label and ID, and mount
-// notifications. It has no lock events (fs.Locker): nothing outside the mount
+// notifications. It has no lock events (fs.LockHandler): nothing outside the mount
 // shares its data, so locks stay with the kernel, as on a local file system.
 //
 // # Capacity
@@ -125,30 +125,30 @@ type FS struct {
 
 // Compile-time checks: memfs implements every event of package fs.
 var (
-	_ fs.Interface         = (*FS)(nil)
-	_ fs.NamespaceOwner    = (*FS)(nil)
-	_ fs.Creator           = (*FS)(nil)
-	_ fs.Writer            = (*FS)(nil)
-	_ fs.AllocationSizer   = (*FS)(nil)
-	_ fs.Cleaner           = (*FS)(nil)
-	_ fs.Flusher           = (*FS)(nil)
-	_ fs.AttributeSetter   = (*FS)(nil)
-	_ fs.DeleteChecker     = (*FS)(nil)
-	_ fs.EmptyChecker      = (*FS)(nil)
-	_ fs.Deleter           = (*FS)(nil)
-	_ fs.Renamer           = (*FS)(nil)
-	_ fs.HardLinker        = (*FS)(nil)
-	_ fs.Symlinker         = (*FS)(nil)
-	_ fs.NamedStreamer     = (*FS)(nil)
-	_ fs.VolumeSizer       = (*FS)(nil)
-	_ fs.VolumeLabeler     = (*FS)(nil)
-	_ fs.VolumeLabelSetter = (*FS)(nil)
-	_ fs.VolumeIDer        = (*FS)(nil)
-	_ fs.MountNotifiee     = (*FS)(nil)
-	_ fs.XattrNamespacer   = (*FS)(nil)
-	_ fs.RangeAllocator    = (*FS)(nil)
-	_ fs.DataSeeker        = (*FS)(nil)
-	_ fs.RangeCopier       = (*FS)(nil)
+	_ fs.Interface                = (*FS)(nil)
+	_ fs.NamespaceOwner           = (*FS)(nil)
+	_ fs.CreateFileHandler        = (*FS)(nil)
+	_ fs.WriteFileHandler         = (*FS)(nil)
+	_ fs.SetAllocationSizeHandler = (*FS)(nil)
+	_ fs.CleanupFileHandler       = (*FS)(nil)
+	_ fs.FlushFileHandler         = (*FS)(nil)
+	_ fs.SetFileAttributesHandler = (*FS)(nil)
+	_ fs.CanFileBeDeletedHandler  = (*FS)(nil)
+	_ fs.IsDirectoryEmptyHandler  = (*FS)(nil)
+	_ fs.DeleteFileHandler        = (*FS)(nil)
+	_ fs.RenameOrMoveFileHandler  = (*FS)(nil)
+	_ fs.CreateHardLinkHandler    = (*FS)(nil)
+	_ fs.SymlinkHandler           = (*FS)(nil)
+	_ fs.NamedStreamHandler       = (*FS)(nil)
+	_ fs.GetVolumeSizeHandler     = (*FS)(nil)
+	_ fs.GetVolumeLabelHandler    = (*FS)(nil)
+	_ fs.SetVolumeLabelHandler    = (*FS)(nil)
+	_ fs.GetVolumeIDHandler       = (*FS)(nil)
+	_ fs.MountHandler             = (*FS)(nil)
+	_ fs.XattrNamespacer          = (*FS)(nil)
+	_ fs.AllocateRangeHandler     = (*FS)(nil)
+	_ fs.SeekDataHandler          = (*FS)(nil)
+	_ fs.CopyFileRangeHandler     = (*FS)(nil)
 )
 
 // New makes an empty filesystem: a root directory owned by the calling process's
@@ -532,25 +532,11 @@ func (f *FS) OnCloseFile(_ context.Context, e *fs.CloseFileEvent) error {
 // OnCreateFile creates a regular file, directory, device node, FIFO or socket with
 // exactly e.Mode, e.Uid and e.Gid, and opens it.
 func (f *FS) OnCreateFile(_ context.Context, e *fs.CreateFileEvent) error {
-	typ := e.Mode.Type()
-	if typ == 0 {
-		typ = attr.S_IFREG
-		if e.Attributes&attr.Directory != 0 {
-			typ = attr.S_IFDIR
-		}
+	mode, err := e.FileMode()
+	if err != nil {
+		return fmt.Errorf("memfs: %w", err)
 	}
-	switch typ {
-	case attr.S_IFREG, attr.S_IFDIR, attr.S_IFIFO, attr.S_IFSOCK, attr.S_IFCHR, attr.S_IFBLK:
-	default:
-		return fmt.Errorf("memfs: create %s with type %#o: %w", e.Name, typ, fs.ErrInvalid)
-	}
-	perm := e.Mode.Perm()
-	if e.Mode.Type() == 0 && perm == 0 {
-		perm = 0o644
-		if typ == attr.S_IFDIR {
-			perm = 0o755
-		}
-	}
+	typ, perm := mode.Type(), mode.Perm()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n, base, err := f.addNode("create", e.Name, typ, perm, e.Uid, e.Gid, func(n *node) {

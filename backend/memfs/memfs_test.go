@@ -56,7 +56,7 @@ func create(t testing.TB, v *fs.Volume, name string) *fs.Handle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { h.Close(context.Background()) })
+	t.Cleanup(func() { h.Release(context.Background()) })
 	return h
 }
 
@@ -66,7 +66,7 @@ func writeFile(t testing.TB, v *fs.Volume, name string, data []byte) {
 	if n, err := h.Write(bg, data, 0); err != nil || n != len(data) {
 		t.Fatalf("write %s: %d, %v", name, n, err)
 	}
-	h.Close(bg)
+	h.Release(bg)
 }
 
 func readAll(t testing.TB, h *fs.Handle) []byte {
@@ -89,7 +89,7 @@ func readFile(t testing.TB, v *fs.Volume, name string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Close(bg)
+	defer h.Release(bg)
 	return readAll(t, h)
 }
 
@@ -127,7 +127,7 @@ func TestReadWriteTruncate(t *testing.T) {
 	// Append: every write goes to the end, whatever the position.
 	writeFile(t, v, "/log", []byte("ab"))
 	a := must[*fs.Handle](t)(v.Open(bg, "/log", fs.AccessWrite, fs.OpenAppend))
-	defer a.Close(bg)
+	defer a.Release(bg)
 	for _, s := range []string{"cd", "ef"} {
 		if _, err := a.Write(bg, []byte(s), 0); err != nil {
 			t.Fatal(err)
@@ -138,7 +138,7 @@ func TestReadWriteTruncate(t *testing.T) {
 	}
 	// O_TRUNC through Open.
 	tr := must[*fs.Handle](t)(v.Open(bg, "/log", fs.AccessWrite, fs.OpenTruncate))
-	tr.Close(bg)
+	tr.Release(bg)
 	if got := readFile(t, v, "/log"); len(got) != 0 {
 		t.Fatalf("O_TRUNC: %q", got)
 	}
@@ -271,7 +271,7 @@ func TestCreateModesOwners(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.Close(bg)
+	h.Release(bg)
 	if fi.Mode != attr.S_IFREG|attr.S_ISUID|attr.S_ISGID|0o755 || fi.Uid != 1000 || fi.Gid != 100 {
 		t.Fatalf("mode %v uid %d gid %d", fi.Mode, fi.Uid, fi.Gid)
 	}
@@ -320,7 +320,7 @@ func TestCreateModesOwners(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.Close(bg)
+	h.Release(bg)
 	if fi.Attributes != attr.Hidden|attr.Archive {
 		t.Fatalf("attributes %v", fi.Attributes)
 	}
@@ -495,7 +495,7 @@ func TestHardLinks(t *testing.T) {
 	// One node: a change through one name shows through the other.
 	h := must[*fs.Handle](t)(v.Open(bg, "/d/b", fs.AccessWrite, 0))
 	h.Write(bg, []byte("S"), 0)
-	h.Close(bg)
+	h.Release(bg)
 	if got := readFile(t, v, "/a"); string(got) != "Shared" {
 		t.Fatalf("through the other link: %q", got)
 	}
@@ -836,11 +836,11 @@ func TestUnlinkWhileOpen(t *testing.T) {
 	if fi2 := must[fs.FileInfo](t)(h2.Stat(bg)); fi2.FileID == id || fi2.Size != 0 {
 		t.Fatalf("new file: %+v", fi2)
 	}
-	h2.Close(bg)
+	h2.Release(bg)
 	if used, _ := m.Used(); used == 0 {
 		t.Fatal("data of the open unlinked file already released")
 	}
-	h.Close(bg)
+	h.Release(bg)
 	if used, files := m.Used(); used != 0 || files != 2 {
 		t.Fatalf("after last close: used %d files %d", used, files)
 	}
@@ -1109,7 +1109,7 @@ func TestConcurrency(t *testing.T) {
 				if n, _ := h.Read(bg, got, int64(i)); n != len(buf) || !bytes.Equal(got, buf) {
 					errs <- fmt.Errorf("%s: read back differs", name)
 				}
-				h.Close(bg)
+				h.Release(bg)
 			}
 		}()
 		wg.Add(1)
@@ -1242,10 +1242,10 @@ func TestVolumeEvents(t *testing.T) {
 	if err := h.Sync(bg, false); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.Flush(bg, 1); err != nil {
+	if err := h.Close(bg, 1); err != nil {
 		t.Fatal(err)
 	}
-	h2.Close(bg)
+	h2.Release(bg)
 	if err := v.Unmounted(bg, "/mnt/x"); err != nil || m.MountPoint() != "" {
 		t.Fatal(m.MountPoint(), err)
 	}
@@ -1345,14 +1345,14 @@ func TestOpenCloseAccounting(t *testing.T) {
 			if err := v.Remove(bg, "/f", false); err != nil {
 				t.Fatal(err)
 			}
-			h1.Close(bg)
+			h1.Release(bg)
 			if got := readAll(t, h2); string(got) != "data" {
 				t.Fatalf("read after unlink and first close: %q", got)
 			}
 			if used, _ := m.Used(); used != memfs.PageSize {
 				t.Fatalf("used %d while open", used)
 			}
-			h2.Close(bg)
+			h2.Release(bg)
 			if used, files := m.Used(); used != 0 || files != 1 {
 				t.Fatalf("used %d files %d after last close", used, files)
 			}

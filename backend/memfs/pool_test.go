@@ -71,7 +71,7 @@ func TestLargeFileData(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer h.Close(ctx)
+		defer h.Release(ctx)
 		for off := 0; off < len(p); off += 1 << 20 {
 			if _, err := h.Write(ctx, p[off:min(off+1<<20, len(p))], int64(off)); err != nil {
 				t.Fatal(err)
@@ -84,7 +84,7 @@ func TestLargeFileData(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer h.Close(ctx)
+		defer h.Release(ctx)
 		buf := make([]byte, n)
 		got, err := h.Read(ctx, buf, 0)
 		if err != nil || got != n {
@@ -126,7 +126,7 @@ func TestLargeFileData(t *testing.T) {
 	if _, err := h.Write(ctx, sparse, 3*PageSize+100); err != nil {
 		t.Fatal(err)
 	}
-	h.Close(ctx)
+	h.Release(ctx)
 	got := read("/c", 3*PageSize+104)
 	if !bytes.Equal(got[3*PageSize+100:], sparse) || bytes.Count(got[:3*PageSize+100], []byte{0}) != 3*PageSize+100 {
 		t.Fatal("/c: a page reused from the pool is not zero around a small write")

@@ -68,7 +68,7 @@
 //     processes on the mount exclude each other (see locks_linux.go). That
 //     descriptor holds the union of the mount's owners; which owner holds what,
 //     and the waiting, stay with the volume. On other hosts locks stay with the
-//     kernel of the mount (no fs.Locker).
+//     kernel of the mount (no fs.LockHandler).
 //   - FileID is the host inode number; on Linux the creation time comes from statx.
 //
 // # Hosts

@@ -11,8 +11,8 @@ import (
 )
 
 var (
-	_ fs.Locker     = (*FS)(nil)
-	_ fs.LockTester = (*FS)(nil)
+	_ fs.LockHandler     = (*FS)(nil)
+	_ fs.TestLockHandler = (*FS)(nil)
 )
 
 // Locks: the volume keeps the lock table of the mount (owners, conflicts among

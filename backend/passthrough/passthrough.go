@@ -29,18 +29,18 @@ type FS struct {
 // Compile-time checks of what every OS implements; the OS-specific files assert
 // the rest.
 var (
-	_ fs.Interface   = (*FS)(nil)
-	_ fs.Creator     = (*FS)(nil)
-	_ fs.Writer      = (*FS)(nil)
-	_ fs.Flusher     = (*FS)(nil)
-	_ fs.Deleter     = (*FS)(nil)
-	_ fs.Renamer     = (*FS)(nil)
-	_ fs.VolumeSizer = (*FS)(nil)
+	_ fs.Interface               = (*FS)(nil)
+	_ fs.CreateFileHandler       = (*FS)(nil)
+	_ fs.WriteFileHandler        = (*FS)(nil)
+	_ fs.FlushFileHandler        = (*FS)(nil)
+	_ fs.DeleteFileHandler       = (*FS)(nil)
+	_ fs.RenameOrMoveFileHandler = (*FS)(nil)
+	_ fs.GetVolumeSizeHandler    = (*FS)(nil)
 
-	_ fs.AttributeSetter = (*FS)(nil)
-	_ fs.EmptyChecker    = (*FS)(nil)
-	_ fs.DeleteChecker   = (*FS)(nil)
-	_ fs.AllocationSizer = (*FS)(nil)
+	_ fs.SetFileAttributesHandler = (*FS)(nil)
+	_ fs.IsDirectoryEmptyHandler  = (*FS)(nil)
+	_ fs.CanFileBeDeletedHandler  = (*FS)(nil)
+	_ fs.SetAllocationSizeHandler = (*FS)(nil)
 )
 
 // New returns a backend mirroring the host directory root.
@@ -129,7 +129,6 @@ type file struct {
 	isDir bool
 	// regular: a regular file, whose data the kernel may splice from f
 	regular bool
-	refs    int        // OnOpenFile/OnCreateFile calls not yet closed; guarded by mu
 	amu     sync.Mutex // serializes appending writes
 	// lockf is the descriptor that holds the file's host locks (Linux): f when the
 	// first lock was taken. Host locks belong to an open file description, so it
@@ -183,7 +182,7 @@ func (p *FS) OnCloseFile(_ context.Context, e *fs.CloseFileEvent) error {
 	fc.mu.Lock()
 	defer fc.mu.Unlock()
 	// With Options.FireAllOpenCloseEvents every handle's close comes here.
-	if fc.refs--; fc.refs > 0 || fc.f == nil {
+	if e.StillOpen || fc.f == nil {
 		return nil
 	}
 	err := fc.f.Close()

@@ -116,7 +116,7 @@ func TestReadWriteThroughVolume(t *testing.T) {
 			t.Errorf("read at %d: %q, want %q", off, buf[:n], want)
 		}
 	}
-	h.Close(ctx)
+	h.Release(ctx)
 	if got, _ := os.ReadFile(filepath.Join(root, "d/f")); !bytes.Equal(got, data) {
 		t.Error("host content differs")
 	}
@@ -129,7 +129,7 @@ func TestReadWriteThroughVolume(t *testing.T) {
 	if _, err := h.Write(ctx, []byte("END"), 0); err != nil {
 		t.Fatal(err)
 	}
-	h.Close(ctx)
+	h.Release(ctx)
 	if got, _ := os.ReadFile(filepath.Join(root, "d/f")); !bytes.HasSuffix(got, []byte("9END")) {
 		t.Errorf("append: %q", got[len(got)-10:])
 	}
@@ -151,7 +151,7 @@ func TestReadWriteThroughVolume(t *testing.T) {
 	if err := h.Sync(ctx, true); err != nil {
 		t.Error(err)
 	}
-	h.Close(ctx)
+	h.Release(ctx)
 
 	// Listing in pages of 3, also with Restart through seek to 0.
 	var want []string
@@ -266,7 +266,7 @@ func TestReadWriteThroughVolume(t *testing.T) {
 	if fi, err := h.Stat(ctx); err != nil || fi.LinkCount != 1 {
 		t.Fatal(fi.LinkCount, err) // /d/hard remains
 	}
-	h.Close(ctx)
+	h.Release(ctx)
 	if err := v.Remove(ctx, "/d", true); errno(err) != fs.ENOTEMPTY {
 		t.Error("rmdir non-empty:", err)
 	}
@@ -316,7 +316,7 @@ func TestCreateExactModes(t *testing.T) {
 				var h *fs.Handle
 				h, _, err = v.Create(ctx, "/"+tc.name, fs.CreateRequest{Mode: tc.mode, Access: fs.AccessWrite, Exclusive: true})
 				if err == nil {
-					h.Close(ctx)
+					h.Release(ctx)
 				}
 			default:
 				_, err = v.Mknod(ctx, "/"+tc.name, tc.mode, 0)
@@ -652,7 +652,7 @@ func TestLongPaths(t *testing.T) {
 	if _, err := h.Write(ctx, []byte("deep"), 0); err != nil {
 		t.Fatal(err)
 	}
-	h.Close(ctx)
+	h.Release(ctx)
 	h, err = v.Open(ctx, f, fs.AccessRead, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -661,7 +661,7 @@ func TestLongPaths(t *testing.T) {
 	if n, err := h.Read(ctx, buf, 0); err != nil || string(buf[:n]) != "deep" {
 		t.Fatal(n, err)
 	}
-	h.Close(ctx)
+	h.Release(ctx)
 	if fi, err := v.SetAttributes(ctx, f, fs.Change{Valid: fs.ChangeMode | fs.ChangeMtime, Mode: 0o600, Mtime: time.Unix(5, 5)}); err != nil || fi.Mode.Perm() != 0o600 {
 		t.Fatal(fi.Mode, err)
 	}
@@ -753,12 +753,12 @@ func TestFireAllOpenClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h1.Close(ctx)
+	h1.Release(ctx)
 	buf := make([]byte, 4)
 	if n, err := h2.Read(ctx, buf, 0); err != nil || string(buf[:n]) != "data" {
 		t.Fatal(n, err)
 	}
-	h2.Close(ctx)
+	h2.Release(ctx)
 }
 
 // TestEscapeVolume goes through fs.Volume with the names of escapeFixture, and

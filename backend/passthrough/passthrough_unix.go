@@ -15,10 +15,10 @@ import (
 )
 
 var (
-	_ fs.HostChecker   = (*FS)(nil)
-	_ fs.HardLinker    = (*FS)(nil)
-	_ fs.Symlinker     = (*FS)(nil)
-	_ fs.NamedStreamer = (*FS)(nil)
+	_ fs.HostChecker           = (*FS)(nil)
+	_ fs.CreateHardLinkHandler = (*FS)(nil)
+	_ fs.SymlinkHandler        = (*FS)(nil)
+	_ fs.NamedStreamHandler    = (*FS)(nil)
 )
 
 // badName says why the host cannot store a name component: Unix hosts store every
@@ -162,14 +162,8 @@ func (p *FS) reopenByName(name string, old *os.File, acc fs.Access) (*os.File, e
 func (p *FS) OnOpenFile(_ context.Context, e *fs.OpenFileEvent) error {
 	if fc, _ := e.FileContext.(*file); fc != nil {
 		// A later open with Options.FireAllOpenCloseEvents: share the descriptor.
-		fc.mu.Lock()
-		fc.refs++
-		fc.mu.Unlock()
 		if fc.f != nil && !fc.isDir && e.Access != 0 {
-			if err := p.use(e.Name, fc, e.Access, func(*os.File) error { return nil }); err != nil {
-				p.OnCloseFile(context.Background(), &fs.CloseFileEvent{FileContext: fc})
-				return err
-			}
+			return p.use(e.Name, fc, e.Access, func(*os.File) error { return nil })
 		}
 		return nil
 	}
@@ -203,7 +197,7 @@ func (p *FS) OnOpenFile(_ context.Context, e *fs.OpenFileEvent) error {
 		return pathErr("open", e.Name, err)
 	}
 	e.InfoValid = true
-	e.FileContext = &file{f: f, acc: acc, isDir: isDir, refs: 1, regular: e.Info.Mode.Type() == attr.S_IFREG}
+	e.FileContext = &file{f: f, acc: acc, isDir: isDir, regular: e.Info.Mode.Type() == attr.S_IFREG}
 	return nil
 }
 
@@ -340,7 +334,7 @@ func (p *FS) OnCreateFile(_ context.Context, e *fs.CreateFileEvent) error {
 			unix.Unlinkat(d.fd(), base, 0)
 			return pathErr("create", e.Name, err)
 		}
-		fc = &file{f: os.NewFile(uintptr(fd), base), acc: fs.AccessRead | fs.AccessWrite, refs: 1, regular: true}
+		fc = &file{f: os.NewFile(uintptr(fd), base), acc: fs.AccessRead | fs.AccessWrite, regular: true}
 		e.Info, e.InfoValid = fi, true
 	case attr.S_IFDIR:
 		if err := unix.Mkdirat(d.fd(), base, perm); err != nil {
@@ -356,7 +350,7 @@ func (p *FS) OnCreateFile(_ context.Context, e *fs.CreateFileEvent) error {
 			unix.Unlinkat(d.fd(), base, unix.AT_REMOVEDIR)
 			return pathErr("mkdir", e.Name, err)
 		}
-		fc = &file{f: f, acc: fs.AccessRead, isDir: true, refs: 1}
+		fc = &file{f: f, acc: fs.AccessRead, isDir: true}
 		e.Info, e.InfoValid = fi, true
 	case attr.S_IFLNK:
 		return pathErr("create", e.Name, fs.ErrInvalid)
@@ -372,7 +366,7 @@ func (p *FS) OnCreateFile(_ context.Context, e *fs.CreateFileEvent) error {
 			unix.Unlinkat(d.fd(), base, 0)
 			return pathErr("mknod", e.Name, err)
 		}
-		e.FileContext = &file{refs: 1}
+		e.FileContext = &file{}
 		e.Info, e.InfoValid = fi, true
 		return nil
 	}

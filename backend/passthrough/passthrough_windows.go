@@ -39,7 +39,7 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-var _ fs.HardLinker = (*FS)(nil)
+var _ fs.CreateHardLinkHandler = (*FS)(nil)
 
 // badName says why Windows cannot store the name component c, or "" when it can.
 // Win32 path handling, which os.Root applies to the names it is given, would make
@@ -251,14 +251,8 @@ func (p *FS) statEntry(dir *os.File, _, name string) (fs.FileInfo, error) {
 // access asked for; a directory read-only.
 func (p *FS) OnOpenFile(_ context.Context, e *fs.OpenFileEvent) error {
 	if fc, _ := e.FileContext.(*file); fc != nil {
-		fc.mu.Lock()
-		fc.refs++
-		fc.mu.Unlock()
 		if fc.f != nil && !fc.isDir && e.Access != 0 {
-			if err := p.use(e.Name, fc, e.Access, func(*os.File) error { return nil }); err != nil {
-				p.OnCloseFile(context.Background(), &fs.CloseFileEvent{FileContext: fc})
-				return err
-			}
+			return p.use(e.Name, fc, e.Access, func(*os.File) error { return nil })
 		}
 		return nil
 	}
@@ -287,7 +281,7 @@ func (p *FS) OnOpenFile(_ context.Context, e *fs.OpenFileEvent) error {
 	if e.Info, err = statHandle(windows.Handle(f.Fd())); err == nil {
 		e.InfoValid = true
 	}
-	e.FileContext = &file{f: f, acc: acc, isDir: isDir, refs: 1}
+	e.FileContext = &file{f: f, acc: acc, isDir: isDir}
 	return nil
 }
 
@@ -336,7 +330,7 @@ func (p *FS) OnCreateFile(_ context.Context, e *fs.CreateFileEvent) error {
 		if err != nil {
 			return pathErr("create", e.Name, err)
 		}
-		fc = &file{f: f, acc: fs.AccessRead | fs.AccessWrite, refs: 1}
+		fc = &file{f: f, acc: fs.AccessRead | fs.AccessWrite}
 	case attr.S_IFDIR:
 		if err := p.root.Mkdir(r, perm); err != nil {
 			return pathErr("mkdir", e.Name, err)
@@ -345,7 +339,7 @@ func (p *FS) OnCreateFile(_ context.Context, e *fs.CreateFileEvent) error {
 		if err != nil {
 			return err
 		}
-		fc = &file{f: f, acc: fs.AccessRead, isDir: true, refs: 1}
+		fc = &file{f: f, acc: fs.AccessRead, isDir: true}
 	default:
 		return pathErr("mknod", e.Name, fs.ErrNotSupported)
 	}

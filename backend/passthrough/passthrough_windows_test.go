@@ -46,7 +46,7 @@ func TestTrailingDotAlias(t *testing.T) {
 	for _, name := range []string{"/f.", "/f ", "/F.", "/f. . .", "/d.", "/d /f"} {
 		h, _, err := v.Create(bg, name, fs.CreateRequest{Mode: 0o644, Access: fs.AccessRead | fs.AccessWrite, Flags: fs.OpenTruncate})
 		if err == nil {
-			h.Close(bg)
+			h.Release(bg)
 		}
 		if !errors.Is(err, fs.ErrInvalid) || !strings.Contains(err.Error(), "Windows cannot store") {
 			t.Errorf("Create %s with OpenTruncate: %v, want ErrInvalid saying Windows cannot store the name", name, err)
@@ -104,7 +104,7 @@ func TestDeviceAndReservedNames(t *testing.T) {
 	} {
 		h, _, err := v.Create(bg, tt.name, fs.CreateRequest{Mode: 0o644, Access: fs.AccessWrite})
 		if err == nil {
-			h.Close(bg)
+			h.Release(bg)
 		}
 		code, _ := fs.ErrnoOf(err)
 		if code != fs.EINVAL || !strings.Contains(err.Error(), tt.says) {
@@ -121,7 +121,7 @@ func TestDeviceAndReservedNames(t *testing.T) {
 			t.Errorf("Create %q: %v", name, err)
 			continue
 		}
-		h.Close(bg)
+		h.Release(bg)
 	}
 	if got := len(hostNames(t, root)); got != 6 {
 		t.Errorf("the host directory holds %d entries, want the 6 ordinary names: %q", got, hostNames(t, root))

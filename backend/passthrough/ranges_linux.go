@@ -9,9 +9,9 @@ import (
 )
 
 var (
-	_ fs.RangeAllocator = (*FS)(nil)
-	_ fs.DataSeeker     = (*FS)(nil)
-	_ fs.RangeCopier    = (*FS)(nil)
+	_ fs.AllocateRangeHandler = (*FS)(nil)
+	_ fs.SeekDataHandler      = (*FS)(nil)
+	_ fs.CopyFileRangeHandler = (*FS)(nil)
 )
 
 // OnAllocateRange is fallocate(2) of the host file with the same mode: the host

@@ -75,7 +75,7 @@ func TestCreateOwnerAndSetgid(t *testing.T) {
 				var h *fs.Handle
 				h, fi, err = v.Create(ctx, name, fs.CreateRequest{Mode: tc.mode, Access: fs.AccessWrite, Exclusive: true})
 				if err == nil {
-					h.Close(ctx)
+					h.Release(ctx)
 				}
 			default:
 				fi, err = v.Mknod(ctx, name, tc.mode, 0)

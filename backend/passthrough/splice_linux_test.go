@@ -39,7 +39,7 @@ func TestReadSplice(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer h.Close(ctx)
+			defer h.Release(ctx)
 			buf := make([]byte, 100)
 			n, fd, spliced, err := h.ReadSplice(ctx, buf, 10)
 			if spliced != tt.spliced {
@@ -73,7 +73,7 @@ func TestReadSpliceReadOnlyDescriptor(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	e := &fs.ReadFileEvent{Name: "/f", FileContext: &file{f: f, acc: fs.AccessRead, regular: true, refs: 1},
+	e := &fs.ReadFileEvent{Name: "/f", FileContext: &file{f: f, acc: fs.AccessRead, regular: true},
 		Position: 2, Buffer: make([]byte, 4), SpliceOK: true}
 	if err := p.OnReadFile(context.Background(), e); err != nil {
 		t.Fatal(err)

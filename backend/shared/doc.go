@@ -13,7 +13,7 @@
 // Every mount has a session in PostgreSQL, kept alive by a heartbeat, and
 // follows the change log (LISTEN/NOTIFY wakes it; after a reconnection it reads
 // what it missed), invalidating its caches and, through [FS.Attach], the
-// volume's and the kernel's. Locks (fs.Locker) are rows keyed by the session,
+// volume's and the kernel's. Locks (fs.LockHandler) are rows keyed by the session,
 // and go with it when a mount dies. Blocks are cached on local disk (a bounded
 // LRU); inodes and directory entries in memory until a change invalidates
 // them. The promise for data is close-to-open, as NFS makes it.

@@ -175,8 +175,12 @@ func (f *FS) OnOpenFile(ctx context.Context, e *fs.OpenFileEvent) error {
 // OnCreateFile creates a file, directory, node or symbolic link's inode and its
 // entry, in one transaction.
 func (f *FS) OnCreateFile(ctx context.Context, e *fs.CreateFileEvent) error {
+	mode, err := e.FileMode()
+	if err != nil {
+		return err
+	}
 	ctx = detach(ctx)
-	n, err := f.create(ctx, "create", e.Name, e.Mode, e.Rdev, e.Uid, e.Gid, e.Attributes, "")
+	n, err := f.create(ctx, "create", e.Name, mode, e.Rdev, e.Uid, e.Gid, e.Attributes, "")
 	if err != nil {
 		return err
 	}
@@ -190,9 +194,6 @@ func (f *FS) OnCreateFile(ctx context.Context, e *fs.CreateFileEvent) error {
 
 func (f *FS) create(ctx context.Context, op, name string, mode attr.Mode, rdev uint64, uid, gid uint32,
 	attrs attr.FileAttributes, target string) (inode, error) {
-	if mode.Type() == 0 {
-		mode |= attr.S_IFREG
-	}
 	_, base := fs.Split(name)
 	var n inode
 	var parent int64

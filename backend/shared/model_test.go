@@ -68,7 +68,7 @@ func TestTwoMountModel(t *testing.T) {
 			if _, err := h.Write(ctx, data, int64(off)); err != nil {
 				t.Fatalf("op %d %s: %v", i, what, err)
 			}
-			if err := h.Close(ctx); err != nil {
+			if err := h.Release(ctx); err != nil {
 				t.Fatalf("op %d %s: %v", i, what, err)
 			}
 			next := append([]byte(nil), old...)

@@ -37,7 +37,7 @@ func writeFile(t *testing.T, v *fs.Volume, name string, data []byte) {
 	if _, err := h.Write(ctx, data, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.Close(ctx); err != nil {
+	if err := h.Release(ctx); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -48,7 +48,7 @@ func readFile(v *fs.Volume, name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer h.Close(ctx)
+	defer h.Release(ctx)
 	fi, err := h.Stat(ctx)
 	if err != nil {
 		return nil, err
@@ -150,7 +150,7 @@ func TestLocks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer hb.Close(ctx)
+	defer hb.Release(ctx)
 	w := func(s, e uint64) fs.Lock { return fs.Lock{Start: s, End: e, Type: fs.LockWrite} }
 	if err := ha.SetLock(ctx, 1, w(0, 9), false, false); err != nil {
 		t.Fatal(err)

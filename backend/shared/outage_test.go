@@ -97,7 +97,7 @@ func TestOutageEIO(t *testing.T) {
 	if err := h.Sync(ctx, false); err != nil {
 		t.Errorf("fsync once the object store is back: %v", err)
 	}
-	h.Close(ctx)
+	h.Release(ctx)
 	want := append([]byte("LOST"), old[4:]...)
 	if got, err := readFile(fs.NewVolume(cold, nil), "/kept"); err != nil || !bytes.Equal(got, want) {
 		t.Errorf("read once the object store is back: %d bytes, %v; want the written file", len(got), err)

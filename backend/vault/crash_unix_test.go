@@ -104,7 +104,7 @@ func TestCrashChild(t *testing.T) {
 		if _, err := hh.Read(ctx, hdr[:], 0); err != nil {
 			die(err)
 		}
-		hh.Close(ctx)
+		hh.Release(ctx)
 		gens[i] = int(binary.LittleEndian.Uint64(hdr[:]))
 	}
 	rnd := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
@@ -124,7 +124,7 @@ func TestCrashChild(t *testing.T) {
 			if err := d.Sync(ctx, false); err != nil {
 				die(err)
 			}
-			d.Close(ctx)
+			d.Release(ctx)
 			delete(gens, i)
 			say("e")
 			continue
@@ -143,10 +143,10 @@ func TestCrashChild(t *testing.T) {
 				die(err)
 			}
 		}
-		if err := h.Flush(ctx, 0); err != nil { // close(2)
+		if err := h.Close(ctx, 0); err != nil { // close(2)
 			die(err)
 		}
-		if err := h.Close(ctx); err != nil {
+		if err := h.Release(ctx); err != nil {
 			die(err)
 		}
 		gens[i] = g

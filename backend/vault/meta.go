@@ -329,25 +329,11 @@ func (f *FS) OnCloseDirectoryEnumeration(context.Context, *fs.CloseDirectoryEnum
 // OnCreateFile creates a regular file, directory, device node, FIFO or socket with
 // exactly e.Mode, e.Uid and e.Gid, and opens it.
 func (f *FS) OnCreateFile(_ context.Context, e *fs.CreateFileEvent) error {
-	typ := e.Mode.Type()
-	if typ == 0 {
-		typ = attr.S_IFREG
-		if e.Attributes&attr.Directory != 0 {
-			typ = attr.S_IFDIR
-		}
+	mode, err := e.FileMode()
+	if err != nil {
+		return fmt.Errorf("vault: %w", err)
 	}
-	switch typ {
-	case attr.S_IFREG, attr.S_IFDIR, attr.S_IFIFO, attr.S_IFSOCK, attr.S_IFCHR, attr.S_IFBLK:
-	default:
-		return fmt.Errorf("vault: create %s with type %#o: %w", e.Name, typ, fs.ErrInvalid)
-	}
-	perm := e.Mode.Perm()
-	if e.Mode.Type() == 0 && perm == 0 {
-		perm = 0o644
-		if typ == attr.S_IFDIR {
-			perm = 0o755
-		}
-	}
+	typ, perm := mode.Type(), mode.Perm()
 	var rdev uint64
 	if typ == attr.S_IFCHR || typ == attr.S_IFBLK {
 		rdev = e.Rdev

@@ -75,9 +75,9 @@ func TestNoSpace(t *testing.T) {
 			_, full = h.Write(ctx, chunk, int64(k*len(chunk)))
 		}
 		if full == nil {
-			full = h.Flush(ctx, 0) // close(2): the durable commit
+			full = h.Close(ctx, 0) // close(2): the durable commit
 		}
-		h.Close(ctx)
+		h.Release(ctx)
 		if full == nil {
 			written++
 		}

@@ -30,7 +30,7 @@ func writeFile(t testing.TB, v *fs.Volume, name string, data []byte) {
 	if _, err := h.Write(ctx, data, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.Close(ctx); err != nil {
+	if err := h.Release(ctx); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -42,7 +42,7 @@ func readFile(t testing.TB, v *fs.Volume, name string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Close(ctx)
+	defer h.Release(ctx)
 	var out []byte
 	buf := make([]byte, 100000)
 	for off := int64(0); ; {
@@ -364,7 +364,7 @@ func TestBackupWhileOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Close(ctx)
+	defer h.Release(ctx)
 	if _, err := h.Write(ctx, []byte("buffered"), 0); err != nil {
 		t.Fatal(err)
 	}

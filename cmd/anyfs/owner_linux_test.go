@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -78,6 +79,14 @@ func TestOwnerFlags(t *testing.T) {
 				{65533, []string{"cat", "{}/sub/f.txt"}, "denied"},
 			},
 			mounts: "default_permissions"},
+		{name: "cgofuse", backend: "dir",
+			args: []string{"--adapter", "cgofuse", "--allow-other", "--uid", "65534", "--gid", "65534", "--file-mode", "0640", "--dir-mode", "0750"},
+			looks: []look{
+				{65534, []string{"stat", "-c", "%u %g %a", "{}/sub/f.txt"}, "65534 65534 640"},
+				{65534, []string{"cat", "{}/sub/f.txt"}, "host data"},
+				{65533, []string{"cat", "{}/sub/f.txt"}, "denied"},
+			},
+			mounts: "default_permissions"},
 		{name: "umask as -o", backend: "dir", args: []string{"--allow-other", "-o", "umask=077,uid=65534"},
 			looks: []look{
 				{65534, []string{"stat", "-c", "%u %a", "{}/sub/f.txt"}, "65534 600"},
@@ -103,8 +112,12 @@ func TestOwnerFlags(t *testing.T) {
 			},
 			hostUid: 1000},
 	}
+	compiled := compiledAdapters(t, bin)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if i := slices.Index(tt.args, "--adapter"); i >= 0 && !slices.Contains(compiled, tt.args[i+1]) {
+				t.Skipf("the adapter %s is not compiled in (-tags cgofuse,fuse3)", tt.args[i+1])
+			}
 			base := sharedDir(t)
 			host, mnt := filepath.Join(base, "host"), filepath.Join(base, "mnt")
 			for _, d := range []string{host, mnt, filepath.Join(host, "sub")} {

@@ -270,39 +270,48 @@ func TestMountHelper(t *testing.T) {
 
 // TestSystemdNotify serves in the foreground with $NOTIFY_SOCKET set, as a
 // Type=notify unit does: READY=1 comes once the file system is mounted,
-// STOPPING=1 when it is unmounted.
+// STOPPING=1 when it starts to end, by SIGTERM (systemctl stop) or by an
+// unmount from outside.
 func TestSystemdNotify(t *testing.T) {
 	needFUSE(t)
 	bin := buildAnyfs(t)
-	sock := filepath.Join(t.TempDir(), "notify")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	recv := func(want string) {
-		t.Helper()
-		buf := make([]byte, 4096)
-		_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
-		n, err := conn.Read(buf)
-		if err != nil || !bytes.Equal(buf[:n], []byte(want)) {
-			t.Fatalf("notification %q, %v; want %q", buf[:n], err, want)
-		}
-	}
-	mnt := mountDir(t)
-	t.Setenv("NOTIFY_SOCKET", sock)
-	c := startMount(t, bin, mnt, "mem")
-	recv("READY=1")
-	if !mounted(t, mnt) {
-		t.Fatalf("READY=1 before %s was mounted", mnt)
-	}
-	useMount(t, mnt)
-	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	recv("STOPPING=1")
-	if err := c.exit(t); err != nil {
-		t.Fatalf("anyfs exited with %v; stderr:\n%s", err, c.stderr)
+	for _, stop := range []string{"SIGTERM", "anyfs unmount"} {
+		t.Run(stop, func(t *testing.T) {
+			sock := filepath.Join(t.TempDir(), "notify")
+			conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			recv := func(want string) {
+				t.Helper()
+				buf := make([]byte, 4096)
+				_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+				n, err := conn.Read(buf)
+				if err != nil || !bytes.Equal(buf[:n], []byte(want)) {
+					t.Fatalf("notification %q, %v; want %q", buf[:n], err, want)
+				}
+			}
+			mnt := mountDir(t)
+			t.Setenv("NOTIFY_SOCKET", sock)
+			c := startMount(t, bin, mnt, "mem")
+			recv("READY=1")
+			if !mounted(t, mnt) {
+				t.Fatalf("READY=1 before %s was mounted", mnt)
+			}
+			useMount(t, mnt)
+			if stop == "SIGTERM" {
+				if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+					t.Fatal(err)
+				}
+			} else if out, err := anyfs(t, bin, "unmount", mnt); err != nil {
+				t.Fatalf("anyfs unmount: %v\n%s", err, out)
+			}
+			recv("STOPPING=1")
+			if err := c.exit(t); err != nil {
+				t.Fatalf("anyfs exited with %v; stderr:\n%s", err, c.stderr)
+			}
+		})
 	}
 }
 
@@ -353,102 +362,127 @@ func TestSystemdUnit(t *testing.T) {
 	}
 }
 
-// TestMetrics serves with --metrics, runs a workload, scrapes the endpoint
-// and runs `anyfs stats`: the counts, bytes and histograms follow the
-// workload, and the state file goes with the mount.
+// TestMetrics serves with --metrics on each adapter, runs a workload,
+// scrapes the endpoint and runs `anyfs stats`: the counts, bytes and
+// histograms follow the workload, the kernel's requests are counted by opcode
+// (by the FUSE library's operation with cgofuse), and the state file goes with
+// the mount.
 func TestMetrics(t *testing.T) {
 	needFUSE(t)
 	bin := buildAnyfs(t)
 	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
-	mnt := mountDir(t)
-	// No negative entries: a missing name is then an ENOENT reply to LOOKUP,
-	// which the error counter must show (a cached negative entry is a
-	// successful reply).
-	c := startMount(t, bin, mnt, "--metrics", "127.0.0.1:0", "--negative-timeout", "0", "mem")
-	c.serving(t, mnt)
-	m := regexp.MustCompile(`anyfs: metrics at (http://\S+)\n`).FindStringSubmatch(c.stderr.String())
-	if m == nil {
-		t.Fatalf("no metrics line in:\n%s", c.stderr)
+	// The requests of the workload: the missing name's (an error), the write's
+	// and the read's.
+	ops := map[string]struct {
+		missing, read string
+		write         []string
+	}{
+		"gofuse":  {"LOOKUP", "READ", []string{"WRITE", "WRITEV"}},
+		"cgofuse": {"GETATTR", "READ", []string{"WRITE"}},
 	}
-	data := bytes.Repeat([]byte("metrics "), 1<<17) // 1 MiB
-	if err := os.WriteFile(filepath.Join(mnt, "f"), data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := os.ReadFile(filepath.Join(mnt, "f")); err != nil || len(got) != len(data) {
-		t.Fatalf("read back %d bytes, %v", len(got), err)
-	}
-	if _, err := os.Stat(filepath.Join(mnt, "missing")); err == nil {
-		t.Fatal("stat of a missing file succeeded")
-	}
-	held, err := os.Open(filepath.Join(mnt, "f"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer held.Close()
+	for _, a := range compiledAdapters(t, bin) {
+		t.Run(a, func(t *testing.T) {
+			op := ops[a]
+			if op.read == "" {
+				t.Fatalf("no requests listed for the adapter %s", a)
+			}
+			mnt := mountDir(t)
+			// No negative entries: a missing name is then an ENOENT reply to LOOKUP,
+			// which the error counter must show (a cached negative entry is a
+			// successful reply).
+			c := startMount(t, bin, mnt, "--adapter", a, "--metrics", "127.0.0.1:0", "--negative-timeout", "0", "mem")
+			c.serving(t, mnt)
+			m := regexp.MustCompile(`anyfs: metrics at (http://\S+)\n`).FindStringSubmatch(c.stderr.String())
+			if m == nil {
+				t.Fatalf("no metrics line in:\n%s", c.stderr)
+			}
+			data := bytes.Repeat([]byte("metrics "), 1<<17) // 1 MiB
+			if err := os.WriteFile(filepath.Join(mnt, "f"), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := os.ReadFile(filepath.Join(mnt, "f")); err != nil || len(got) != len(data) {
+				t.Fatalf("read back %d bytes, %v", len(got), err)
+			}
+			if _, err := os.Stat(filepath.Join(mnt, "missing")); err == nil {
+				t.Fatal("stat of a missing file succeeded")
+			}
+			held, err := os.Open(filepath.Join(mnt, "f"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer held.Close()
 
-	resp, err := http.Get(m[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	text := string(body)
-	value := func(series string) float64 {
-		t.Helper()
-		re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`)
-		m := re.FindStringSubmatch(text)
-		if m == nil {
-			t.Fatalf("no %s in the metrics:\n%s", series, text)
-		}
-		v, _ := strconv.ParseFloat(m[1], 64)
-		return v
-	}
-	if v := value("anyfs_written_bytes_total"); v != float64(len(data)) {
-		t.Errorf("anyfs_written_bytes_total = %v, want %d", v, len(data))
-	}
-	// The kernel may read ahead past what was asked; the file has no more.
-	if v := value("anyfs_read_bytes_total"); v != float64(len(data)) {
-		t.Errorf("anyfs_read_bytes_total = %v, want %d", v, len(data))
-	}
-	if v := value(`anyfs_events_total{event="OnWriteFile"}`); v < 1 {
-		t.Errorf("OnWriteFile calls = %v", v)
-	}
-	if v := value(`anyfs_event_errors_total{event="OnGetFileInfo"}`); v < 1 {
-		t.Errorf("OnGetFileInfo errors = %v, want the missing file's", v)
-	}
-	calls := value(`anyfs_events_total{event="OnWriteFile"}`)
-	if v := value(`anyfs_event_duration_seconds_count{event="OnWriteFile"}`); v != calls {
-		t.Errorf("OnWriteFile histogram count %v, calls %v", v, calls)
-	}
-	if v := value(`anyfs_event_duration_seconds_bucket{event="OnWriteFile",le="+Inf"}`); v != calls {
-		t.Errorf("OnWriteFile +Inf bucket %v, calls %v", v, calls)
-	}
-	if v := value(`anyfs_kernel_requests_total{opcode="LOOKUP"}`); v < 1 {
-		t.Errorf("LOOKUP requests = %v", v)
-	}
-	if v := value(`anyfs_kernel_request_errors_total{opcode="LOOKUP"}`); v < 1 {
-		t.Errorf("LOOKUP errors = %v, want the missing file's", v)
-	}
-	if v := value(`anyfs_kernel_requests_total{opcode="WRITE"}`) + value(`anyfs_kernel_requests_total{opcode="WRITEV"}`); v < 1 {
-		t.Errorf("WRITE and WRITEV requests = %v", v)
-	}
-	if v := value("anyfs_open_handles"); v != 1 {
-		t.Errorf("anyfs_open_handles = %v, want 1", v)
-	}
+			resp, err := http.Get(m[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			text := string(body)
+			value := func(series string) float64 {
+				t.Helper()
+				re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`)
+				m := re.FindStringSubmatch(text)
+				if m == nil {
+					t.Fatalf("no %s in the metrics:\n%s", series, text)
+				}
+				v, _ := strconv.ParseFloat(m[1], 64)
+				return v
+			}
+			if v := value("anyfs_written_bytes_total"); v != float64(len(data)) {
+				t.Errorf("anyfs_written_bytes_total = %v, want %d", v, len(data))
+			}
+			// The kernel may read ahead past what was asked; the file has no more.
+			if v := value("anyfs_read_bytes_total"); v != float64(len(data)) {
+				t.Errorf("anyfs_read_bytes_total = %v, want %d", v, len(data))
+			}
+			if v := value(`anyfs_events_total{event="OnWriteFile"}`); v < 1 {
+				t.Errorf("OnWriteFile calls = %v", v)
+			}
+			if v := value(`anyfs_event_errors_total{event="OnGetFileInfo"}`); v < 1 {
+				t.Errorf("OnGetFileInfo errors = %v, want the missing file's", v)
+			}
+			calls := value(`anyfs_events_total{event="OnWriteFile"}`)
+			if v := value(`anyfs_event_duration_seconds_count{event="OnWriteFile"}`); v != calls {
+				t.Errorf("OnWriteFile histogram count %v, calls %v", v, calls)
+			}
+			if v := value(`anyfs_event_duration_seconds_bucket{event="OnWriteFile",le="+Inf"}`); v != calls {
+				t.Errorf("OnWriteFile +Inf bucket %v, calls %v", v, calls)
+			}
+			if v := value(`anyfs_kernel_request_errors_total{opcode="` + op.missing + `"}`); v < 1 {
+				t.Errorf("%s errors = %v, want the missing file's", op.missing, v)
+			}
+			var writes float64
+			for _, w := range op.write {
+				writes += value(`anyfs_kernel_requests_total{opcode="` + w + `"}`)
+			}
+			if writes < 1 {
+				t.Errorf("%v requests = %v", op.write, writes)
+			}
+			// The first request of each opcode is timed.
+			reads := value(`anyfs_kernel_requests_total{opcode="` + op.read + `"}`)
+			if timed := value(`anyfs_kernel_request_duration_seconds_count{opcode="` + op.read + `"}`); reads < 1 || timed < 1 || timed > reads {
+				t.Errorf("%s: %v requests, %v timed", op.read, reads, timed)
+			}
+			if v := value("anyfs_open_handles"); v != 1 {
+				t.Errorf("anyfs_open_handles = %v, want 1", v)
+			}
 
-	out, err := anyfs(t, bin, "stats", mnt)
-	if err != nil {
-		t.Fatalf("anyfs stats: %v\n%s", err, out)
-	}
-	for _, w := range []string{"read 1.0 MiB, written 1.0 MiB; 1 files open, 1 handles\n", "OnWriteFile", "OnReadFile", "opcode", "LOOKUP"} {
-		if !strings.Contains(out, w) {
-			t.Errorf("anyfs stats lacks %q:\n%s", w, out)
-		}
-	}
-	held.Close()
-	c.stopWith(t, syscall.SIGTERM)
-	out, err = anyfs(t, bin, "stats", mnt)
-	if want := "anyfs: no statistics for " + mnt + ": no anyfs serves it with --metrics"; err == nil || !strings.HasPrefix(out, want) {
-		t.Errorf("anyfs stats after the unmount: %v, %q; want %q", err, out, want)
+			out, err := anyfs(t, bin, "stats", mnt)
+			if err != nil {
+				t.Fatalf("anyfs stats: %v\n%s", err, out)
+			}
+			for _, w := range []string{"read 1.0 MiB, written 1.0 MiB; 1 files open, 1 handles\n", "OnWriteFile", "OnReadFile", "opcode", op.missing} {
+				if !strings.Contains(out, w) {
+					t.Errorf("anyfs stats lacks %q:\n%s", w, out)
+				}
+			}
+			held.Close()
+			c.stopWith(t, syscall.SIGTERM)
+			out, err = anyfs(t, bin, "stats", mnt)
+			if want := "anyfs: no statistics for " + mnt + ": no anyfs serves it with --metrics"; err == nil || !strings.HasPrefix(out, want) {
+				t.Errorf("anyfs stats after the unmount: %v, %q; want %q", err, out, want)
+			}
+		})
 	}
 }

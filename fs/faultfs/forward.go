@@ -61,7 +61,7 @@ func (f *FS) OnCreateFile(ctx context.Context, e *fs.CreateFileEvent) error {
 	if err := f.fault(ctx, "OnCreateFile", e.Name); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.Creator); ok {
+	if b, ok := f.b.(fs.CreateFileHandler); ok {
 		return b.OnCreateFile(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -72,7 +72,7 @@ func (f *FS) OnWriteFile(ctx context.Context, e *fs.WriteFileEvent) error {
 	if err := f.fault(ctx, "OnWriteFile", e.Name); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.Writer); ok {
+	if b, ok := f.b.(fs.WriteFileHandler); ok {
 		return b.OnWriteFile(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -83,7 +83,7 @@ func (f *FS) OnSetFileSize(ctx context.Context, e *fs.SetFileSizeEvent) error {
 	if err := f.fault(ctx, "OnSetFileSize", e.Name); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.Writer); ok {
+	if b, ok := f.b.(fs.WriteFileHandler); ok {
 		return b.OnSetFileSize(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -94,7 +94,7 @@ func (f *FS) OnSetAllocationSize(ctx context.Context, e *fs.SetAllocationSizeEve
 	if err := f.fault(ctx, "OnSetAllocationSize", e.Name); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.AllocationSizer); ok {
+	if b, ok := f.b.(fs.SetAllocationSizeHandler); ok {
 		return b.OnSetAllocationSize(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -105,7 +105,7 @@ func (f *FS) OnCleanupFile(ctx context.Context, e *fs.CleanupFileEvent) error {
 	if err := f.fault(ctx, "OnCleanupFile", e.Name); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.Cleaner); ok {
+	if b, ok := f.b.(fs.CleanupFileHandler); ok {
 		return b.OnCleanupFile(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -116,7 +116,7 @@ func (f *FS) OnFlushFile(ctx context.Context, e *fs.FlushFileEvent) error {
 	if err := f.fault(ctx, "OnFlushFile", e.Name); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.Flusher); ok {
+	if b, ok := f.b.(fs.FlushFileHandler); ok {
 		return b.OnFlushFile(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -127,7 +127,7 @@ func (f *FS) OnSetFileAttributes(ctx context.Context, e *fs.SetFileAttributesEve
 	if err := f.fault(ctx, "OnSetFileAttributes", e.Name); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.AttributeSetter); ok {
+	if b, ok := f.b.(fs.SetFileAttributesHandler); ok {
 		return b.OnSetFileAttributes(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -138,7 +138,7 @@ func (f *FS) OnCanFileBeDeleted(ctx context.Context, e *fs.CanFileBeDeletedEvent
 	if err := f.fault(ctx, "OnCanFileBeDeleted", e.Name); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.DeleteChecker); ok {
+	if b, ok := f.b.(fs.CanFileBeDeletedHandler); ok {
 		return b.OnCanFileBeDeleted(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -149,7 +149,7 @@ func (f *FS) OnIsDirectoryEmpty(ctx context.Context, e *fs.IsDirectoryEmptyEvent
 	if err := f.fault(ctx, "OnIsDirectoryEmpty", e.Name); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.EmptyChecker); ok {
+	if b, ok := f.b.(fs.IsDirectoryEmptyHandler); ok {
 		return b.OnIsDirectoryEmpty(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -160,7 +160,7 @@ func (f *FS) OnDeleteFile(ctx context.Context, e *fs.DeleteFileEvent) error {
 	if err := f.fault(ctx, "OnDeleteFile", e.Name); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.Deleter); ok {
+	if b, ok := f.b.(fs.DeleteFileHandler); ok {
 		return b.OnDeleteFile(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -171,7 +171,7 @@ func (f *FS) OnRenameOrMoveFile(ctx context.Context, e *fs.RenameOrMoveFileEvent
 	if err := f.fault(ctx, "OnRenameOrMoveFile", e.Name); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.Renamer); ok {
+	if b, ok := f.b.(fs.RenameOrMoveFileHandler); ok {
 		return b.OnRenameOrMoveFile(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -182,7 +182,7 @@ func (f *FS) OnCreateHardLink(ctx context.Context, e *fs.CreateHardLinkEvent) er
 	if err := f.fault(ctx, "OnCreateHardLink", e.Name); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.HardLinker); ok {
+	if b, ok := f.b.(fs.CreateHardLinkHandler); ok {
 		return b.OnCreateHardLink(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -193,7 +193,7 @@ func (f *FS) OnCreateSymlink(ctx context.Context, e *fs.CreateSymlinkEvent) erro
 	if err := f.fault(ctx, "OnCreateSymlink", e.Name); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.Symlinker); ok {
+	if b, ok := f.b.(fs.SymlinkHandler); ok {
 		return b.OnCreateSymlink(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -204,7 +204,7 @@ func (f *FS) OnReadSymlink(ctx context.Context, e *fs.ReadSymlinkEvent) error {
 	if err := f.fault(ctx, "OnReadSymlink", e.Name); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.Symlinker); ok {
+	if b, ok := f.b.(fs.SymlinkHandler); ok {
 		return b.OnReadSymlink(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -215,7 +215,7 @@ func (f *FS) OnListNamedStreams(ctx context.Context, e *fs.ListNamedStreamsEvent
 	if err := f.fault(ctx, "OnListNamedStreams", e.Name); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.NamedStreamer); ok {
+	if b, ok := f.b.(fs.NamedStreamHandler); ok {
 		return b.OnListNamedStreams(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -226,7 +226,7 @@ func (f *FS) OnGetNamedStream(ctx context.Context, e *fs.GetNamedStreamEvent) er
 	if err := f.fault(ctx, "OnGetNamedStream", e.Name); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.NamedStreamer); ok {
+	if b, ok := f.b.(fs.NamedStreamHandler); ok {
 		return b.OnGetNamedStream(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -237,7 +237,7 @@ func (f *FS) OnSetNamedStream(ctx context.Context, e *fs.SetNamedStreamEvent) er
 	if err := f.fault(ctx, "OnSetNamedStream", e.Name); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.NamedStreamer); ok {
+	if b, ok := f.b.(fs.NamedStreamHandler); ok {
 		return b.OnSetNamedStream(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -248,7 +248,7 @@ func (f *FS) OnDeleteNamedStream(ctx context.Context, e *fs.DeleteNamedStreamEve
 	if err := f.fault(ctx, "OnDeleteNamedStream", e.Name); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.NamedStreamer); ok {
+	if b, ok := f.b.(fs.NamedStreamHandler); ok {
 		return b.OnDeleteNamedStream(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -259,7 +259,7 @@ func (f *FS) OnLockFile(ctx context.Context, e *fs.LockFileEvent) error {
 	if err := f.fault(ctx, "OnLockFile", e.Name); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.Locker); ok {
+	if b, ok := f.b.(fs.LockHandler); ok {
 		return b.OnLockFile(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -270,7 +270,7 @@ func (f *FS) OnUnlockFile(ctx context.Context, e *fs.UnlockFileEvent) error {
 	if err := f.fault(ctx, "OnUnlockFile", e.Name); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.Locker); ok {
+	if b, ok := f.b.(fs.LockHandler); ok {
 		return b.OnUnlockFile(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -281,7 +281,7 @@ func (f *FS) OnGetVolumeSize(ctx context.Context, e *fs.GetVolumeSizeEvent) erro
 	if err := f.fault(ctx, "OnGetVolumeSize", "/"); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.VolumeSizer); ok {
+	if b, ok := f.b.(fs.GetVolumeSizeHandler); ok {
 		return b.OnGetVolumeSize(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -292,7 +292,7 @@ func (f *FS) OnGetVolumeLabel(ctx context.Context, e *fs.GetVolumeLabelEvent) er
 	if err := f.fault(ctx, "OnGetVolumeLabel", "/"); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.VolumeLabeler); ok {
+	if b, ok := f.b.(fs.GetVolumeLabelHandler); ok {
 		return b.OnGetVolumeLabel(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -303,7 +303,7 @@ func (f *FS) OnSetVolumeLabel(ctx context.Context, e *fs.SetVolumeLabelEvent) er
 	if err := f.fault(ctx, "OnSetVolumeLabel", "/"); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.VolumeLabelSetter); ok {
+	if b, ok := f.b.(fs.SetVolumeLabelHandler); ok {
 		return b.OnSetVolumeLabel(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -314,7 +314,7 @@ func (f *FS) OnGetVolumeID(ctx context.Context, e *fs.GetVolumeIDEvent) error {
 	if err := f.fault(ctx, "OnGetVolumeID", "/"); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.VolumeIDer); ok {
+	if b, ok := f.b.(fs.GetVolumeIDHandler); ok {
 		return b.OnGetVolumeID(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -325,7 +325,7 @@ func (f *FS) OnMount(ctx context.Context, e *fs.MountEvent) error {
 	if err := f.fault(ctx, "OnMount", "/"); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.MountNotifiee); ok {
+	if b, ok := f.b.(fs.MountHandler); ok {
 		return b.OnMount(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -336,7 +336,7 @@ func (f *FS) OnUnmount(ctx context.Context, e *fs.UnmountEvent) error {
 	if err := f.fault(ctx, "OnUnmount", "/"); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.MountNotifiee); ok {
+	if b, ok := f.b.(fs.MountHandler); ok {
 		return b.OnUnmount(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -344,39 +344,39 @@ func (f *FS) OnUnmount(ctx context.Context, e *fs.UnmountEvent) error {
 
 // OnError forwards to the backend unless a rule hits.
 func (f *FS) OnError(ctx context.Context, e *fs.ErrorEvent) {
-	if b, ok := f.b.(fs.ErrorReporter); ok {
+	if b, ok := f.b.(fs.ErrorHandler); ok {
 		b.OnError(ctx, e)
 	}
 }
 
 var (
-	_ fs.Interface         = (*FS)(nil)
-	_ fs.Creator           = (*FS)(nil)
-	_ fs.Writer            = (*FS)(nil)
-	_ fs.AllocationSizer   = (*FS)(nil)
-	_ fs.Cleaner           = (*FS)(nil)
-	_ fs.Flusher           = (*FS)(nil)
-	_ fs.AttributeSetter   = (*FS)(nil)
-	_ fs.DeleteChecker     = (*FS)(nil)
-	_ fs.EmptyChecker      = (*FS)(nil)
-	_ fs.Deleter           = (*FS)(nil)
-	_ fs.Renamer           = (*FS)(nil)
-	_ fs.HardLinker        = (*FS)(nil)
-	_ fs.Symlinker         = (*FS)(nil)
-	_ fs.NamedStreamer     = (*FS)(nil)
-	_ fs.Locker            = (*FS)(nil)
-	_ fs.VolumeSizer       = (*FS)(nil)
-	_ fs.VolumeLabeler     = (*FS)(nil)
-	_ fs.VolumeLabelSetter = (*FS)(nil)
-	_ fs.VolumeIDer        = (*FS)(nil)
-	_ fs.MountNotifiee     = (*FS)(nil)
-	_ fs.ErrorReporter     = (*FS)(nil)
-	_ fs.RangeAllocator    = (*FS)(nil)
-	_ fs.DataSeeker        = (*FS)(nil)
-	_ fs.RangeCopier       = (*FS)(nil)
-	_ fs.LockTester        = (*FS)(nil)
-	_ fs.XattrNamespacer   = (*FS)(nil)
-	_ fs.HostChecker       = (*FS)(nil)
+	_ fs.Interface                = (*FS)(nil)
+	_ fs.CreateFileHandler        = (*FS)(nil)
+	_ fs.WriteFileHandler         = (*FS)(nil)
+	_ fs.SetAllocationSizeHandler = (*FS)(nil)
+	_ fs.CleanupFileHandler       = (*FS)(nil)
+	_ fs.FlushFileHandler         = (*FS)(nil)
+	_ fs.SetFileAttributesHandler = (*FS)(nil)
+	_ fs.CanFileBeDeletedHandler  = (*FS)(nil)
+	_ fs.IsDirectoryEmptyHandler  = (*FS)(nil)
+	_ fs.DeleteFileHandler        = (*FS)(nil)
+	_ fs.RenameOrMoveFileHandler  = (*FS)(nil)
+	_ fs.CreateHardLinkHandler    = (*FS)(nil)
+	_ fs.SymlinkHandler           = (*FS)(nil)
+	_ fs.NamedStreamHandler       = (*FS)(nil)
+	_ fs.LockHandler              = (*FS)(nil)
+	_ fs.GetVolumeSizeHandler     = (*FS)(nil)
+	_ fs.GetVolumeLabelHandler    = (*FS)(nil)
+	_ fs.SetVolumeLabelHandler    = (*FS)(nil)
+	_ fs.GetVolumeIDHandler       = (*FS)(nil)
+	_ fs.MountHandler             = (*FS)(nil)
+	_ fs.ErrorHandler             = (*FS)(nil)
+	_ fs.AllocateRangeHandler     = (*FS)(nil)
+	_ fs.SeekDataHandler          = (*FS)(nil)
+	_ fs.CopyFileRangeHandler     = (*FS)(nil)
+	_ fs.TestLockHandler          = (*FS)(nil)
+	_ fs.XattrNamespacer          = (*FS)(nil)
+	_ fs.HostChecker              = (*FS)(nil)
 )
 
 // OnAllocateRange forwards to the backend unless a rule hits.
@@ -384,7 +384,7 @@ func (f *FS) OnAllocateRange(ctx context.Context, e *fs.AllocateRangeEvent) erro
 	if err := f.fault(ctx, "OnAllocateRange", e.Name); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.RangeAllocator); ok {
+	if b, ok := f.b.(fs.AllocateRangeHandler); ok {
 		return b.OnAllocateRange(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -395,7 +395,7 @@ func (f *FS) OnSeekData(ctx context.Context, e *fs.SeekDataEvent) error {
 	if err := f.fault(ctx, "OnSeekData", e.Name); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.DataSeeker); ok {
+	if b, ok := f.b.(fs.SeekDataHandler); ok {
 		return b.OnSeekData(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -406,7 +406,7 @@ func (f *FS) OnCopyFileRange(ctx context.Context, e *fs.CopyFileRangeEvent) erro
 	if err := f.fault(ctx, "OnCopyFileRange", e.DestName); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.RangeCopier); ok {
+	if b, ok := f.b.(fs.CopyFileRangeHandler); ok {
 		return b.OnCopyFileRange(ctx, e)
 	}
 	return fs.ErrNotSupported
@@ -417,7 +417,7 @@ func (f *FS) OnTestLock(ctx context.Context, e *fs.TestLockEvent) error {
 	if err := f.fault(ctx, "OnTestLock", e.Name); err != nil {
 		return err
 	}
-	if b, ok := f.b.(fs.LockTester); ok {
+	if b, ok := f.b.(fs.TestLockHandler); ok {
 		return b.OnTestLock(ctx, e)
 	}
 	return fs.ErrNotSupported

@@ -304,9 +304,9 @@ func checkCreateExistingDirect(t TB, k *kit) {
 	dir := k.work(t, v)
 	file := dir + "/file"
 	k.writeFile(t, v, file, "content")
-	cr, ok := k.b.(fs.Creator)
+	cr, ok := k.b.(fs.CreateFileHandler)
 	if !ok {
-		t.Fatalf("backend has no fs.Creator")
+		t.Fatalf("backend has no fs.CreateFileHandler")
 	}
 	for _, c := range []struct {
 		name string
@@ -327,7 +327,7 @@ func checkCreateExistingDirect(t TB, k *kit) {
 
 func checkCreateInMissingParentDirect(t TB, k *kit) {
 	k.need(t, "write")
-	cr := k.b.(fs.Creator)
+	cr := k.b.(fs.CreateFileHandler)
 	for _, mode := range []attr.Mode{attr.S_IFREG | 0o644, attr.S_IFDIR | 0o755} {
 		name := "/fstest-missing/new"
 		e := fs.CreateFileEvent{Name: name, Mode: mode, Access: fs.AccessRead | fs.AccessWrite}
@@ -384,10 +384,10 @@ func checkLinkExistingDirect(t TB, k *kit) {
 	k.writeFile(t, v, dir+"/a", "a")
 	k.writeFile(t, v, dir+"/b", "b")
 	e := fs.CreateHardLinkEvent{Name: dir + "/a", LinkName: dir + "/b"}
-	err := k.b.(fs.HardLinker).OnCreateHardLink(k.ctx, &e)
+	err := k.b.(fs.CreateHardLinkHandler).OnCreateHardLink(k.ctx, &e)
 	wantErr(t, "OnCreateHardLink over an existing name", err, fs.ErrExist)
 	e = fs.CreateHardLinkEvent{Name: dir + "/a", LinkName: "/fstest-missing/b"}
-	err = k.b.(fs.HardLinker).OnCreateHardLink(k.ctx, &e)
+	err = k.b.(fs.CreateHardLinkHandler).OnCreateHardLink(k.ctx, &e)
 	wantErr(t, "OnCreateHardLink into a missing directory", err, fs.ErrNotExist)
 	if got := k.readFile(t, v, dir+"/b"); got != "b" {
 		t.Errorf("after a refused link, %s/b holds %q, want %q", dir, got, "b")
@@ -401,7 +401,7 @@ func checkExchangeDirect(t TB, k *kit) {
 	k.writeFile(t, v, dir+"/a", "A")
 	k.writeFile(t, v, dir+"/b", "B")
 	e := fs.RenameOrMoveFileEvent{Name: dir + "/a", NewName: dir + "/b", Exchange: true}
-	err := k.b.(fs.Renamer).OnRenameOrMoveFile(k.ctx, &e)
+	err := k.b.(fs.RenameOrMoveFileHandler).OnRenameOrMoveFile(k.ctx, &e)
 	a, b := k.readFile(t, v, dir+"/a"), k.readFile(t, v, dir+"/b")
 	switch {
 	case err == nil:
@@ -569,7 +569,7 @@ func checkEnumEmpty(t TB, k *kit) {
 		d := w + "/empty"
 		k.mkdir(t, v, d)
 		dirs = append(dirs, d)
-		if ec, ok := k.b.(fs.EmptyChecker); ok {
+		if ec, ok := k.b.(fs.IsDirectoryEmptyHandler); ok {
 			e := fs.IsDirectoryEmptyEvent{Name: w}
 			if err := ec.OnIsDirectoryEmpty(k.ctx, &e); err != nil || e.IsEmpty {
 				t.Errorf("OnIsDirectoryEmpty %s (holds %s): IsEmpty %v, %v; want false", w, d, e.IsEmpty, err)
@@ -581,9 +581,9 @@ func checkEnumEmpty(t TB, k *kit) {
 		if len(got) != 0 {
 			t.Errorf("listing the empty directory %s: %v, want nothing", d, names(got))
 		}
-		if _, ok := k.b.(fs.EmptyChecker); ok {
+		if _, ok := k.b.(fs.IsDirectoryEmptyHandler); ok {
 			e := fs.IsDirectoryEmptyEvent{Name: d}
-			if err := k.b.(fs.EmptyChecker).OnIsDirectoryEmpty(k.ctx, &e); err != nil || !e.IsEmpty {
+			if err := k.b.(fs.IsDirectoryEmptyHandler).OnIsDirectoryEmpty(k.ctx, &e); err != nil || !e.IsEmpty {
 				t.Errorf("OnIsDirectoryEmpty %s: IsEmpty %v, %v; want true", d, e.IsEmpty, err)
 			}
 		}

@@ -88,7 +88,7 @@ func checkWriteRead(t TB, k *kit) {
 	if err != nil {
 		t.Fatalf("Create %s: %v", name, err)
 	}
-	defer h.Close(k.ctx)
+	defer h.Release(k.ctx)
 	// Write out of order: odd chunks, then even ones.
 	const chunk = 7001
 	for pass := range 2 {
@@ -98,8 +98,8 @@ func checkWriteRead(t TB, k *kit) {
 			}
 		}
 	}
-	if err := h.Flush(k.ctx, 1); err != nil {
-		t.Errorf("Flush: %v", err)
+	if err := h.Close(k.ctx, 1); err != nil {
+		t.Errorf("Close: %v", err)
 	}
 	if err := h.Sync(k.ctx, false); err != nil {
 		t.Errorf("Sync: %v", err)
@@ -112,7 +112,7 @@ func checkWriteRead(t TB, k *kit) {
 	if err != nil {
 		t.Fatalf("Open %s: %v", name, err)
 	}
-	defer h2.Close(k.ctx)
+	defer h2.Release(k.ctx)
 	k.checkReads(t, h2, want)
 	if fi := k.stat(t, v, name); fi.Size != int64(len(want)) {
 		t.Errorf("Stat %s: size %d, want %d", name, fi.Size, len(want))
@@ -138,7 +138,7 @@ func checkSizeAndTimes(t TB, k *kit) {
 	if err != nil {
 		t.Fatalf("Open %s: %v", name, err)
 	}
-	defer h.Close(k.ctx)
+	defer h.Release(k.ctx)
 	for _, step := range []struct {
 		off  int64
 		data string
@@ -194,7 +194,7 @@ func checkTruncate(t TB, k *kit) {
 	if err != nil {
 		t.Fatalf("Open %s: %v", name, err)
 	}
-	defer h.Close(k.ctx)
+	defer h.Release(k.ctx)
 	if _, err := h.SetAttributes(k.ctx, fs.Change{Valid: fs.ChangeSize, Size: 3}); err != nil {
 		t.Fatalf("ftruncate to 3: %v", err)
 	}
@@ -211,7 +211,7 @@ func checkTruncate(t TB, k *kit) {
 	if err != nil {
 		t.Fatalf("Open with OpenTruncate: %v", err)
 	}
-	defer h2.Close(k.ctx)
+	defer h2.Release(k.ctx)
 	if fi := k.stat(t, v, name); fi.Size != 0 {
 		t.Errorf("after Open with OpenTruncate: size %d, want 0", fi.Size)
 	}
@@ -227,7 +227,7 @@ func checkSparse(t TB, k *kit) {
 	if err != nil {
 		t.Fatalf("Open %s: %v", name, err)
 	}
-	defer h.Close(k.ctx)
+	defer h.Release(k.ctx)
 	k.writeAt(t, h, "end", off)
 	if fi := k.stat(t, v, name); fi.Size != off+3 {
 		t.Errorf("after writing 3 bytes at %d into an empty file: size %d, want %d", off, fi.Size, off+3)
@@ -245,12 +245,12 @@ func checkAppend(t TB, k *kit) {
 	if err != nil {
 		t.Fatalf("Open with OpenAppend: %v", err)
 	}
-	defer ha.Close(k.ctx)
+	defer ha.Release(k.ctx)
 	hw, err := v.Open(k.ctx, name, fs.AccessRead|fs.AccessWrite, 0)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	defer hw.Close(k.ctx)
+	defer hw.Release(k.ctx)
 	k.writeAt(t, ha, "d", 3)
 	k.writeAt(t, hw, "XY", 4)
 	// The append handle's idea of the end (5) is stale: the write goes to the end.
@@ -298,7 +298,7 @@ func checkUnlinkOpen(t TB, k *kit) {
 		t.Errorf("reading an unlinked open file after writes, a truncate and a new file of its name: %q, want %q", got, "datamo")
 	}
 	k.wantContent(t, v, name, "new file", "unlinking an open file and making a new one of its name")
-	h.Close(k.ctx)
+	h.Release(k.ctx)
 	recs := v.rec.FilesNamed(name)
 	if len(recs) > before-1 && before > 0 {
 		if r := recs[before-1]; r.Closes != 1 || !r.PendingDeletion {
@@ -364,7 +364,7 @@ func checkConcurrent(t TB, k *kit) {
 				if n, err := h.Read(k.ctx, buf, 0); err != nil || !bytes.Equal(buf[:n], data) {
 					fail("Read %s: %d bytes, %v; want the %d written", name, n, err, len(data))
 				}
-				h.Close(k.ctx)
+				h.Release(k.ctx)
 				if k.has.del && i%2 == 0 {
 					if err := v.Remove(k.ctx, name, false); err != nil {
 						fail("Remove %s: %v", name, err)

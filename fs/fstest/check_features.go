@@ -36,8 +36,8 @@ func (k *kit) attrTargets(t TB) (*volume, []string) {
 	if !k.has.setattr {
 		k.writeFile(t, v, dir+"/f", "x")
 		_, err := v.SetAttributes(k.ctx, dir+"/f", fs.Change{Valid: fs.ChangeMode, Mode: 0o600})
-		wantErr(t, "SetAttributes on a backend without fs.AttributeSetter", err, fs.ErrNotSupported)
-		t.Skipf("skipped: the backend has no fs.AttributeSetter")
+		wantErr(t, "SetAttributes on a backend without fs.SetFileAttributesHandler", err, fs.ErrNotSupported)
+		t.Skipf("skipped: the backend has no fs.SetFileAttributesHandler")
 	}
 	k.writeFile(t, v, dir+"/f", "x")
 	k.mkdir(t, v, dir+"/d")
@@ -70,7 +70,7 @@ func checkChmod(t TB, k *kit) {
 	if err != nil {
 		t.Fatalf("Open %s: %v", names[0], err)
 	}
-	defer h.Close(k.ctx)
+	defer h.Release(k.ctx)
 	if _, err := h.SetAttributes(k.ctx, fs.Change{Valid: fs.ChangeMode, Mode: 0o640}); err != nil {
 		t.Errorf("fchmod %s 0640: %v", names[0], err)
 	}
@@ -114,7 +114,7 @@ func checkChmodReadOnly(t TB, k *kit, v *volume, names []string) {
 	if err != nil {
 		t.Fatalf("Open %s: %v", file, err)
 	}
-	defer h.Close(k.ctx)
+	defer h.Release(k.ctx)
 	for _, mode := range []attr.Mode{0o440, 0o640} {
 		if _, err := h.SetAttributes(k.ctx, fs.Change{Valid: fs.ChangeMode, Mode: mode}); err != nil {
 			t.Errorf("fchmod %s %#o: %v", file, mode, err)
@@ -178,7 +178,7 @@ func checkTimes(t TB, k *kit) {
 	if err != nil {
 		t.Fatalf("Open %s: %v", names[0], err)
 	}
-	defer h.Close(k.ctx)
+	defer h.Release(k.ctx)
 	if _, err := h.SetAttributes(k.ctx, fs.Change{Valid: fs.ChangeMtime, Mtime: mtime}); err != nil {
 		t.Errorf("futimens %s: %v", names[0], err)
 	} else if st := k.stat(t, v, names[0]); !k.sameTime(st.LastWriteTime, mtime) {
@@ -239,7 +239,7 @@ func checkHardLink(t TB, k *kit) {
 		t.Fatalf("Open %s: %v", b, err)
 	}
 	k.writeAt(t, h, "SH", 0)
-	h.Close(k.ctx)
+	h.Release(k.ctx)
 	k.wantContent(t, v, a, "SHared", "writing through the other link")
 	checkNames(t, "listing after Link", k.list(t, v, dir), []string{"a", "b"}, true)
 	_, err = v.Link(k.ctx, a, b)
@@ -337,7 +337,7 @@ func checkStreamEvents(t TB, k *kit) {
 	dir := k.work(t, v)
 	file := dir + "/f"
 	k.writeFile(t, v, file, "main data")
-	ns := k.b.(fs.NamedStreamer)
+	ns := k.b.(fs.NamedStreamHandler)
 	set := func(name, stream string, data []byte, create, replace bool) error {
 		return ns.OnSetNamedStream(k.ctx, &fs.SetNamedStreamEvent{Name: name, Stream: stream, Data: data, Create: create, Replace: replace})
 	}
@@ -423,7 +423,7 @@ func checkStreamXattr(t TB, k *kit) {
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	defer h.Close(k.ctx)
+	defer h.Release(k.ctx)
 	if err := v.SetXattr(k.ctx, file, x, []byte("green"), fs.XattrReplace); err != nil {
 		t.Errorf("SetXattr with XattrReplace while the file is open: %v", err)
 	}

@@ -50,14 +50,14 @@ func checkWindowsNames(t TB, k *kit) {
 			{"Create with OpenTruncate", func() error {
 				h, _, err := v.Create(k.ctx, p, fs.CreateRequest{Mode: 0o644, Access: fs.AccessRead | fs.AccessWrite, Flags: fs.OpenTruncate})
 				if err == nil {
-					h.Close(k.ctx)
+					h.Release(k.ctx)
 				}
 				return err
 			}},
 			{"Open", func() error {
 				h, err := v.Open(k.ctx, p, fs.AccessRead|fs.AccessWrite, 0)
 				if err == nil {
-					h.Close(k.ctx)
+					h.Release(k.ctx)
 				}
 				return err
 			}},
@@ -65,7 +65,7 @@ func checkWindowsNames(t TB, k *kit) {
 			{"Create in it", func() error {
 				h, _, err := v.Create(k.ctx, p+"/x", fs.CreateRequest{Mode: 0o644, Access: fs.AccessWrite})
 				if err == nil {
-					h.Close(k.ctx)
+					h.Release(k.ctx)
 				}
 				return err
 			}},

@@ -43,7 +43,7 @@ func checkAllocateRange(t TB, k *kit) {
 	v := k.vol(t)
 	name := k.work(t, v) + "/f"
 	h, want := k.sparseFile(t, v, name, 1<<20, 0, 100000)
-	defer h.Close(k.ctx)
+	defer h.Release(k.ctx)
 	if err := h.Allocate(k.ctx, 2000, 100000, fs.AllocateKeepSize|fs.AllocatePunchHole); err != nil {
 		t.Fatalf("Allocate with AllocatePunchHole: %v", err)
 	}
@@ -81,7 +81,7 @@ func checkSeekData(t TB, k *kit) {
 	name := k.work(t, v) + "/f"
 	const size = 4 << 20
 	h, want := k.sparseFile(t, v, name, size, 0, 2<<20)
-	defer h.Close(k.ctx)
+	defer h.Release(k.ctx)
 	zeros := func(from, to int64) bool {
 		return !slices.ContainsFunc(want[from:to], func(b byte) bool { return b != 0 })
 	}
@@ -117,13 +117,13 @@ func checkCopyFileRange(t TB, k *kit) {
 	v := k.vol(t)
 	dir := k.work(t, v)
 	src, want := k.sparseFile(t, v, dir+"/src", 300000, 0, 200000)
-	defer src.Close(k.ctx)
+	defer src.Release(k.ctx)
 	k.writeFile(t, v, dir+"/dst", "")
 	dst, err := v.Open(k.ctx, dir+"/dst", fs.AccessRead|fs.AccessWrite, 0)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	defer dst.Close(k.ctx)
+	defer dst.Release(k.ctx)
 	var copied int64
 	for copied < int64(len(want)) {
 		n, err := src.CopyRange(k.ctx, copied, dst, 10+copied, 1<<20)

@@ -64,7 +64,7 @@ func checkFixtureOffsets(t TB, k *kit) {
 			continue
 		}
 		k.checkReads(t, h, []byte(k.fixture[name]))
-		h.Close(k.ctx)
+		h.Release(k.ctx)
 	}
 }
 
@@ -117,7 +117,7 @@ func checkWritesRefused(t TB, k *kit) {
 		refused("ftruncate", err)
 		_, err = h.SetAttributes(k.ctx, fs.Change{Valid: fs.ChangeMode, Mode: 0o600})
 		refused("fchmod", err)
-		h.Close(k.ctx)
+		h.Release(k.ctx)
 	}
 	refused("unlink", v.Remove(k.ctx, file, false))
 	if dir != "/" {

@@ -40,7 +40,7 @@ func checkRenameFileOverFile(t TB, k *kit) {
 	if err != nil {
 		t.Fatalf("Open %s: %v", b, err)
 	}
-	defer hb.Close(k.ctx)
+	defer hb.Release(k.ctx)
 	if err := v.Rename(k.ctx, a, b, 0); err != nil {
 		t.Fatalf("Rename %s over %s: %v", a, b, err)
 	}
@@ -122,7 +122,7 @@ func checkRenameOpen(t TB, k *kit) {
 	if err != nil {
 		t.Fatalf("Open %s: %v", f, err)
 	}
-	defer h.Close(k.ctx)
+	defer h.Release(k.ctx)
 	if err := v.Rename(k.ctx, f, g, 0); err != nil {
 		t.Fatalf("Rename of an open file: %v", err)
 	}
@@ -146,7 +146,7 @@ func checkRenameOpen(t TB, k *kit) {
 	if err != nil {
 		t.Fatalf("Open %s/x: %v", d, err)
 	}
-	defer hx.Close(k.ctx)
+	defer hx.Release(k.ctx)
 	if err := v.Rename(k.ctx, d, e, 0); err != nil {
 		t.Fatalf("Rename of a directory with an open file: %v", err)
 	}

@@ -26,7 +26,7 @@ func init() {
 // checkCapabilities compares the declared Options with the events the backend has.
 func checkCapabilities(t TB, k *kit) {
 	if !k.opts.ReadOnly && !k.has.write {
-		t.Errorf("the backend has no fs.Creator and fs.Writer, so it is read-only: set Options.ReadOnly (and Options.Files)")
+		t.Errorf("the backend has no fs.CreateFileHandler and fs.WriteFileHandler, so it is read-only: set Options.ReadOnly (and Options.Files)")
 	}
 	if k.ro {
 		if len(k.fixture) == 0 && len(k.opts.Dirs) == 0 {
@@ -38,20 +38,20 @@ func checkCapabilities(t TB, k *kit) {
 		declared, has bool
 		iface, opt    string
 	}{
-		{k.opts.NoRename, k.has.rename, "fs.Renamer", "NoRename"},
-		{k.opts.NoHardLinks, k.has.links, "fs.HardLinker", "NoHardLinks"},
-		{k.opts.NoSymlinks, k.has.symlinks, "fs.Symlinker", "NoSymlinks"},
-		{k.opts.NoNamedStreams, k.has.streams, "fs.NamedStreamer", "NoNamedStreams"},
+		{k.opts.NoRename, k.has.rename, "fs.RenameOrMoveFileHandler", "NoRename"},
+		{k.opts.NoHardLinks, k.has.links, "fs.CreateHardLinkHandler", "NoHardLinks"},
+		{k.opts.NoSymlinks, k.has.symlinks, "fs.SymlinkHandler", "NoSymlinks"},
+		{k.opts.NoNamedStreams, k.has.streams, "fs.NamedStreamHandler", "NoNamedStreams"},
 	} {
 		if !c.declared && !c.has {
 			t.Errorf("the backend does not implement %s: set Options.%s", c.iface, c.opt)
 		}
 	}
 	if !k.has.del {
-		t.Logf("the backend has no fs.Deleter: unlink and rmdir are not checked")
+		t.Logf("the backend has no fs.DeleteFileHandler: unlink and rmdir are not checked")
 	}
 	if !k.has.setattr {
-		t.Logf("the backend has no fs.AttributeSetter: chmod, chown and utimes are not checked")
+		t.Logf("the backend has no fs.SetFileAttributesHandler: chmod, chown and utimes are not checked")
 	}
 }
 
@@ -76,7 +76,7 @@ func checkCloseOnce(t TB, k *kit) {
 	}
 	for i, h := range hs {
 		k.readAll(t, h)
-		h.Close(k.ctx)
+		h.Release(k.ctx)
 		rec := v.rec.FilesNamed(name)[before]
 		want := 0
 		if i == len(hs)-1 {
@@ -86,7 +86,7 @@ func checkCloseOnce(t TB, k *kit) {
 			t.Errorf("after closing %d of 3 handles of %s: OnCloseFile fired %d times, want %d", i+1, name, rec.Closes, want)
 		}
 	}
-	hs[0].Close(k.ctx)
+	hs[0].Release(k.ctx)
 	if rec := v.rec.FilesNamed(name)[before]; rec.Closes != 1 {
 		t.Errorf("closing a handle of %s twice: OnCloseFile fired %d times, want 1", name, rec.Closes)
 	}
@@ -143,10 +143,14 @@ func checkFireAll(t TB, k *kit) {
 	}
 	for i, h := range hs {
 		k.readAll(t, h)
-		h.Close(k.ctx)
-		h.Close(k.ctx)
-		if rec := v.rec.FilesNamed(name)[0]; rec.Closes != i+1 {
+		h.Release(k.ctx)
+		h.Release(k.ctx)
+		rec := v.rec.FilesNamed(name)[0]
+		if rec.Closes != i+1 {
 			t.Errorf("with FireAllOpenCloseEvents, after closing %d of 3 handles of %s: OnCloseFile fired %d times, want %d", i+1, name, rec.Closes, i+1)
+		}
+		if want := i < len(hs)-1; rec.StillOpen != want {
+			t.Errorf("with FireAllOpenCloseEvents, closing %d of 3 handles of %s: StillOpen %v, want %v", i+1, name, rec.StillOpen, want)
 		}
 	}
 }
@@ -201,19 +205,19 @@ func checkUnmount(t TB, k *kit) {
 	}
 	closes, enumCloses := v.rec.Count("OnCloseFile"), v.rec.Count("OnCloseDirectoryEnumeration")
 	for _, h := range hs {
-		h.Close(k.ctx)
+		h.Release(k.ctx)
 	}
 	d.Close(k.ctx)
 	v.Unmounted(k.ctx, "/mnt")
 	if c, e := v.rec.Count("OnCloseFile"), v.rec.Count("OnCloseDirectoryEnumeration"); c != closes || e != enumCloses {
 		t.Errorf("closing handles after Unmounted fired %d more OnCloseFile and %d more OnCloseDirectoryEnumeration, want none", c-closes, e-enumCloses)
 	}
-	_, notified := k.b.(fs.MountNotifiee)
+	_, notified := k.b.(fs.MountHandler)
 	if c := v.rec.Count("OnUnmount"); c > 1 || notified && c != 1 {
 		t.Errorf("Unmounted twice fired OnUnmount %d times, want 1", c)
 	}
 	if h, err := v.Open(k.ctx, f1, fs.AccessRead, 0); err == nil {
-		h.Close(k.ctx)
+		h.Release(k.ctx)
 		t.Errorf("Open after Unmounted succeeded, want an error")
 	}
 }
@@ -249,7 +253,7 @@ func checkFailedOps(t TB, k *kit) {
 			if err != nil {
 				t.Errorf("Create (not exclusive) over %s: %v, want it opened", file, err)
 			} else {
-				h.Close(k.ctx)
+				h.Release(k.ctx)
 			}
 		}
 	}
@@ -302,7 +306,7 @@ func checkCreateExisting(t TB, k *kit) {
 	if got := k.readAll(t, h); got != "content" {
 		t.Errorf("Create (not exclusive) over a file holding %q: reads %q", "content", got)
 	}
-	h.Close(k.ctx)
+	h.Release(k.ctx)
 }
 
 func checkCreateInMissingParent(t TB, k *kit) {

@@ -160,7 +160,7 @@ func (c *fsChecker) checkContent(name string, size int64) {
 		c.errorf("%s: Open: %v", name, err)
 		return
 	}
-	defer h.Close(c.ctx)
+	defer h.Release(c.ctx)
 	buf := make([]byte, 64<<10)
 	var n int64
 	for n < maxReadCheck {

@@ -24,7 +24,7 @@
 // # Capabilities
 //
 // The kit finds optional events by type assertion, as the volume does, and checks
-// that the declared Options match: a backend without [fs.Symlinker] must say
+// that the declared Options match: a backend without [fs.SymlinkHandler] must say
 // NoSymlinks, and so on. A declared "No" skips the checks of that feature and checks
 // instead that the volume refuses it cleanly.
 //

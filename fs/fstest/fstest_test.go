@@ -680,7 +680,7 @@ func TestRecorderVolumeReadOnly(t *testing.T) {
 		}
 	}
 	if _, err := v.Readlink(ctx, "/f"); !errors.Is(err, fs.ErrInvalid) {
-		t.Errorf("Readlink without fs.Symlinker: %v, want ErrInvalid", err)
+		t.Errorf("Readlink without fs.SymlinkHandler: %v, want ErrInvalid", err)
 	}
 	if l, err := v.Label(ctx); err != nil || l != "anyfs" {
 		t.Errorf("Label: %q, %v; want the default", l, err)

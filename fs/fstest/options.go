@@ -12,7 +12,7 @@ import (
 type Options struct {
 	// ReadOnly says the backend is read-only: the kit serves it through a read-only
 	// volume, checks that every change fails with fs.ErrReadOnly, and checks the
-	// fixture. A backend without fs.Creator or fs.Writer is read-only whatever this
+	// fixture. A backend without fs.CreateFileHandler or fs.WriteFileHandler is read-only whatever this
 	// says.
 	ReadOnly bool
 	// Files is a fixture the backend was built with: volume path to content

@@ -28,7 +28,7 @@ import (
 // by a wrapper is the order in which the volume checks things (a missing file may
 // fail with ErrNotExist where the volume alone says ErrNotSupported) and
 // [fs.Volume.Capabilities]. Make the volume with [Recorder.NewVolume], which keeps a
-// backend without fs.Creator or fs.Writer read-only, as fs.NewVolume would.
+// backend without fs.CreateFileHandler or fs.WriteFileHandler read-only, as fs.NewVolume would.
 //
 // Use one Recorder per volume: its books count every event it sees together, and
 // OnUnmount checks that every context it saw was closed. It does not implement
@@ -38,31 +38,31 @@ import (
 type Recorder struct {
 	b fs.Interface
 
-	creator   fs.Creator
-	writer    fs.Writer
-	allocator fs.AllocationSizer
-	ranger    fs.RangeAllocator
-	seeker    fs.DataSeeker
-	copier    fs.RangeCopier
-	tester    fs.LockTester
+	creator   fs.CreateFileHandler
+	writer    fs.WriteFileHandler
+	allocator fs.SetAllocationSizeHandler
+	ranger    fs.AllocateRangeHandler
+	seeker    fs.SeekDataHandler
+	copier    fs.CopyFileRangeHandler
+	tester    fs.TestLockHandler
 	xattrNS   fs.XattrNamespacer
-	cleaner   fs.Cleaner
-	flusher   fs.Flusher
-	setter    fs.AttributeSetter
-	checker   fs.DeleteChecker
-	empty     fs.EmptyChecker
-	deleter   fs.Deleter
-	renamer   fs.Renamer
-	linker    fs.HardLinker
-	symlinker fs.Symlinker
-	streams   fs.NamedStreamer
-	locker    fs.Locker
-	sizer     fs.VolumeSizer
-	labeler   fs.VolumeLabeler
-	relabeler fs.VolumeLabelSetter
-	ider      fs.VolumeIDer
-	notifiee  fs.MountNotifiee
-	errorer   fs.ErrorReporter
+	cleaner   fs.CleanupFileHandler
+	flusher   fs.FlushFileHandler
+	setter    fs.SetFileAttributesHandler
+	checker   fs.CanFileBeDeletedHandler
+	empty     fs.IsDirectoryEmptyHandler
+	deleter   fs.DeleteFileHandler
+	renamer   fs.RenameOrMoveFileHandler
+	linker    fs.CreateHardLinkHandler
+	symlinker fs.SymlinkHandler
+	streams   fs.NamedStreamHandler
+	locker    fs.LockHandler
+	sizer     fs.GetVolumeSizeHandler
+	labeler   fs.GetVolumeLabelHandler
+	relabeler fs.SetVolumeLabelHandler
+	ider      fs.GetVolumeIDHandler
+	notifiee  fs.MountHandler
+	errorer   fs.ErrorHandler
 
 	mu       sync.Mutex // protects the following
 	label    string
@@ -80,6 +80,7 @@ type fileToken struct {
 	inner         any
 	opens, closes int
 	pending       bool
+	stillOpen     bool
 }
 
 // listToken stands for one EnumerationContext.
@@ -91,63 +92,63 @@ type listToken struct {
 }
 
 var (
-	_ fs.Interface         = (*Recorder)(nil)
-	_ fs.Creator           = (*Recorder)(nil)
-	_ fs.Writer            = (*Recorder)(nil)
-	_ fs.AllocationSizer   = (*Recorder)(nil)
-	_ fs.Cleaner           = (*Recorder)(nil)
-	_ fs.Flusher           = (*Recorder)(nil)
-	_ fs.AttributeSetter   = (*Recorder)(nil)
-	_ fs.DeleteChecker     = (*Recorder)(nil)
-	_ fs.EmptyChecker      = (*Recorder)(nil)
-	_ fs.Deleter           = (*Recorder)(nil)
-	_ fs.Renamer           = (*Recorder)(nil)
-	_ fs.HardLinker        = (*Recorder)(nil)
-	_ fs.Symlinker         = (*Recorder)(nil)
-	_ fs.NamedStreamer     = (*Recorder)(nil)
-	_ fs.Locker            = (*Recorder)(nil)
-	_ fs.VolumeSizer       = (*Recorder)(nil)
-	_ fs.VolumeLabeler     = (*Recorder)(nil)
-	_ fs.VolumeLabelSetter = (*Recorder)(nil)
-	_ fs.VolumeIDer        = (*Recorder)(nil)
-	_ fs.MountNotifiee     = (*Recorder)(nil)
-	_ fs.ErrorReporter     = (*Recorder)(nil)
-	_ fs.RangeAllocator    = (*Recorder)(nil)
-	_ fs.DataSeeker        = (*Recorder)(nil)
-	_ fs.RangeCopier       = (*Recorder)(nil)
-	_ fs.LockTester        = (*Recorder)(nil)
-	_ fs.XattrNamespacer   = (*Recorder)(nil)
-	_ fs.HostChecker       = (*Recorder)(nil)
+	_ fs.Interface                = (*Recorder)(nil)
+	_ fs.CreateFileHandler        = (*Recorder)(nil)
+	_ fs.WriteFileHandler         = (*Recorder)(nil)
+	_ fs.SetAllocationSizeHandler = (*Recorder)(nil)
+	_ fs.CleanupFileHandler       = (*Recorder)(nil)
+	_ fs.FlushFileHandler         = (*Recorder)(nil)
+	_ fs.SetFileAttributesHandler = (*Recorder)(nil)
+	_ fs.CanFileBeDeletedHandler  = (*Recorder)(nil)
+	_ fs.IsDirectoryEmptyHandler  = (*Recorder)(nil)
+	_ fs.DeleteFileHandler        = (*Recorder)(nil)
+	_ fs.RenameOrMoveFileHandler  = (*Recorder)(nil)
+	_ fs.CreateHardLinkHandler    = (*Recorder)(nil)
+	_ fs.SymlinkHandler           = (*Recorder)(nil)
+	_ fs.NamedStreamHandler       = (*Recorder)(nil)
+	_ fs.LockHandler              = (*Recorder)(nil)
+	_ fs.GetVolumeSizeHandler     = (*Recorder)(nil)
+	_ fs.GetVolumeLabelHandler    = (*Recorder)(nil)
+	_ fs.SetVolumeLabelHandler    = (*Recorder)(nil)
+	_ fs.GetVolumeIDHandler       = (*Recorder)(nil)
+	_ fs.MountHandler             = (*Recorder)(nil)
+	_ fs.ErrorHandler             = (*Recorder)(nil)
+	_ fs.AllocateRangeHandler     = (*Recorder)(nil)
+	_ fs.SeekDataHandler          = (*Recorder)(nil)
+	_ fs.CopyFileRangeHandler     = (*Recorder)(nil)
+	_ fs.TestLockHandler          = (*Recorder)(nil)
+	_ fs.XattrNamespacer          = (*Recorder)(nil)
+	_ fs.HostChecker              = (*Recorder)(nil)
 )
 
 // NewRecorder wraps b.
 func NewRecorder(b fs.Interface) *Recorder {
 	r := &Recorder{b: b, label: "anyfs", counts: map[string]int{}}
-	r.creator, _ = b.(fs.Creator)
-	r.writer, _ = b.(fs.Writer)
-	r.allocator, _ = b.(fs.AllocationSizer)
-	r.ranger, _ = b.(fs.RangeAllocator)
-	r.seeker, _ = b.(fs.DataSeeker)
-	r.copier, _ = b.(fs.RangeCopier)
-	r.tester, _ = b.(fs.LockTester)
+	r.creator, _ = b.(fs.CreateFileHandler)
+	r.writer, _ = b.(fs.WriteFileHandler)
+	r.allocator, _ = b.(fs.SetAllocationSizeHandler)
+	r.ranger, _ = b.(fs.AllocateRangeHandler)
+	r.seeker, _ = b.(fs.SeekDataHandler)
+	r.copier, _ = b.(fs.CopyFileRangeHandler)
+	r.tester, _ = b.(fs.TestLockHandler)
 	r.xattrNS, _ = b.(fs.XattrNamespacer)
-	r.cleaner, _ = b.(fs.Cleaner)
-	r.flusher, _ = b.(fs.Flusher)
-	r.setter, _ = b.(fs.AttributeSetter)
-	r.checker, _ = b.(fs.DeleteChecker)
-	r.empty, _ = b.(fs.EmptyChecker)
-	r.deleter, _ = b.(fs.Deleter)
-	r.renamer, _ = b.(fs.Renamer)
-	r.linker, _ = b.(fs.HardLinker)
-	r.symlinker, _ = b.(fs.Symlinker)
-	r.streams, _ = b.(fs.NamedStreamer)
-	r.locker, _ = b.(fs.Locker)
-	r.sizer, _ = b.(fs.VolumeSizer)
-	r.labeler, _ = b.(fs.VolumeLabeler)
-	r.relabeler, _ = b.(fs.VolumeLabelSetter)
-	r.ider, _ = b.(fs.VolumeIDer)
-	r.notifiee, _ = b.(fs.MountNotifiee)
-	r.errorer, _ = b.(fs.ErrorReporter)
+	r.cleaner, _ = b.(fs.CleanupFileHandler)
+	r.flusher, _ = b.(fs.FlushFileHandler)
+	r.setter, _ = b.(fs.SetFileAttributesHandler)
+	r.checker, _ = b.(fs.CanFileBeDeletedHandler)
+	r.empty, _ = b.(fs.IsDirectoryEmptyHandler)
+	r.deleter, _ = b.(fs.DeleteFileHandler)
+	r.renamer, _ = b.(fs.RenameOrMoveFileHandler)
+	r.linker, _ = b.(fs.CreateHardLinkHandler)
+	r.symlinker, _ = b.(fs.SymlinkHandler)
+	r.streams, _ = b.(fs.NamedStreamHandler)
+	r.locker, _ = b.(fs.LockHandler)
+	r.sizer, _ = b.(fs.GetVolumeSizeHandler)
+	r.labeler, _ = b.(fs.GetVolumeLabelHandler)
+	r.relabeler, _ = b.(fs.SetVolumeLabelHandler)
+	r.ider, _ = b.(fs.GetVolumeIDHandler)
+	r.notifiee, _ = b.(fs.MountHandler)
+	r.errorer, _ = b.(fs.ErrorHandler)
 	return r
 }
 
@@ -158,7 +159,7 @@ func (r *Recorder) Unwrap() fs.Interface { return r.b }
 func (r *Recorder) writable() bool { return r.creator != nil && r.writer != nil }
 
 // NewVolume makes a volume serving r with opts (nil means defaults). The volume is
-// read-only when the wrapped backend lacks fs.Creator or fs.Writer.
+// read-only when the wrapped backend lacks fs.CreateFileHandler or fs.WriteFileHandler.
 func (r *Recorder) NewVolume(opts *fs.Options) *fs.Volume {
 	o := fs.Options{}
 	if opts != nil {
@@ -185,8 +186,8 @@ type FileRecord struct {
 	// Opens counts the OnOpenFile and OnCreateFile calls that set or shared the
 	// context (one, unless the volume fires every open); Closes the OnCloseFile calls.
 	Opens, Closes int
-	// PendingDeletion is the flag of the last OnCloseFile.
-	PendingDeletion bool
+	// PendingDeletion and StillOpen are the flags of the last OnCloseFile.
+	PendingDeletion, StillOpen bool
 }
 
 // Open reports whether the context is still open (fewer closes than opens).
@@ -205,7 +206,7 @@ func (r *Recorder) Files() []FileRecord {
 	defer r.mu.Unlock()
 	out := make([]FileRecord, len(r.files))
 	for i, t := range r.files {
-		out[i] = FileRecord{Name: t.name, FileContext: t.inner, Opens: t.opens, Closes: t.closes, PendingDeletion: t.pending}
+		out[i] = FileRecord{Name: t.name, FileContext: t.inner, Opens: t.opens, Closes: t.closes, PendingDeletion: t.pending, StillOpen: t.stillOpen}
 	}
 	return out
 }
@@ -321,7 +322,7 @@ func (r *Recorder) OnGetFileInfo(ctx context.Context, e *fs.GetFileInfoEvent) er
 }
 
 // hideSymlink turns a symbolic link into a regular file, as the volume shows links of
-// a backend without fs.Symlinker.
+// a backend without fs.SymlinkHandler.
 func hideSymlink(fi *fs.FileInfo) {
 	m := fi.Mode
 	if m.Type() == 0 && fi.Attributes&attr.ReparsePoint != 0 && fi.Attributes&attr.Directory == 0 {
@@ -451,6 +452,7 @@ func (r *Recorder) OnCloseFile(ctx context.Context, e *fs.CloseFileEvent) error 
 	}
 	tok.closes++
 	tok.pending = e.PendingDeletion
+	tok.stillOpen = e.StillOpen
 	if tok.closes > tok.opens {
 		r.problemLocked("OnCloseFile %s: fired %d times for a FileContext opened %d times", e.Name, tok.closes, tok.opens)
 	}
@@ -461,7 +463,7 @@ func (r *Recorder) OnCloseFile(ctx context.Context, e *fs.CloseFileEvent) error 
 	return err
 }
 
-// OnCreateFile forwards the event; without fs.Creator it fails with ErrReadOnly.
+// OnCreateFile forwards the event; without fs.CreateFileHandler it fails with ErrReadOnly.
 func (r *Recorder) OnCreateFile(ctx context.Context, e *fs.CreateFileEvent) error {
 	r.count("OnCreateFile")
 	if r.creator == nil {
@@ -482,7 +484,7 @@ func (r *Recorder) OnCreateFile(ctx context.Context, e *fs.CreateFileEvent) erro
 	return err
 }
 
-// OnWriteFile forwards the event; without fs.Writer it fails with ErrReadOnly.
+// OnWriteFile forwards the event; without fs.WriteFileHandler it fails with ErrReadOnly.
 func (r *Recorder) OnWriteFile(ctx context.Context, e *fs.WriteFileEvent) error {
 	r.count("OnWriteFile")
 	e.FileContext = r.fileCtx("OnWriteFile", e.Name, e.FileContext)
@@ -492,7 +494,7 @@ func (r *Recorder) OnWriteFile(ctx context.Context, e *fs.WriteFileEvent) error 
 	return r.writer.OnWriteFile(ctx, e)
 }
 
-// OnSetFileSize forwards the event; without fs.Writer it fails with ErrReadOnly.
+// OnSetFileSize forwards the event; without fs.WriteFileHandler it fails with ErrReadOnly.
 func (r *Recorder) OnSetFileSize(ctx context.Context, e *fs.SetFileSizeEvent) error {
 	r.count("OnSetFileSize")
 	e.FileContext = r.fileCtx("OnSetFileSize", e.Name, e.FileContext)
@@ -502,7 +504,7 @@ func (r *Recorder) OnSetFileSize(ctx context.Context, e *fs.SetFileSizeEvent) er
 	return r.writer.OnSetFileSize(ctx, e)
 }
 
-// OnSetAllocationSize forwards the event; without fs.AllocationSizer it fails with
+// OnSetAllocationSize forwards the event; without fs.SetAllocationSizeHandler it fails with
 // ErrNotSupported.
 func (r *Recorder) OnSetAllocationSize(ctx context.Context, e *fs.SetAllocationSizeEvent) error {
 	r.count("OnSetAllocationSize")
@@ -513,7 +515,7 @@ func (r *Recorder) OnSetAllocationSize(ctx context.Context, e *fs.SetAllocationS
 	return r.allocator.OnSetAllocationSize(ctx, e)
 }
 
-// OnAllocateRange forwards the event; without fs.RangeAllocator it fails with
+// OnAllocateRange forwards the event; without fs.AllocateRangeHandler it fails with
 // ErrNotSupported.
 func (r *Recorder) OnAllocateRange(ctx context.Context, e *fs.AllocateRangeEvent) error {
 	r.count("OnAllocateRange")
@@ -524,7 +526,7 @@ func (r *Recorder) OnAllocateRange(ctx context.Context, e *fs.AllocateRangeEvent
 	return r.ranger.OnAllocateRange(ctx, e)
 }
 
-// OnSeekData forwards the event; without fs.DataSeeker it fails with
+// OnSeekData forwards the event; without fs.SeekDataHandler it fails with
 // ErrNotSupported.
 func (r *Recorder) OnSeekData(ctx context.Context, e *fs.SeekDataEvent) error {
 	r.count("OnSeekData")
@@ -535,7 +537,7 @@ func (r *Recorder) OnSeekData(ctx context.Context, e *fs.SeekDataEvent) error {
 	return r.seeker.OnSeekData(ctx, e)
 }
 
-// OnCopyFileRange forwards the event; without fs.RangeCopier it fails with
+// OnCopyFileRange forwards the event; without fs.CopyFileRangeHandler it fails with
 // ErrNotSupported.
 func (r *Recorder) OnCopyFileRange(ctx context.Context, e *fs.CopyFileRangeEvent) error {
 	r.count("OnCopyFileRange")
@@ -575,7 +577,7 @@ func (r *Recorder) notSupported(op, name string) error {
 	return fmt.Errorf("%s %s: %w", op, name, fs.ErrNotSupported)
 }
 
-// OnSetFileAttributes forwards the event; without fs.AttributeSetter it fails with
+// OnSetFileAttributes forwards the event; without fs.SetFileAttributesHandler it fails with
 // ErrNotSupported.
 func (r *Recorder) OnSetFileAttributes(ctx context.Context, e *fs.SetFileAttributesEvent) error {
 	r.count("OnSetFileAttributes")
@@ -586,7 +588,7 @@ func (r *Recorder) OnSetFileAttributes(ctx context.Context, e *fs.SetFileAttribu
 	return r.setter.OnSetFileAttributes(ctx, e)
 }
 
-// OnCanFileBeDeleted forwards the event; without fs.Deleter it refuses the deletion
+// OnCanFileBeDeleted forwards the event; without fs.DeleteFileHandler it refuses the deletion
 // with ErrNotSupported.
 func (r *Recorder) OnCanFileBeDeleted(ctx context.Context, e *fs.CanFileBeDeletedEvent) error {
 	r.count("OnCanFileBeDeleted")
@@ -600,7 +602,7 @@ func (r *Recorder) OnCanFileBeDeleted(ctx context.Context, e *fs.CanFileBeDelete
 	return r.checker.OnCanFileBeDeleted(ctx, e)
 }
 
-// OnIsDirectoryEmpty forwards the event; without fs.EmptyChecker it lists the
+// OnIsDirectoryEmpty forwards the event; without fs.IsDirectoryEmptyHandler it lists the
 // directory for one entry (outside any open handle, as the contract allows).
 func (r *Recorder) OnIsDirectoryEmpty(ctx context.Context, e *fs.IsDirectoryEmptyEvent) error {
 	r.count("OnIsDirectoryEmpty")
@@ -622,7 +624,7 @@ func (r *Recorder) OnIsDirectoryEmpty(ctx context.Context, e *fs.IsDirectoryEmpt
 	return err
 }
 
-// OnDeleteFile forwards the event; without fs.Deleter it fails with ErrNotSupported.
+// OnDeleteFile forwards the event; without fs.DeleteFileHandler it fails with ErrNotSupported.
 func (r *Recorder) OnDeleteFile(ctx context.Context, e *fs.DeleteFileEvent) error {
 	r.count("OnDeleteFile")
 	e.FileContext = r.fileCtx("OnDeleteFile", e.Name, e.FileContext)
@@ -632,7 +634,7 @@ func (r *Recorder) OnDeleteFile(ctx context.Context, e *fs.DeleteFileEvent) erro
 	return r.deleter.OnDeleteFile(ctx, e)
 }
 
-// OnRenameOrMoveFile forwards the event; without fs.Renamer it fails with
+// OnRenameOrMoveFile forwards the event; without fs.RenameOrMoveFileHandler it fails with
 // ErrNotSupported.
 func (r *Recorder) OnRenameOrMoveFile(ctx context.Context, e *fs.RenameOrMoveFileEvent) error {
 	r.count("OnRenameOrMoveFile")
@@ -643,7 +645,7 @@ func (r *Recorder) OnRenameOrMoveFile(ctx context.Context, e *fs.RenameOrMoveFil
 	return r.renamer.OnRenameOrMoveFile(ctx, e)
 }
 
-// OnCreateHardLink forwards the event; without fs.HardLinker it fails with
+// OnCreateHardLink forwards the event; without fs.CreateHardLinkHandler it fails with
 // ErrNotPermitted.
 func (r *Recorder) OnCreateHardLink(ctx context.Context, e *fs.CreateHardLinkEvent) error {
 	r.count("OnCreateHardLink")
@@ -656,7 +658,7 @@ func (r *Recorder) OnCreateHardLink(ctx context.Context, e *fs.CreateHardLinkEve
 	return r.linker.OnCreateHardLink(ctx, e)
 }
 
-// OnCreateSymlink forwards the event; without fs.Symlinker it fails with
+// OnCreateSymlink forwards the event; without fs.SymlinkHandler it fails with
 // ErrNotSupported.
 func (r *Recorder) OnCreateSymlink(ctx context.Context, e *fs.CreateSymlinkEvent) error {
 	r.count("OnCreateSymlink")
@@ -666,7 +668,7 @@ func (r *Recorder) OnCreateSymlink(ctx context.Context, e *fs.CreateSymlinkEvent
 	return r.symlinker.OnCreateSymlink(ctx, e)
 }
 
-// OnReadSymlink forwards the event; without fs.Symlinker it fails with ErrInvalid.
+// OnReadSymlink forwards the event; without fs.SymlinkHandler it fails with ErrInvalid.
 func (r *Recorder) OnReadSymlink(ctx context.Context, e *fs.ReadSymlinkEvent) error {
 	r.count("OnReadSymlink")
 	if r.symlinker == nil {
@@ -675,7 +677,7 @@ func (r *Recorder) OnReadSymlink(ctx context.Context, e *fs.ReadSymlinkEvent) er
 	return r.symlinker.OnReadSymlink(ctx, e)
 }
 
-// OnListNamedStreams forwards the event; without fs.NamedStreamer it lists nothing.
+// OnListNamedStreams forwards the event; without fs.NamedStreamHandler it lists nothing.
 func (r *Recorder) OnListNamedStreams(ctx context.Context, e *fs.ListNamedStreamsEvent) error {
 	r.count("OnListNamedStreams")
 	e.FileContext = r.fileCtx("OnListNamedStreams", e.Name, e.FileContext)
@@ -685,7 +687,7 @@ func (r *Recorder) OnListNamedStreams(ctx context.Context, e *fs.ListNamedStream
 	return r.streams.OnListNamedStreams(ctx, e)
 }
 
-// OnGetNamedStream forwards the event; without fs.NamedStreamer it fails with
+// OnGetNamedStream forwards the event; without fs.NamedStreamHandler it fails with
 // ErrNotSupported.
 func (r *Recorder) OnGetNamedStream(ctx context.Context, e *fs.GetNamedStreamEvent) error {
 	r.count("OnGetNamedStream")
@@ -696,7 +698,7 @@ func (r *Recorder) OnGetNamedStream(ctx context.Context, e *fs.GetNamedStreamEve
 	return r.streams.OnGetNamedStream(ctx, e)
 }
 
-// OnSetNamedStream forwards the event; without fs.NamedStreamer it fails with
+// OnSetNamedStream forwards the event; without fs.NamedStreamHandler it fails with
 // ErrNotSupported.
 func (r *Recorder) OnSetNamedStream(ctx context.Context, e *fs.SetNamedStreamEvent) error {
 	r.count("OnSetNamedStream")
@@ -707,7 +709,7 @@ func (r *Recorder) OnSetNamedStream(ctx context.Context, e *fs.SetNamedStreamEve
 	return r.streams.OnSetNamedStream(ctx, e)
 }
 
-// OnDeleteNamedStream forwards the event; without fs.NamedStreamer it fails with
+// OnDeleteNamedStream forwards the event; without fs.NamedStreamHandler it fails with
 // ErrNotSupported.
 func (r *Recorder) OnDeleteNamedStream(ctx context.Context, e *fs.DeleteNamedStreamEvent) error {
 	r.count("OnDeleteNamedStream")
@@ -738,7 +740,7 @@ func (r *Recorder) OnUnlockFile(ctx context.Context, e *fs.UnlockFileEvent) erro
 	return r.locker.OnUnlockFile(ctx, e)
 }
 
-// OnTestLock forwards the event; without fs.LockTester it finds no lock.
+// OnTestLock forwards the event; without fs.TestLockHandler it finds no lock.
 func (r *Recorder) OnTestLock(ctx context.Context, e *fs.TestLockEvent) error {
 	r.count("OnTestLock")
 	e.FileContext = r.fileCtx("OnTestLock", e.Name, e.FileContext)
@@ -757,7 +759,7 @@ func (r *Recorder) XattrNamespaces() []string {
 	return r.xattrNS.XattrNamespaces()
 }
 
-// OnGetVolumeSize forwards the event; without fs.VolumeSizer it reports nothing.
+// OnGetVolumeSize forwards the event; without fs.GetVolumeSizeHandler it reports nothing.
 func (r *Recorder) OnGetVolumeSize(ctx context.Context, e *fs.GetVolumeSizeEvent) error {
 	r.count("OnGetVolumeSize")
 	if r.sizer == nil {
@@ -766,7 +768,7 @@ func (r *Recorder) OnGetVolumeSize(ctx context.Context, e *fs.GetVolumeSizeEvent
 	return r.sizer.OnGetVolumeSize(ctx, e)
 }
 
-// OnGetVolumeLabel forwards the event; without fs.VolumeLabeler it reports the label
+// OnGetVolumeLabel forwards the event; without fs.GetVolumeLabelHandler it reports the label
 // of the volume made by NewVolume.
 func (r *Recorder) OnGetVolumeLabel(ctx context.Context, e *fs.GetVolumeLabelEvent) error {
 	r.count("OnGetVolumeLabel")
@@ -779,7 +781,7 @@ func (r *Recorder) OnGetVolumeLabel(ctx context.Context, e *fs.GetVolumeLabelEve
 	return r.labeler.OnGetVolumeLabel(ctx, e)
 }
 
-// OnSetVolumeLabel forwards the event; without fs.VolumeLabelSetter it fails with
+// OnSetVolumeLabel forwards the event; without fs.SetVolumeLabelHandler it fails with
 // ErrNotSupported.
 func (r *Recorder) OnSetVolumeLabel(ctx context.Context, e *fs.SetVolumeLabelEvent) error {
 	r.count("OnSetVolumeLabel")
@@ -789,7 +791,7 @@ func (r *Recorder) OnSetVolumeLabel(ctx context.Context, e *fs.SetVolumeLabelEve
 	return r.relabeler.OnSetVolumeLabel(ctx, e)
 }
 
-// OnGetVolumeID forwards the event; without fs.VolumeIDer it derives the ID from the
+// OnGetVolumeID forwards the event; without fs.GetVolumeIDHandler it derives the ID from the
 // label as the volume does.
 func (r *Recorder) OnGetVolumeID(ctx context.Context, e *fs.GetVolumeIDEvent) error {
 	r.count("OnGetVolumeID")

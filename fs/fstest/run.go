@@ -121,18 +121,18 @@ type volume struct {
 
 func newKit(t TB, b fs.Interface, opts Options) *kit {
 	k := &kit{opts: opts, b: b, ctx: context.Background()}
-	_, c := b.(fs.Creator)
-	_, w := b.(fs.Writer)
-	_, k.has.del = b.(fs.Deleter)
-	_, k.has.rename = b.(fs.Renamer)
-	_, k.has.setattr = b.(fs.AttributeSetter)
-	_, k.has.links = b.(fs.HardLinker)
-	_, k.has.symlinks = b.(fs.Symlinker)
-	_, k.has.streams = b.(fs.NamedStreamer)
-	_, k.has.empty = b.(fs.EmptyChecker)
-	_, k.has.ranges = b.(fs.RangeAllocator)
-	_, k.has.seek = b.(fs.DataSeeker)
-	_, k.has.copy = b.(fs.RangeCopier)
+	_, c := b.(fs.CreateFileHandler)
+	_, w := b.(fs.WriteFileHandler)
+	_, k.has.del = b.(fs.DeleteFileHandler)
+	_, k.has.rename = b.(fs.RenameOrMoveFileHandler)
+	_, k.has.setattr = b.(fs.SetFileAttributesHandler)
+	_, k.has.links = b.(fs.CreateHardLinkHandler)
+	_, k.has.symlinks = b.(fs.SymlinkHandler)
+	_, k.has.streams = b.(fs.NamedStreamHandler)
+	_, k.has.empty = b.(fs.IsDirectoryEmptyHandler)
+	_, k.has.ranges = b.(fs.AllocateRangeHandler)
+	_, k.has.seek = b.(fs.SeekDataHandler)
+	_, k.has.copy = b.(fs.CopyFileRangeHandler)
 	_, k.has.xattrNS = b.(fs.XattrNamespacer)
 	k.has.write = c && w
 	k.ro = opts.ReadOnly || !k.has.write
@@ -207,23 +207,23 @@ func (k *kit) need(t TB, feature string) {
 	case "write":
 		ok, why = !k.ro, "the backend is read-only"
 	case "delete":
-		ok, why = !k.ro && k.has.del, "the backend has no fs.Deleter"
+		ok, why = !k.ro && k.has.del, "the backend has no fs.DeleteFileHandler"
 	case "rename":
-		ok, why = !k.ro && k.has.rename && !k.opts.NoRename, "no rename (Options.NoRename or no fs.Renamer)"
+		ok, why = !k.ro && k.has.rename && !k.opts.NoRename, "no rename (Options.NoRename or no fs.RenameOrMoveFileHandler)"
 	case "setattr":
-		ok, why = !k.ro && k.has.setattr, "the backend has no fs.AttributeSetter"
+		ok, why = !k.ro && k.has.setattr, "the backend has no fs.SetFileAttributesHandler"
 	case "links":
-		ok, why = !k.ro && k.has.links && !k.opts.NoHardLinks, "no hard links (Options.NoHardLinks or no fs.HardLinker)"
+		ok, why = !k.ro && k.has.links && !k.opts.NoHardLinks, "no hard links (Options.NoHardLinks or no fs.CreateHardLinkHandler)"
 	case "symlinks":
-		ok, why = !k.ro && k.has.symlinks && !k.opts.NoSymlinks, "no symbolic links (Options.NoSymlinks or no fs.Symlinker)"
+		ok, why = !k.ro && k.has.symlinks && !k.opts.NoSymlinks, "no symbolic links (Options.NoSymlinks or no fs.SymlinkHandler)"
 	case "streams":
-		ok, why = !k.ro && k.has.streams && !k.opts.NoNamedStreams, "no named streams (Options.NoNamedStreams or no fs.NamedStreamer)"
+		ok, why = !k.ro && k.has.streams && !k.opts.NoNamedStreams, "no named streams (Options.NoNamedStreams or no fs.NamedStreamHandler)"
 	case "ranges":
-		ok, why = !k.ro && k.has.ranges, "the backend has no fs.RangeAllocator"
+		ok, why = !k.ro && k.has.ranges, "the backend has no fs.AllocateRangeHandler"
 	case "seek":
-		ok, why = !k.ro && k.has.seek, "the backend has no fs.DataSeeker"
+		ok, why = !k.ro && k.has.seek, "the backend has no fs.SeekDataHandler"
 	case "copy":
-		ok, why = !k.ro && k.has.copy, "the backend has no fs.RangeCopier"
+		ok, why = !k.ro && k.has.copy, "the backend has no fs.CopyFileRangeHandler"
 	case "xattrNS":
 		ok, why = !k.ro && k.has.xattrNS && !k.opts.NoNamedStreams && runtime.GOOS == "linux",
 			"no extended-attribute namespaces (no fs.XattrNamespacer, or not Linux)"
@@ -261,7 +261,7 @@ func (k *kit) writeFile(t TB, v *volume, name, content string) {
 	if err != nil {
 		t.Fatalf("Create %s: %v", name, err)
 	}
-	defer h.Close(k.ctx)
+	defer h.Release(k.ctx)
 	if _, err := h.SetAttributes(k.ctx, fs.Change{Valid: fs.ChangeSize, Size: 0}); err != nil {
 		t.Fatalf("truncate %s: %v", name, err)
 	}
@@ -283,7 +283,7 @@ func (k *kit) readFile(t TB, v *volume, name string) string {
 	if err != nil {
 		t.Fatalf("Open %s: %v", name, err)
 	}
-	defer h.Close(k.ctx)
+	defer h.Release(k.ctx)
 	return k.readAll(t, h)
 }
 

@@ -58,7 +58,7 @@ func TestVolumeUnmountRace(t *testing.T) {
 		t.Errorf("after Unmounted: %v", err)
 	}
 	if h != nil {
-		h.Close(ctx)
+		h.Release(ctx)
 	}
 }
 
@@ -90,7 +90,7 @@ func TestVolumeCaseInsensitiveRename(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Close(ctx)
+	defer h.Release(ctx)
 	if err := v.Rename(ctx, "/d", "/e", 0); err != nil {
 		t.Fatal(err)
 	}
@@ -106,10 +106,10 @@ func TestVolumeOpenDirForWrite(t *testing.T) {
 	v := fs.NewVolume(newMapFSWith(nil, "/d"), nil)
 	if h, err := v.Open(ctx, "/d", fs.AccessWrite, 0); err == nil {
 		t.Errorf("Open of a directory for writing succeeded")
-		h.Close(ctx)
+		h.Release(ctx)
 	}
 	if h, _, err := v.Create(ctx, "/d", fs.CreateRequest{Mode: 0o644, Access: fs.AccessWrite}); err == nil {
 		t.Errorf("Create (not exclusive) over a directory succeeded and opened it for writing")
-		h.Close(ctx)
+		h.Release(ctx)
 	}
 }

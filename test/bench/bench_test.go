@@ -76,7 +76,7 @@ func BenchmarkVolumeIO(b *testing.B) {
 				}
 			}
 		})
-		h.Close(bg)
+		h.Release(bg)
 	}
 }
 
@@ -164,7 +164,7 @@ func BenchmarkCreateVolume(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					h.Close(bg)
+					h.Release(bg)
 				}
 			}
 			perEntry(b, n, "file")

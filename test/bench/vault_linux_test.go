@@ -271,7 +271,7 @@ func BenchmarkVaultWriteMemory(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		if err := h.Close(bg); err != nil {
+		if err := h.Release(bg); err != nil {
 			b.Fatal(err)
 		}
 		b.ReportMetric(float64(vmHWM(b))/(1<<20), "MiB-peak-RSS")

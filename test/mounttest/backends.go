@@ -54,7 +54,7 @@ func (l *lockingMemfs) OnLockFile(ctx context.Context, e *fs.LockFileEvent) erro
 
 func (l *lockingMemfs) OnUnlockFile(ctx context.Context, e *fs.UnlockFileEvent) error { return nil }
 
-var _ fs.Locker = (*lockingMemfs)(nil)
+var _ fs.LockHandler = (*lockingMemfs)(nil)
 
 // LockEvents returns how many OnLockFile events a backend of Backends received:
 // always 0 for those without lock events.

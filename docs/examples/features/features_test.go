@@ -28,7 +28,7 @@ func create(t *testing.T, ctx context.Context, v *fs.Volume, name, data string) 
 	if err != nil {
 		return err
 	}
-	defer h.Close(ctx)
+	defer h.Release(ctx)
 	_, err = h.Write(ctx, []byte(data), 0)
 	return err
 }
@@ -49,7 +49,7 @@ func TestRestrictAccess(t *testing.T) {
 	if err != nil {
 		t.Fatalf("uid 1001 opens for reading: %v", err)
 	}
-	h.Close(context.Background())
+	h.Release(context.Background())
 	if got := len(v.AccessRules()); got != 2 {
 		t.Errorf("%d rules, want 2", got)
 	}
@@ -68,7 +68,7 @@ func TestAudit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.Close(context.Background())
+	h.Release(context.Background())
 	if want := "open /f by pid "; !strings.Contains(buf.String(), want) || !strings.Contains(buf.String(), "uid 1000") {
 		t.Errorf("log %q, want a line with %q and uid 1000", buf.String(), want)
 	}
@@ -123,7 +123,7 @@ func TestPrintOpenFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Close(ctx)
+	defer h.Release(ctx)
 	var buf bytes.Buffer
 	features.PrintOpenFiles(&buf, v)
 	lines := strings.Split(buf.String(), "\n")
@@ -139,7 +139,7 @@ func TestExecutionOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Close(ctx)
+	defer h.Release(ctx)
 	if _, err := h.Write(ctx, []byte("x"), 1<<30); !errors.Is(err, fs.ErrFileTooLarge) {
 		t.Errorf("write past MaxFileSize: %v, want ErrFileTooLarge", err)
 	}
@@ -158,7 +158,7 @@ func TestReporting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Close(ctx)
+	defer h.Release(ctx)
 	if _, err := h.Read(ctx, make([]byte, 4), 0); !errors.Is(err, fs.ErrIO) {
 		t.Errorf("read through a panicking handler: %v, want ErrIO", err)
 	}

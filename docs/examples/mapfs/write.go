@@ -10,13 +10,13 @@ import (
 )
 
 // The optional events FS implements. The volume finds them by type assertion; a
-// backend without Creator and Writer is mounted read-only.
+// backend without CreateFileHandler and WriteFileHandler is mounted read-only.
 var (
-	_ fs.Creator         = (*FS)(nil)
-	_ fs.Writer          = (*FS)(nil)
-	_ fs.Deleter         = (*FS)(nil)
-	_ fs.Renamer         = (*FS)(nil)
-	_ fs.AttributeSetter = (*FS)(nil)
+	_ fs.CreateFileHandler        = (*FS)(nil)
+	_ fs.WriteFileHandler         = (*FS)(nil)
+	_ fs.DeleteFileHandler        = (*FS)(nil)
+	_ fs.RenameOrMoveFileHandler  = (*FS)(nil)
+	_ fs.SetFileAttributesHandler = (*FS)(nil)
 )
 
 // dir returns the directory that holds name.

@@ -37,18 +37,19 @@ func newVolumeCollector(v *fs.Volume, srv adapters.Server) *volumeCollector {
 	ev, op := []string{"event"}, []string{"opcode"}
 	reqs, _ := srv.(mountopt.RequestCounter)
 	return &volumeCollector{
-		reqs:       reqs,
-		reqCalls:   prometheus.NewDesc("anyfs_kernel_requests_total", "Kernel (FUSE) requests answered, by opcode.", op, nil),
-		reqErrs:    prometheus.NewDesc("anyfs_kernel_request_errors_total", "Kernel requests answered with an error, by opcode.", op, nil),
-		reqLatency: prometheus.NewDesc("anyfs_kernel_request_duration_seconds", "Time spent answering kernel requests, by opcode.", op, nil),
-		v:          v,
-		calls:      prometheus.NewDesc("anyfs_events_total", "Backend events fired, by event.", ev, nil),
-		errs:       prometheus.NewDesc("anyfs_event_errors_total", "Backend events that failed, by event.", ev, nil),
-		latency:    prometheus.NewDesc("anyfs_event_duration_seconds", "Time spent in backend events, by event.", ev, nil),
-		read:       prometheus.NewDesc("anyfs_read_bytes_total", "Bytes read from the backend (OnReadFile).", nil, nil),
-		written:    prometheus.NewDesc("anyfs_written_bytes_total", "Bytes written to the backend (OnWriteFile).", nil, nil),
-		files:      prometheus.NewDesc("anyfs_open_files", "Files open on the volume.", nil, nil),
-		hdls:       prometheus.NewDesc("anyfs_open_handles", "Handles open on the volume.", nil, nil),
+		reqs:     reqs,
+		reqCalls: prometheus.NewDesc("anyfs_kernel_requests_total", "Kernel (FUSE) requests received, by opcode.", op, nil),
+		reqErrs:  prometheus.NewDesc("anyfs_kernel_request_errors_total", "Kernel requests answered with an error, by opcode.", op, nil),
+		reqLatency: prometheus.NewDesc("anyfs_kernel_request_duration_seconds",
+			fmt.Sprintf("Time spent answering kernel requests, by opcode; one request in %d of each opcode is timed.", mountopt.LatencySample), op, nil),
+		v:       v,
+		calls:   prometheus.NewDesc("anyfs_events_total", "Backend events fired, by event.", ev, nil),
+		errs:    prometheus.NewDesc("anyfs_event_errors_total", "Backend events that failed, by event.", ev, nil),
+		latency: prometheus.NewDesc("anyfs_event_duration_seconds", "Time spent in backend events, by event.", ev, nil),
+		read:    prometheus.NewDesc("anyfs_read_bytes_total", "Bytes read from the backend (OnReadFile).", nil, nil),
+		written: prometheus.NewDesc("anyfs_written_bytes_total", "Bytes written to the backend (OnWriteFile).", nil, nil),
+		files:   prometheus.NewDesc("anyfs_open_files", "Files open on the volume.", nil, nil),
+		hdls:    prometheus.NewDesc("anyfs_open_handles", "Handles open on the volume.", nil, nil),
 	}
 }
 

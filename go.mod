@@ -54,3 +54,7 @@ require (
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 )
+
+// cgofuse v1.6.0 with one change: it keeps libfuse 3's parsed configuration (the
+// kernel's attribute and entry timeouts); see third_party/cgofuse/PATCHES.md.
+replace github.com/winfsp/cgofuse => ./third_party/cgofuse

@@ -1,30 +1,18 @@
 // Package adapters mounts an [fs.Volume] with the FUSE adapter of the running system:
-// go-fuse on Linux and macOS, cgofuse (WinFsp) on Windows. It re-exports the options
-// and errors every adapter shares (package mountopt).
+// go-fuse on Linux and macOS, cgofuse (WinFsp) on Windows. What every adapter
+// shares, the mount options, the running mount and the errors of mounting, is
+// package mountopt's: a mount takes a [mountopt.Options] and returns a
+// [mountopt.Server], and its errors wrap mountopt.ErrNoFUSE and the other errors
+// there.
 package adapters
 
 import (
 	"fmt"
 	"runtime"
+	"slices"
 
-	"github.com/anyfs/anyfs/adapters/gofuse"
 	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/fs"
-)
-
-// Options configure a mount; see mountopt.Options.
-type Options = mountopt.Options
-
-// Server is a running mount; see mountopt.Server.
-type Server = mountopt.Server
-
-// Errors Mount returns, wrapped with details; test with errors.Is.
-var (
-	ErrNoFUSE     = mountopt.ErrNoFUSE     // no FUSE (or WinFsp) is installed or usable
-	ErrMountPoint = mountopt.ErrMountPoint // the mount point is missing, not a directory, or not empty
-	ErrNoAdapter  = mountopt.ErrNoAdapter  // the adapter is not compiled into this program
-	ErrNotAllowed = mountopt.ErrNotAllowed // this user may not mount there (FUSE device, fuse.conf, mount point)
-	ErrNotMounted = mountopt.ErrNotMounted // Unmount: the directory is not a mount point
 )
 
 // Adapter names.
@@ -33,11 +21,17 @@ const (
 	CgoFUSE = "cgofuse"
 )
 
+// mountFunc is what an adapter package offers: its Mount.
 type mountFunc func(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Server, error)
 
-// cgofuseMount is set by cgofuse_enabled.go in builds that include the cgofuse
-// adapter (Windows always; Linux and macOS with the build tag cgofuse).
-var cgofuseMount mountFunc
+// mounts are the adapters compiled into this program that run on this system.
+// Each registers itself from a file of its own whose build constraint says where
+// it runs: gofuse.go (Linux, macOS) and cgofuse.go (Windows always; Linux and
+// macOS with the build tag cgofuse).
+var mounts = map[string]mountFunc{}
+
+// register records an adapter's Mount under its name.
+func register(name string, mount mountFunc) { mounts[name] = mount }
 
 // Default returns the adapter Mount uses when none is named.
 func Default() string {
@@ -51,43 +45,36 @@ func Default() string {
 // system, the default first.
 func Available() []string {
 	var out []string
-	if gofuse.Supported {
-		out = append(out, GoFUSE)
-	}
-	if cgofuseMount != nil {
-		out = append(out, CgoFUSE)
-	}
-	if len(out) == 2 && Default() == CgoFUSE {
-		out[0], out[1] = out[1], out[0]
+	for _, name := range []string{Default(), GoFUSE, CgoFUSE} {
+		if _, ok := mounts[name]; ok && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
 	}
 	return out
 }
 
 // Mount mounts v at mountPoint with the named adapter ("" picks Default) and
 // returns the running server. opts may be nil.
-func Mount(v *fs.Volume, mountPoint string, adapter string, opts *Options) (Server, error) {
+func Mount(v *fs.Volume, mountPoint string, adapter string, opts *mountopt.Options) (mountopt.Server, error) {
 	if adapter == "" {
 		adapter = Default()
 	}
-	var mount mountFunc
+	if mount, ok := mounts[adapter]; ok {
+		return mount(v, mountPoint, opts)
+	}
 	switch adapter {
 	case GoFUSE:
-		mount = gofuse.Mount
+		return nil, fmt.Errorf("%w: %s", mountopt.ErrNoAdapter, mountopt.AdapterHint(GoFUSE))
 	case CgoFUSE:
-		if cgofuseMount == nil {
-			return nil, fmt.Errorf("%w: built without the cgofuse adapter: rebuild with -tags cgofuse,fuse3", ErrNoAdapter)
-		}
-		mount = cgofuseMount
-	default:
-		return nil, fmt.Errorf("%w: unknown adapter %q (known: %s, %s)", ErrNoAdapter, adapter, GoFUSE, CgoFUSE)
+		return nil, fmt.Errorf("%w: built without the cgofuse adapter: %s", mountopt.ErrNoAdapter, mountopt.AdapterHint(CgoFUSE))
 	}
-	return mount(v, mountPoint, opts)
+	return nil, fmt.Errorf("%w: unknown adapter %q (known: %s, %s)", mountopt.ErrNoAdapter, adapter, GoFUSE, CgoFUSE)
 }
 
 // Unmount unmounts the FUSE file system at mountPoint from outside the process
 // serving it, also when that process died and left a stale mount ("transport
 // endpoint is not connected"). A directory that is not a mount point gives an
-// error wrapping ErrNotMounted.
+// error wrapping mountopt.ErrNotMounted.
 func Unmount(mountPoint string) error {
 	return unmount(mountPoint)
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/anyfs/anyfs/adapters"
+	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/backend/memfs"
 	"github.com/anyfs/anyfs/fs"
 )
@@ -28,7 +29,7 @@ func ExampleMount() {
 	}
 
 	srv, err := adapters.Mount(v, mnt, "", nil)
-	if errors.Is(err, adapters.ErrNoFUSE) {
+	if errors.Is(err, mountopt.ErrNoFUSE) {
 		fmt.Println("FUSE is not installed:", err)
 		return
 	} else if err != nil {
@@ -45,7 +46,7 @@ func ExampleMount() {
 // ErrNoAdapter; Available lists the ones it has.
 func ExampleMount_noAdapter() {
 	_, err := adapters.Mount(fs.NewVolume(memfs.New(nil), nil), os.TempDir(), "nosuch", nil)
-	fmt.Println(errors.Is(err, adapters.ErrNoAdapter))
+	fmt.Println(errors.Is(err, mountopt.ErrNoAdapter))
 	// Output:
 	// true
 }

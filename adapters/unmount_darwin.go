@@ -19,7 +19,7 @@ func unmount(mountPoint string) error {
 		return err
 	}
 	if _, ok, err := mountopt.MountAt(mnt); err == nil && !ok {
-		return fmt.Errorf("%s is %w", mnt, ErrNotMounted)
+		return fmt.Errorf("%s is %w", mnt, mountopt.ErrNotMounted)
 	}
 	if err := unix.Unmount(mnt, 0); err == nil {
 		return nil

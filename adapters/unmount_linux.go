@@ -24,7 +24,7 @@ func unmount(mountPoint string) error {
 	case err != nil:
 		return fmt.Errorf("unmount %s: %w", mnt, err)
 	case !ok:
-		return fmt.Errorf("%s is %w", mnt, ErrNotMounted)
+		return fmt.Errorf("%s is %w", mnt, mountopt.ErrNotMounted)
 	case !m.IsFUSE():
 		return fmt.Errorf("%s is not a FUSE mount (it is %s); anyfs unmounts only FUSE file systems", mnt, m)
 	}

@@ -115,7 +115,7 @@ func (d *Dir) fetch(ctx context.Context, restart bool) (err error) {
 	e := EnumerateDirectoryEvent{Name: d.f.path(), DirectoryContext: openCtx(d.f), HandleContext: d.hctx,
 		Restart: restart && d.started, EnumerationContext: d.ectx, Max: d.v.opts.EnumerationPageSize,
 		Entries: d.buf[:0]}
-	err = d.callEnumerate(ctx, &e)
+	err = fire(ctx, d.v, e.Name, d.f, d.v.b.OnEnumerateDirectory, &e)
 	d.started = true
 	d.ectx = e.EnumerationContext
 	if err != nil {
@@ -137,12 +137,6 @@ func (d *Dir) fetch(ctx context.Context, restart bool) (err error) {
 	return nil
 }
 
-func (d *Dir) callEnumerate(ctx context.Context, e *EnumerateDirectoryEvent) (err error) {
-	c := d.v.begin(evEnumerateDirectory, e.Name, d.f)
-	defer d.v.end(ctx, &c, &err)
-	return d.v.b.OnEnumerateDirectory(ctx, e)
-}
-
 // Close ends the listing (OnCloseDirectoryEnumeration, exactly once if the listing
 // started) and releases the directory (OnCloseFile if it was its last handle). Later
 // calls do nothing.
@@ -158,7 +152,7 @@ func (d *Dir) Close(ctx context.Context) error {
 	d.mu.Unlock()
 	if started {
 		e := CloseDirectoryEnumerationEvent{Name: d.f.path(), DirectoryContext: openCtx(d.f), EnumerationContext: ectx}
-		if err := d.callCloseEnum(ctx, &e); err != nil {
+		if err := fire(ctx, d.v, e.Name, d.f, d.v.b.OnCloseDirectoryEnumeration, &e); err != nil {
 			d.v.log.Warn("anyfs: OnCloseDirectoryEnumeration failed", "name", e.Name, "err", err)
 		}
 	}
@@ -167,10 +161,4 @@ func (d *Dir) Close(ctx context.Context) error {
 	d.v.mu.Unlock()
 	d.v.closeFileEvent(ctx, d.f, d.hctx)
 	return nil
-}
-
-func (d *Dir) callCloseEnum(ctx context.Context, e *CloseDirectoryEnumerationEvent) (err error) {
-	c := d.v.begin(evCloseDirectoryEnumeration, e.Name, d.f)
-	defer d.v.end(ctx, &c, &err)
-	return d.v.b.OnCloseDirectoryEnumeration(ctx, e)
 }

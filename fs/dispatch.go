@@ -1,5 +1,9 @@
 package fs
 
+// The event kinds, their names and the forwarders of fstest and faultfs follow
+// interfaces.go:
+//go:generate go run ./internal/eventgen
+
 import (
 	"context"
 	"errors"
@@ -12,63 +16,6 @@ import (
 	"sync/atomic"
 	"time"
 )
-
-// event names one kind of backend event, for statistics and tracing.
-type event uint8
-
-const (
-	evGetFileInfo event = iota
-	evEnumerateDirectory
-	evCloseDirectoryEnumeration
-	evOpenFile
-	evReadFile
-	evCloseFile
-	evCreateFile
-	evWriteFile
-	evSetFileSize
-	evSetAllocationSize
-	evCleanupFile
-	evFlushFile
-	evSetFileAttributes
-	evCanFileBeDeleted
-	evIsDirectoryEmpty
-	evDeleteFile
-	evRenameOrMoveFile
-	evCreateHardLink
-	evCreateSymlink
-	evReadSymlink
-	evListNamedStreams
-	evGetNamedStream
-	evSetNamedStream
-	evDeleteNamedStream
-	evLockFile
-	evUnlockFile
-	evGetVolumeSize
-	evGetVolumeLabel
-	evSetVolumeLabel
-	evGetVolumeID
-	evMount
-	evUnmount
-	evAllocateRange
-	evSeekData
-	evCopyFileRange
-	evTestLock
-	evCount
-)
-
-var eventNames = [evCount]string{
-	"OnGetFileInfo", "OnEnumerateDirectory", "OnCloseDirectoryEnumeration", "OnOpenFile",
-	"OnReadFile", "OnCloseFile", "OnCreateFile", "OnWriteFile", "OnSetFileSize",
-	"OnSetAllocationSize", "OnCleanupFile", "OnFlushFile", "OnSetFileAttributes",
-	"OnCanFileBeDeleted", "OnIsDirectoryEmpty", "OnDeleteFile", "OnRenameOrMoveFile",
-	"OnCreateHardLink", "OnCreateSymlink", "OnReadSymlink", "OnListNamedStreams",
-	"OnGetNamedStream", "OnSetNamedStream", "OnDeleteNamedStream", "OnLockFile",
-	"OnUnlockFile", "OnGetVolumeSize", "OnGetVolumeLabel", "OnSetVolumeLabel",
-	"OnGetVolumeID", "OnMount", "OnUnmount", "OnAllocateRange", "OnSeekData",
-	"OnCopyFileRange", "OnTestLock",
-}
-
-func (e event) String() string { return eventNames[e] }
 
 // EventStats counts one event's calls since the volume was made.
 type EventStats struct {
@@ -127,6 +74,23 @@ func (p *PanicError) Error() string {
 // Is makes a PanicError match ErrIO.
 func (p *PanicError) Is(target error) bool { return target == ErrIO }
 
+// eventPtr is a pointer to an event struct, which knows its kind (events_gen.go).
+type eventPtr[E any] interface {
+	*E
+	kind() event
+}
+
+// fire calls the handler h with the event e about the file name (f: its open file,
+// nil when it is not open or the call is by path). It runs h under the volume's
+// serialization, recovers a panic of h into a PanicError, counts the call, traces
+// it, and reports an error that maps to no code. Every event but OnError is fired
+// through it.
+func fire[E any, P eventPtr[E]](ctx context.Context, v *Volume, name string, f *openFile, h func(context.Context, P) error, e P) (err error) {
+	c := v.begin(e.kind(), name, f)
+	defer v.end(ctx, &c, &err)
+	return h(ctx, e)
+}
+
 // call is the state of one backend call between begin and end.
 type call struct {
 	ev    event
@@ -135,9 +99,7 @@ type call struct {
 	lock  *sync.Mutex
 }
 
-// begin starts a backend call: serialization and the clock. Pair it with
-// `defer v.end(ctx, &c, &err)` in the function that calls the handler, so that a panic
-// is recovered there.
+// begin starts a backend call for fire: serialization and the clock.
 func (v *Volume) begin(ev event, name string, f *openFile) call {
 	c := call{ev: ev, name: name}
 	switch v.opts.Serialize {
@@ -155,8 +117,9 @@ func (v *Volume) begin(ev event, name string, f *openFile) call {
 	return c
 }
 
-// end finishes a backend call: it recovers a panic into a PanicError, counts, traces,
-// and reports errors that map to no code. It must be called directly by defer.
+// end finishes a backend call for fire: it recovers a panic into a PanicError,
+// counts, traces, and reports errors that map to no code. It must be called
+// directly by defer.
 func (v *Volume) end(ctx context.Context, c *call, errp *error) {
 	if r := recover(); r != nil {
 		pe := &PanicError{Event: c.ev.String(), Name: c.name, Value: r, Stack: debug.Stack()}

@@ -270,9 +270,7 @@ func (v *Volume) lockEvent(ctx context.Context, h *Handle, lk Lock, owner uint64
 	}
 	e := LockFileEvent{Name: h.f.path(), FileContext: h.f.ctx, HandleContext: h.hctx,
 		Offset: lk.Start, Length: rangeLength(lk), Exclusive: lk.Type == LockWrite, Owner: owner, Flock: flock}
-	c := v.begin(evLockFile, e.Name, h.f)
-	defer v.end(ctx, &c, &err)
-	return v.locker.OnLockFile(ctx, &e)
+	return fire(ctx, v, e.Name, h.f, v.locker.OnLockFile, &e)
 }
 
 func (v *Volume) unlockEvent(ctx context.Context, h *Handle, lk Lock, owner uint64, flock bool, kept []Lock) {
@@ -282,11 +280,7 @@ func (v *Volume) unlockEvent(ctx context.Context, h *Handle, lk Lock, owner uint
 	e := UnlockFileEvent{Name: h.f.path(), FileContext: h.f.ctx, HandleContext: h.hctx,
 		Offset: lk.Start, Length: rangeLength(lk), Owner: owner, Flock: flock, Kept: kept}
 	var err error
-	func() {
-		c := v.begin(evUnlockFile, e.Name, h.f)
-		defer v.end(ctx, &c, &err)
-		err = v.locker.OnUnlockFile(ctx, &e)
-	}()
+	err = fire(ctx, v, e.Name, h.f, v.locker.OnUnlockFile, &e)
 	if err != nil {
 		v.log.Warn("anyfs: OnUnlockFile failed", "name", e.Name, "err", err)
 	}
@@ -295,9 +289,7 @@ func (v *Volume) unlockEvent(ctx context.Context, h *Handle, lk Lock, owner uint
 func (v *Volume) testLockEvent(ctx context.Context, h *Handle, lk Lock, owner uint64) (_ Lock, err error) {
 	e := TestLockEvent{Name: h.f.path(), FileContext: h.f.ctx, HandleContext: h.hctx,
 		Offset: lk.Start, Length: rangeLength(lk), Exclusive: lk.Type == LockWrite, Owner: owner}
-	c := v.begin(evTestLock, e.Name, h.f)
-	defer v.end(ctx, &c, &err)
-	if err = v.tester.OnTestLock(ctx, &e); err != nil {
+	if err = fire(ctx, v, e.Name, h.f, v.tester.OnTestLock, &e); err != nil {
 		return Lock{}, err
 	}
 	return e.Holder, nil

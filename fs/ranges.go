@@ -107,9 +107,7 @@ func (h *Handle) Allocate(ctx context.Context, off, length int64, mode AllocateM
 	if v.ranger != nil {
 		e := AllocateRangeEvent{Name: h.f.path(), FileContext: h.f.ctx, HandleContext: h.hctx,
 			Offset: off, Length: length, Mode: mode}
-		c := v.begin(evAllocateRange, e.Name, h.f)
-		defer v.end(ctx, &c, &err)
-		return v.ranger.OnAllocateRange(ctx, &e)
+		return fire(ctx, v, e.Name, h.f, v.ranger.OnAllocateRange, &e)
 	}
 	if v.allocator == nil || mode&(AllocatePunchHole|AllocateZeroRange) != 0 {
 		return fmt.Errorf("allocate %s: mode %#x: %w", h.Name(), mode, ErrNotSupported)
@@ -132,9 +130,7 @@ func (h *Handle) Allocate(ctx context.Context, off, length int64, mode AllocateM
 
 func (h *Handle) setAllocation(ctx context.Context, size int64) (err error) {
 	e := SetAllocationSizeEvent{Name: h.f.path(), FileContext: h.f.ctx, HandleContext: h.hctx, AllocationSize: size}
-	c := h.v.begin(evSetAllocationSize, e.Name, h.f)
-	defer h.v.end(ctx, &c, &err)
-	return h.v.allocator.OnSetAllocationSize(ctx, &e)
+	return fire(ctx, h.v, e.Name, h.f, h.v.allocator.OnSetAllocationSize, &e)
 }
 
 // SeekData returns the first offset at or after off that holds data, or with hole
@@ -164,9 +160,7 @@ func (h *Handle) SeekData(ctx context.Context, off int64, hole bool) (_ int64, e
 		return off, nil
 	}
 	e := SeekDataEvent{Name: h.f.path(), FileContext: h.f.ctx, HandleContext: h.hctx, Position: off, Hole: hole}
-	c := v.begin(evSeekData, e.Name, h.f)
-	defer v.end(ctx, &c, &err)
-	if err = v.seeker.OnSeekData(ctx, &e); err != nil {
+	if err = fire(ctx, v, e.Name, h.f, v.seeker.OnSeekData, &e); err != nil {
 		return 0, err
 	}
 	if e.Offset < off {
@@ -210,8 +204,6 @@ func (h *Handle) CopyRange(ctx context.Context, off int64, dst *Handle, dstOff, 
 		Length: length}
 	defer v.invalidate(e.DestName, false)
 	defer v.changed(ctx, ChangeModified, e.DestName, "")
-	c := v.begin(evCopyFileRange, e.DestName, dst.f)
-	defer v.end(ctx, &c, &err)
-	err = v.copier.OnCopyFileRange(ctx, &e)
+	err = fire(ctx, v, e.DestName, dst.f, v.copier.OnCopyFileRange, &e)
 	return min(max(e.BytesCopied, 0), length), err
 }

@@ -193,9 +193,7 @@ func (v *Volume) GetXattr(ctx context.Context, name, xattr string) (data []byte,
 		return nil, err
 	}
 	e := GetNamedStreamEvent{Name: name, FileContext: openCtx(f), Stream: r.stream, Xattr: r.xattr}
-	c := v.begin(evGetNamedStream, name, nil)
-	defer v.end(ctx, &c, &err)
-	err = v.streams.OnGetNamedStream(ctx, &e)
+	err = fire(ctx, v, name, nil, v.streams.OnGetNamedStream, &e)
 	return e.Data, err
 }
 
@@ -234,9 +232,7 @@ func (v *Volume) SetXattr(ctx context.Context, name, xattr string, data []byte, 
 	}
 	e := SetNamedStreamEvent{Name: name, FileContext: openCtx(f), Stream: r.stream, Xattr: r.xattr, Data: data,
 		Create: flags&XattrCreate != 0, Replace: flags&XattrReplace != 0}
-	c := v.begin(evSetNamedStream, name, nil)
-	defer v.end(ctx, &c, &err)
-	return v.streams.OnSetNamedStream(ctx, &e)
+	return fire(ctx, v, name, nil, v.streams.OnSetNamedStream, &e)
 }
 
 // ListXattr returns the names of the extended attributes of the file at name that
@@ -252,11 +248,7 @@ func (v *Volume) ListXattr(ctx context.Context, name string) (names []string, er
 	f := v.borrow(name)
 	defer v.unborrow(ctx, f)
 	e := ListNamedStreamsEvent{Name: name, FileContext: openCtx(f)}
-	err = func() (err error) {
-		c := v.begin(evListNamedStreams, name, nil)
-		defer v.end(ctx, &c, &err)
-		return v.streams.OnListNamedStreams(ctx, &e)
-	}()
+	err = fire(ctx, v, name, nil, v.streams.OnListNamedStreams, &e)
 	if err != nil {
 		return nil, err
 	}
@@ -320,7 +312,5 @@ func (v *Volume) RemoveXattr(ctx context.Context, name, xattr string) (err error
 		return err
 	}
 	e := DeleteNamedStreamEvent{Name: name, FileContext: openCtx(f), Stream: r.stream, Xattr: r.xattr}
-	c := v.begin(evDeleteNamedStream, name, nil)
-	defer v.end(ctx, &c, &err)
-	return v.streams.OnDeleteNamedStream(ctx, &e)
+	return fire(ctx, v, name, nil, v.streams.OnDeleteNamedStream, &e)
 }

@@ -283,9 +283,7 @@ func (v *Volume) Mounted(ctx context.Context, mountPoint string) (err error) {
 	if v.notifiee == nil {
 		return nil
 	}
-	c := v.begin(evMount, "/", nil)
-	defer v.end(ctx, &c, &err)
-	return v.notifiee.OnMount(ctx, &MountEvent{MountPoint: mountPoint})
+	return fire(ctx, v, "/", nil, v.notifiee.OnMount, &MountEvent{MountPoint: mountPoint})
 }
 
 // Unmounted closes every handle and listing still open (firing OnCloseFile and
@@ -334,16 +332,14 @@ func (v *Volume) Unmounted(ctx context.Context, mountPoint string) (err error) {
 	if v.notifiee == nil {
 		return nil
 	}
-	c := v.begin(evUnmount, "/", nil)
-	defer v.end(ctx, &c, &err)
-	return v.notifiee.OnUnmount(ctx, &UnmountEvent{MountPoint: mountPoint})
+	return fire(ctx, v, "/", nil, v.notifiee.OnUnmount, &UnmountEvent{MountPoint: mountPoint})
 }
 
 // VolumeSize reports the volume's capacity (statfs).
 func (v *Volume) VolumeSize(ctx context.Context) (s VolumeSize, err error) {
 	if v.sizer != nil {
 		e := GetVolumeSizeEvent{}
-		err = v.callSize(ctx, &e)
+		err = fire(ctx, v, "/", nil, v.sizer.OnGetVolumeSize, &e)
 		s = e.Size
 	}
 	if s.BlockSize == 0 {
@@ -358,21 +354,13 @@ func (v *Volume) VolumeSize(ctx context.Context) (s VolumeSize, err error) {
 	return s, err
 }
 
-func (v *Volume) callSize(ctx context.Context, e *GetVolumeSizeEvent) (err error) {
-	c := v.begin(evGetVolumeSize, "/", nil)
-	defer v.end(ctx, &c, &err)
-	return v.sizer.OnGetVolumeSize(ctx, e)
-}
-
 // Label returns the volume label.
 func (v *Volume) Label(ctx context.Context) (label string, err error) {
 	if v.labeler == nil {
 		return v.opts.VolumeLabel, nil
 	}
 	e := GetVolumeLabelEvent{}
-	c := v.begin(evGetVolumeLabel, "/", nil)
-	defer v.end(ctx, &c, &err)
-	err = v.labeler.OnGetVolumeLabel(ctx, &e)
+	err = fire(ctx, v, "/", nil, v.labeler.OnGetVolumeLabel, &e)
 	return e.Label, err
 }
 
@@ -381,9 +369,7 @@ func (v *Volume) SetLabel(ctx context.Context, label string) (err error) {
 	if v.relabeler == nil {
 		return fmt.Errorf("set volume label: %w", ErrNotSupported)
 	}
-	c := v.begin(evSetVolumeLabel, "/", nil)
-	defer v.end(ctx, &c, &err)
-	return v.relabeler.OnSetVolumeLabel(ctx, &SetVolumeLabelEvent{Label: label})
+	return fire(ctx, v, "/", nil, v.relabeler.OnSetVolumeLabel, &SetVolumeLabelEvent{Label: label})
 }
 
 // ID returns the volume serial number: the backend's, or a hash of the label.
@@ -394,8 +380,6 @@ func (v *Volume) ID(ctx context.Context) (id uint32, err error) {
 		return h.Sum32(), nil
 	}
 	e := GetVolumeIDEvent{}
-	c := v.begin(evGetVolumeID, "/", nil)
-	defer v.end(ctx, &c, &err)
-	err = v.ider.OnGetVolumeID(ctx, &e)
+	err = fire(ctx, v, "/", nil, v.ider.OnGetVolumeID, &e)
 	return e.ID, err
 }

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/anyfs/anyfs/adapters"
+	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/backend/passthrough"
 	"github.com/anyfs/anyfs/fs"
 	"github.com/anyfs/anyfs/test/mounttest"
@@ -106,7 +107,7 @@ func TestDirectIOThroughMount(t *testing.T) {
 					}
 					t.Cleanup(func() { b.Close() })
 					v := fs.NewVolume(b, &fs.Options{Logger: quietLogger})
-					mnt := mounttest.MountWith(t, v, adapter, &adapters.Options{NoPassthrough: noPT})
+					mnt := mounttest.MountWith(t, v, adapter, &mountopt.Options{NoPassthrough: noPT})
 
 					// Does FUSE passthrough carry buffered reads here?
 					g, err := os.ReadFile(filepath.Join(mnt, "g"))

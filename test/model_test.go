@@ -35,6 +35,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/anyfs/anyfs/adapters"
+	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/backend/memfs"
 	"github.com/anyfs/anyfs/backend/passthrough"
 	"github.com/anyfs/anyfs/backend/vault"
@@ -55,7 +56,7 @@ const (
 type writableBackend struct {
 	name  string
 	new   func(t testing.TB) (fs.Interface, func())
-	mount *adapters.Options
+	mount *mountopt.Options
 	// volume are the volume options of a mode of the matrix (matrix_linux_test.go);
 	// nil means the defaults.
 	volume *fs.Options
@@ -102,7 +103,7 @@ func newPassthroughBackend(t testing.TB) (fs.Interface, func()) {
 var writableBackends = []writableBackend{
 	{name: "memfs", new: func(testing.TB) (fs.Interface, func()) { return memfs.New(nil), func() {} }},
 	{name: "passthrough", new: newPassthroughBackend},
-	{name: "passthrough-nopt", new: newPassthroughBackend, mount: &adapters.Options{NoPassthrough: true}},
+	{name: "passthrough-nopt", new: newPassthroughBackend, mount: &mountopt.Options{NoPassthrough: true}},
 	{name: "vault", new: newVaultBackend},
 }
 

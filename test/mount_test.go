@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/anyfs/anyfs/adapters"
+	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/fs"
 	"github.com/anyfs/anyfs/test/mounttest"
 )
@@ -57,12 +58,12 @@ func TestMountPointErrors(t *testing.T) {
 				srv.Unmount()
 				t.Fatalf("%s: mounted on %s", adapter, mnt)
 			}
-			if !errors.Is(err, adapters.ErrMountPoint) {
+			if !errors.Is(err, mountopt.ErrMountPoint) {
 				t.Errorf("%s: mount on %s: %v, want ErrMountPoint", adapter, mnt, err)
 			}
 		}
 	}
-	if _, err := adapters.Mount(nil, dir, "nosuch", nil); !errors.Is(err, adapters.ErrNoAdapter) {
+	if _, err := adapters.Mount(nil, dir, "nosuch", nil); !errors.Is(err, mountopt.ErrNoAdapter) {
 		t.Errorf("unknown adapter: %v, want ErrNoAdapter", err)
 	}
 }
@@ -76,21 +77,21 @@ func TestMountNonEmpty(t *testing.T) {
 				t.Skip("WinFsp mounts only on a path that does not exist yet: there is no mounting over a directory")
 			}
 			v := fs.NewVolume(mounttest.Backends[0].New(t), nil)
-			mnt := mounttest.MountWith(t, v, adapter, &adapters.Options{AllowNonEmpty: true})
+			mnt := mounttest.MountWith(t, v, adapter, &mountopt.Options{AllowNonEmpty: true})
 			// The harness mounted on an empty directory; mount a second volume over it.
 			if err := os.WriteFile(filepath.Join(mnt, "f"), []byte("x"), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			v2 := fs.NewVolume(mounttest.Backends[0].New(t), nil)
 			// mnt is a FUSE mount point: stacking on it takes AllowStacking.
-			if srv, err := adapters.Mount(v2, mnt, adapter, &adapters.Options{AllowNonEmpty: true}); !errors.Is(err, adapters.ErrMountPoint) ||
+			if srv, err := adapters.Mount(v2, mnt, adapter, &mountopt.Options{AllowNonEmpty: true}); !errors.Is(err, mountopt.ErrMountPoint) ||
 				!strings.Contains(err.Error(), "is already a FUSE mount: ") {
 				if err == nil {
 					srv.Unmount()
 				}
 				t.Fatalf("mount over a FUSE mount without AllowStacking: %v, want ErrMountPoint naming the mount", err)
 			}
-			srv, err := adapters.Mount(v2, mnt, adapter, &adapters.Options{AllowNonEmpty: true, AllowStacking: true})
+			srv, err := adapters.Mount(v2, mnt, adapter, &mountopt.Options{AllowNonEmpty: true, AllowStacking: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -151,7 +152,7 @@ func TestUnmountFromOutside(t *testing.T) {
 		t.Run(adapter, func(t *testing.T) {
 			mnt := filepath.Join(t.TempDir(), "mnt")
 			if winFsp(adapter) {
-				if err := adapters.Unmount(mnt); !errors.Is(err, adapters.ErrNoAdapter) {
+				if err := adapters.Unmount(mnt); !errors.Is(err, mountopt.ErrNoAdapter) {
 					t.Errorf("Unmount of a WinFsp mount point: %v, want ErrNoAdapter", err)
 				}
 			} else if err := os.Mkdir(mnt, 0o755); err != nil {
@@ -160,14 +161,14 @@ func TestUnmountFromOutside(t *testing.T) {
 			v := fs.NewVolume(mounttest.Backends[0].New(t), nil)
 			srv, err := adapters.Mount(v, mnt, adapter, nil)
 			if err != nil {
-				if errors.Is(err, adapters.ErrNoFUSE) && os.Getenv(mounttest.RequireFUSEEnv) != "1" {
+				if errors.Is(err, mountopt.ErrNoFUSE) && os.Getenv(mounttest.RequireFUSEEnv) != "1" {
 					t.Skip(err)
 				}
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { srv.Unmount() })
 			if winFsp(adapter) {
-				if err := adapters.Unmount(mnt); !errors.Is(err, adapters.ErrNoAdapter) {
+				if err := adapters.Unmount(mnt); !errors.Is(err, mountopt.ErrNoAdapter) {
 					t.Errorf("Unmount of a WinFsp mount: %v, want ErrNoAdapter", err)
 				}
 				if _, err := os.Stat(mnt); err != nil {

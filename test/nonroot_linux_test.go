@@ -47,25 +47,11 @@ func TestMatrixNonRoot(t *testing.T) {
 	if fi, err := os.Stat("/dev/fuse"); err != nil || fi.Mode().Perm()&0o006 != 0o006 {
 		unable("/dev/fuse is not readable and writable by every user (%v): other users cannot mount", err)
 	}
-	dir, err := os.MkdirTemp("", "anyfs-nonroot-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "test")
-	data, err := os.ReadFile(os.Args[0])
-	if err == nil {
-		err = os.WriteFile(bin, data, 0o755)
-	}
+	dir, bin := mounttest.CopyExecutable(t, os.Args[0], "nonroot")
 	tmp := filepath.Join(dir, "tmp")
-	if err == nil {
-		err = os.Mkdir(tmp, 0o755)
-	}
+	err := os.Mkdir(tmp, 0o755)
 	if err == nil {
 		err = os.Chown(tmp, nobody, nobody)
-	}
-	if err == nil {
-		err = os.Chmod(dir, 0o755)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -74,17 +60,8 @@ func TestMatrixNonRoot(t *testing.T) {
 	cmd.Dir = tmp
 	cmd.Env = append(os.Environ(), nonRootEnv+"=1", "TMPDIR="+tmp, "HOME="+tmp)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
-	done := make(chan struct{})
-	var out []byte
-	go func() {
-		out, err = cmd.CombinedOutput()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Minute):
-		cmd.Process.Kill()
-		<-done
+	out, timedOut, err := mounttest.OutputWithin(cmd, 5*time.Minute)
+	if timedOut {
 		t.Fatalf("the child as uid %d did not finish in 5 minutes:\n%s", nobody, out)
 	}
 	if err != nil || !strings.Contains(string(out), "--- PASS: TestMatrixNonRootChild") {

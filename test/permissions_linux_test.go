@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/anyfs/anyfs/adapters"
+	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/fs"
 	"github.com/anyfs/anyfs/test/mounttest"
 )
@@ -22,7 +22,7 @@ func TestPermissions(t *testing.T) {
 		t.Run(adapter, func(t *testing.T) {
 			for _, allowOther := range []bool{true, false} {
 				v := fs.NewVolume(mounttest.Backends[0].New(t), nil)
-				mnt := mounttest.MountWith(t, v, adapter, &adapters.Options{AllowOther: allowOther})
+				mnt := mounttest.MountWith(t, v, adapter, &mountopt.Options{AllowOther: allowOther})
 				// t.TempDir's directories are private; let nobody reach the mount.
 				for d := filepath.Dir(mnt); d != filepath.Dir(d) && d != os.TempDir(); d = filepath.Dir(d) {
 					if err := os.Chmod(d, 0o755); err != nil {

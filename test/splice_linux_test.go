@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/anyfs/anyfs/adapters"
+	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/backend/memfs"
 	"github.com/anyfs/anyfs/fs"
 	"github.com/anyfs/anyfs/test/mounttest"
@@ -47,7 +48,7 @@ func TestReadSpliceThroughMount(t *testing.T) {
 		t.Run(adapter, func(t *testing.T) {
 			b := &spliceBackend{FS: memfs.New(nil), fd: int(hf.Fd())}
 			mnt := mounttest.MountWith(t, fs.NewVolume(b, &fs.Options{AttrTimeout: -1}), adapter,
-				&adapters.Options{NoPassthrough: true})
+				&mountopt.Options{NoPassthrough: true})
 			name := filepath.Join(mnt, "f")
 			if err := os.WriteFile(name, []byte("memfs data here!"), 0o644); err != nil {
 				t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/anyfs/anyfs/adapters"
+	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/backend/memfs"
 	"github.com/anyfs/anyfs/backend/passthrough"
 	"github.com/anyfs/anyfs/fs"
@@ -35,7 +35,7 @@ func TestXattrNamespacesPrivilege(t *testing.T) {
 					t.Cleanup(func() { p.Close() })
 					backend = p
 				}
-				mnt := mounttest.MountWith(t, fs.NewVolume(backend, nil), adapter, &adapters.Options{AllowOther: true})
+				mnt := mounttest.MountWith(t, fs.NewVolume(backend, nil), adapter, &mountopt.Options{AllowOther: true})
 				for d := filepath.Dir(mnt); d != filepath.Dir(d) && d != os.TempDir(); d = filepath.Dir(d) {
 					ok(t, "chmod", os.Chmod(d, 0o755))
 				}

@@ -9,11 +9,11 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/winfsp/cgofuse/fuse"
 
+	"github.com/anyfs/anyfs/adapters/internal/fuseutil"
 	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/fs"
 )
@@ -52,45 +52,45 @@ func Mount(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Se
 	if logger == nil {
 		logger = v.Logger()
 	}
+	warnKernelTimeouts(logger)
 	fsys := newFileSystem(v, logger, opts.Debug)
 	var counts *mountopt.RequestCounts
 	if opts.CountRequests {
 		counts = mountopt.NewRequestCounts(opNames)
 	}
 	host := fuse.NewFileSystemHost(hostFS(fsys, counts))
+	fsys.links = newLinkNames(linkNotifier(host))
 	host.SetCapCaseInsensitive(v.Options().CaseInsensitive)
 	host.SetCapReaddirPlus(true)
 	host.SetCapDeleteAccess(true) // Windows: Access(DELETE_OK) before a delete
 	host.SetCapOpenTrunc(true)    // Linux: O_TRUNC reaches Open, which truncates
 	host.SetUseIno(true)          // FUSE3: the volume's file ids are the inode numbers
-	s := &server{v: v, fsys: fsys, host: host, mnt: mnt, counts: counts, done: make(chan struct{})}
+	s := &server{Serving: fuseutil.NewServing(v, mnt), fsys: fsys, host: host, mnt: mnt, counts: counts}
 	go s.serve(hostOptions(v, opts))
 
 	timer := time.NewTimer(readyTimeout)
 	defer timer.Stop()
 	select {
 	case <-fsys.ready:
-	case <-s.done:
+	case <-s.Done():
 		return nil, s.err
 	case <-timer.C:
 		go func() { // unmount if the FUSE layer starts after all
 			select {
 			case <-fsys.ready:
 				s.Unmount()
-			case <-s.done:
+			case <-s.Done():
 			}
 		}()
 		return nil, fmt.Errorf("mount %s: the FUSE layer did not start within %v", mnt, readyTimeout)
 	}
-	if err := waitMountPoint(mnt, s.done); err != nil {
+	if err := waitMountPoint(mnt, s.Done()); err != nil {
 		s.Unmount()
 		return nil, fmt.Errorf("mount %s: %w", mnt, err)
 	}
 	s.recordMount()
-	v.SetInvalidator(s)
-	if err := v.Mounted(ctx, mnt); err != nil {
-		s.Unmount()
-		return nil, fmt.Errorf("mount %s: %w", mnt, err)
+	if err := s.Ready(ctx, s, s.Unmount); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -111,8 +111,8 @@ func hostOptions(v *fs.Volume, opts *mountopt.Options) []string {
 	if runtime.GOOS == "windows" {
 		// WinFsp takes change notifications (the invalidator), so a backend that
 		// owns its namespace gets the volume's long timeouts; libfuse's high-level
-		// API cannot invalidate, so there the changes made through the library API
-		// show when the timeouts expire.
+		// API cannot invalidate the kernel's entries, so there the changes made
+		// through the library API show when the timeouts expire.
 		attrT, entryT, negT = v.KernelTimeouts()
 	}
 	var args []string
@@ -180,32 +180,27 @@ func optEscape(s string) string {
 
 // server is a running mount. It is the volume's Invalidator while mounted.
 type server struct {
-	v    *fs.Volume
+	*fuseutil.Serving
 	fsys *fileSystem
 	host *fuse.FileSystemHost
 	mnt  string
 	dev  mountopt.Mount // the mount as the mount table listed it once mounted (Linux, macOS)
-	done chan struct{}  // closed when the FUSE layer stopped and the volume was told
-	err  error          // why Mount failed; set before done is closed
+	err  error          // why Mount failed; set before Done is closed
 	// counts are the FUSE library's requests (CountRequests); nil: not counted.
 	counts *mountopt.RequestCounts
-
-	mu      sync.Mutex // serializes Unmount
-	forceMu sync.Mutex // serializes ForceUnmount, which does not wait for an Unmount in progress
 }
 
 // serve runs the FUSE layer until the volume is unmounted.
 func (s *server) serve(args []string) {
-	defer close(s.done)
+	started := false
+	defer func() { s.Ended(s.fsys.log, started, s.fsys.closeAll) }()
 	defer func() {
 		if r := recover(); r != nil {
 			// cgofuse panics when it cannot load the FUSE library (WinFsp's DLL).
-			s.err = fmt.Errorf("mount %s: %w: %v (%s)", s.mnt, mountopt.ErrNoFUSE, r, installHint)
+			s.err = fmt.Errorf("mount %s: %w: %v (%s)", s.mnt, mountopt.ErrNoFUSE, r, mountopt.InstallHint)
 		}
 	}()
 	ok := s.host.Mount(s.mnt, args)
-	s.v.SetInvalidator(nil)
-	started := false
 	select {
 	case <-s.fsys.ready:
 		started = true
@@ -214,90 +209,30 @@ func (s *server) serve(args []string) {
 	if !ok && !started {
 		s.err = fmt.Errorf("mount %s: the FUSE layer refused to mount (its messages are on stderr)", s.mnt)
 	}
-	ctx := context.Background()
-	s.fsys.closeAll(ctx)
-	if started {
-		if err := s.v.Unmounted(ctx, s.mnt); err != nil {
-			s.fsys.log.Warn("anyfs: OnUnmount failed", "mountpoint", s.mnt, "err", err)
-		}
-	}
 }
 
-func (s *server) MountPoint() string { return s.mnt }
-
-func (s *server) Wait() { <-s.done }
-
+// Unmount unmounts the volume and waits until the FUSE layer stopped. It fails,
+// and the volume stays mounted, while files on it are in use.
 func (s *server) Unmount() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	select {
-	case <-s.done:
-		return nil // unmounted already, perhaps from outside
-	default:
-	}
-	if handled, err := unmountBusy(s.mnt); handled {
-		if err != nil {
+	return s.Serving.Unmount(func() error {
+		if handled, err := unmountBusy(s.mnt); handled {
 			return err
 		}
-		<-s.done
-		return nil
-	}
-	if !s.host.Unmount() {
-		select {
-		case <-s.fsys.destroyed: // stopping already
-		case <-s.done:
-		case <-time.After(100 * time.Millisecond):
-			return fmt.Errorf("unmount %s: %w", s.mnt, errUnmount)
+		if !s.host.Unmount() {
+			select {
+			case <-s.fsys.destroyed: // stopping already
+			case <-s.Done():
+			case <-time.After(100 * time.Millisecond):
+				return fmt.Errorf("unmount %s: %w", s.mnt, errUnmount)
+			}
 		}
-	}
-	<-s.done
-	return nil
+		return nil
+	})
 }
 
 var errUnmount = errors.New("the FUSE layer refused to unmount")
 
 // ForceUnmount detaches the mount while files are in use and ends serving.
 func (s *server) ForceUnmount() error {
-	s.forceMu.Lock()
-	defer s.forceMu.Unlock()
-	select {
-	case <-s.done:
-		return nil
-	default:
-	}
-	err := s.forceUnmount()
-	select {
-	case <-s.done:
-		return err
-	case <-time.After(forceWait):
-	}
-	// The FUSE layer serves on (its connection could not be aborted) until the
-	// last process using the detached mount closes its files: close every handle
-	// and tell the volume now, so that nothing more is written through them.
-	ctx := context.Background()
-	s.v.SetInvalidator(nil)
-	s.fsys.closeAll(ctx)
-	return errors.Join(err, s.v.Unmounted(ctx, s.mnt))
-}
-
-// forceWait bounds how long ForceUnmount waits for serving to end by itself.
-const forceWait = 2 * time.Second
-
-// InvalidateEntry and InvalidateContent drop what the OS caches about a name. On
-// Windows they send WinFsp a change notification, which also drops its caches of the
-// file and of its directory's listing; cgofuse has no invalidation on libfuse, where
-// the kernel's caches expire with the attribute and entry timeouts.
-func (s *server) InvalidateEntry(dir, name string) error {
-	s.notify(fs.Join(dir, name))
-	return nil
-}
-
-func (s *server) InvalidateContent(name string) error {
-	s.notify(name)
-	return nil
-}
-
-func (s *server) notify(name string) {
-	s.host.Notify(name, fuse.NOTIFY_CHMOD|fuse.NOTIFY_CHOWN|fuse.NOTIFY_UTIME|
-		fuse.NOTIFY_CHFLAGS|fuse.NOTIFY_TRUNCATE)
+	return s.Serving.ForceUnmount(s.forceUnmount, s.fsys.closeAll)
 }

@@ -67,23 +67,7 @@ func TestMountSmoke(t *testing.T) {
 	}
 	p := func(name string) string { return filepath.Join(mnt, name) }
 
-	if err := os.WriteFile(p("a.txt"), []byte("hello"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if data, err := os.ReadFile(p("a.txt")); err != nil || string(data) != "hello" {
-		t.Fatalf("ReadFile = %q, %v", data, err)
-	}
-	fh, err := os.OpenFile(p("a.txt"), os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fh.WriteString(", world"); err != nil {
-		t.Fatal(err)
-	}
-	fh.Close()
-	if data, _ := os.ReadFile(p("a.txt")); string(data) != "hello, world" {
-		t.Errorf("after append: %q", data)
-	}
+	writeAndAppend(t, p("a.txt"))
 	if err := os.WriteFile(p("a.txt"), []byte("hi"), 0o644); err != nil { // O_TRUNC
 		t.Fatal(err)
 	}
@@ -121,17 +105,7 @@ func TestMountSmoke(t *testing.T) {
 		t.Errorf("dir mode %v", dst.Mode())
 	}
 
-	entries, err := os.ReadDir(p("dir"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	if !slices.Equal(names, []string{"b.txt", "link"}) {
-		t.Errorf("ReadDir = %q", names)
-	}
+	wantDir(t, p("dir"), "b.txt", "link")
 
 	if err := syscall.Setxattr(p("hard"), "user.k", []byte("v"), 0); err != nil {
 		t.Errorf("setxattr: %v", err)

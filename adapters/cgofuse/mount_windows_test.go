@@ -4,7 +4,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"slices"
 	"syscall"
 	"testing"
 
@@ -41,25 +40,7 @@ func TestMountWinFsp(t *testing.T) {
 	mnt := mountWinFsp(t)
 	p := func(name string) string { return filepath.Join(mnt, name) }
 
-	if err := os.WriteFile(p("a.txt"), []byte("hello"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if data, err := os.ReadFile(p("a.txt")); err != nil || string(data) != "hello" {
-		t.Fatalf("ReadFile = %q, %v", data, err)
-	}
-	f, err := os.OpenFile(p("a.txt"), os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.WriteString(", world"); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if data, _ := os.ReadFile(p("a.txt")); string(data) != "hello, world" {
-		t.Errorf("after append: %q", data)
-	}
+	writeAndAppend(t, p("a.txt"))
 
 	if err := os.Mkdir(p("dir"), 0o755); err != nil {
 		t.Fatal(err)
@@ -71,17 +52,7 @@ func TestMountWinFsp(t *testing.T) {
 	if err != nil || st.Size() != 12 || st.IsDir() {
 		t.Fatalf("Stat after rename: %v, %v", st, err)
 	}
-	entries, err := os.ReadDir(p("dir"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	if !slices.Equal(names, []string{"b.txt"}) {
-		t.Errorf("ReadDir = %q", names)
-	}
+	wantDir(t, p("dir"), "b.txt")
 
 	// Windows attributes: WinFsp carries them in st_flags, the adapter translates
 	// them with pkg/attr, and memfs keeps them.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/winfsp/cgofuse/fuse"
 
+	"github.com/anyfs/anyfs/adapters/internal/fuseutil"
 	"github.com/anyfs/anyfs/fs"
 	"github.com/anyfs/anyfs/pkg/attr"
 )
@@ -98,6 +99,7 @@ func (f *fileSystem) Getattr(path string, st *fuse.Stat_t, fh uint64) (rc int) {
 		return errc(err)
 	}
 	f.fillStat(st, &fi, name)
+	f.statForLinks(fs.Clean(path), st)
 	if hidden && st.Nlink > 0 {
 		// libfuse takes one off st_nlink of a hidden node, for the .fuse_hidden
 		// name; the adapter made that rename an unlink, so the count is right as is.
@@ -151,7 +153,7 @@ func (f *fileSystem) setattr(path string, fh uint64, ch fs.Change) int {
 	} else {
 		_, err = f.v.SetAttributes(ctx, f.name(ctx, path), ch)
 	}
-	return errc(err)
+	return f.changedIfOK(ctx, path, err)
 }
 
 // Truncate changes a file's size.
@@ -292,10 +294,16 @@ func (f *fileSystem) Mkdir(path string, mode uint32) (rc int) {
 func (f *fileSystem) Unlink(path string) (rc int) {
 	defer f.trace("Unlink", path)(&rc)
 	if f.forgetHidden(path) {
+		f.links.unlinked(fs.Clean(path))
 		return 0 // the file was removed when libfuse hid it
 	}
 	ctx := f.ctx()
-	return errc(f.v.Remove(ctx, f.name(ctx, path), false))
+	name := f.name(ctx, path)
+	if err := f.v.Remove(ctx, name, false); err != nil {
+		return errc(err)
+	}
+	f.links.unlinked(name)
+	return 0
 }
 
 // Rmdir removes an empty directory.
@@ -309,8 +317,15 @@ func (f *fileSystem) Rmdir(path string) (rc int) {
 func (f *fileSystem) Link(oldpath, newpath string) (rc int) {
 	defer f.trace("Link", oldpath, newpath)(&rc)
 	ctx := f.ctx()
-	_, err := f.v.Link(ctx, f.name(ctx, oldpath), f.newName(ctx, newpath))
-	return errc(err)
+	oldName, newName := f.name(ctx, oldpath), f.newName(ctx, newpath)
+	fi, err := f.v.Link(ctx, oldName, newName)
+	if err != nil {
+		return errc(err)
+	}
+	var st fuse.Stat_t
+	f.fillStat(&st, &fi, newName)
+	f.links.linked(oldName, newName, st.Ino, st.Nlink)
+	return 0
 }
 
 // Symlink creates newpath as a symbolic link to target.
@@ -358,12 +373,15 @@ func (f *fileSystem) Rename3(oldpath, newpath string, flags uint32) (rc int) {
 			f.forgetHidden(newpath)
 			return rc
 		}
+		f.links.hidden(oldName, fs.Clean(newpath))
 		return 0
 	}
-	if rc := errc(f.v.Rename(ctx, oldName, f.newName(ctx, newpath), rf)); rc != 0 {
+	newName := f.newName(ctx, newpath)
+	if rc := errc(f.v.Rename(ctx, oldName, newName, rf)); rc != 0 {
 		return rc
 	}
 	f.renameHidden(oldpath, newpath, rf&fs.RenameExchange != 0)
+	f.links.renamed(oldName, newName, rf&fs.RenameExchange != 0)
 	return 0
 }
 
@@ -372,17 +390,11 @@ func (f *fileSystem) Rename3(oldpath, newpath string, flags uint32) (rc int) {
 // Setxattr sets an extended attribute; flags are XATTR_CREATE or XATTR_REPLACE.
 func (f *fileSystem) Setxattr(path, name string, value []byte, flags int) (rc int) {
 	defer f.trace("Setxattr", path, name, len(value), flags)(&rc)
-	var xf fs.XattrFlags
-	if flags&fuse.XATTR_CREATE != 0 {
-		xf |= fs.XattrCreate
-	}
-	if flags&fuse.XATTR_REPLACE != 0 {
-		xf |= fs.XattrReplace
-	}
+	xf := fuseutil.XattrFlags(flags, fuse.XATTR_CREATE, fuse.XATTR_REPLACE)
 	ctx := f.ctx()
 	// cgofuse's buffer is C memory, valid only during the call.
 	data := append([]byte(nil), value...)
-	return errc(f.v.SetXattr(ctx, f.name(ctx, path), name, data, xf))
+	return f.changedIfOK(ctx, path, f.v.SetXattr(ctx, f.name(ctx, path), name, data, xf))
 }
 
 // Getxattr returns an extended attribute's value. On Linux, for a backend that
@@ -406,7 +418,7 @@ func (f *fileSystem) Getxattr(path, name string) (rc int, data []byte) {
 func (f *fileSystem) Removexattr(path, name string) (rc int) {
 	defer f.trace("Removexattr", path, name)(&rc)
 	ctx := f.ctx()
-	return errc(f.v.RemoveXattr(ctx, f.name(ctx, path), name))
+	return f.changedIfOK(ctx, path, f.v.RemoveXattr(ctx, f.name(ctx, path), name))
 }
 
 // Listxattr lists the extended attributes' names; a full buffer is ERANGE.

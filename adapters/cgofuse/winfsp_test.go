@@ -35,9 +35,9 @@ func TestOpenFlags(t *testing.T) {
 		{"O_CREAT|O_EXCL|O_RDWR (every WinFsp create)", fuse.O_CREAT | fuse.O_EXCL | fuse.O_RDWR, rw, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			access, of := openFlags(tt.flags)
+			access, of := openArgs(tt.flags)
 			if access != tt.access || of != tt.of {
-				t.Errorf("openFlags(%#x) = %v, %v; want %v, %v", tt.flags, access, of, tt.access, tt.of)
+				t.Errorf("openArgs(%#x) = %v, %v; want %v, %v", tt.flags, access, of, tt.access, tt.of)
 			}
 		})
 	}

@@ -9,5 +9,7 @@
 // come from the listing itself.
 //
 // The adapter translates and nothing more: every semantic rule lives in the volume.
-// On other systems [Mount] fails with mountopt.ErrNoAdapter.
+// Its files have the jobs of every adapter's (docs/architecture.md, "The shape of
+// an adapter"): mount.go, node.go, ops.go, handle.go, errno.go, notify.go.
+// On other systems the package is empty, and package adapters has no gofuse adapter.
 package gofuse

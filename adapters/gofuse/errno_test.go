@@ -11,29 +11,8 @@ import (
 	"github.com/anyfs/anyfs/fs"
 )
 
-// TestErrnoTable checks that every portable code has a row, that rows are distinct,
-// and that the host numbering round-trips through fs.ErrnoOf.
-func TestErrnoTable(t *testing.T) {
-	seen := map[syscall.Errno]fs.Errno{}
-	for _, code := range fs.Errnos() {
-		e, ok := errnos[code]
-		if !ok {
-			t.Errorf("no errno for %v", code)
-			continue
-		}
-		if e == 0 {
-			t.Errorf("%v renders as success", code)
-		}
-		if prev, dup := seen[e]; dup {
-			t.Errorf("%v and %v both render as %v", prev, code, e)
-		}
-		seen[e] = code
-		if back, _ := fs.ErrnoOf(e); back != code {
-			t.Errorf("%v renders as %v, which maps back to %v", code, e, back)
-		}
-	}
-}
-
+// TestToErrno checks the rendering of wrapped, host and unknown errors; the
+// table itself is fuseutil.HostErrnos, which TestHostErrnos checks.
 func TestToErrno(t *testing.T) {
 	for _, tc := range []struct {
 		err  error

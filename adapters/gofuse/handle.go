@@ -7,11 +7,15 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"syscall"
+	"time"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
+	"golang.org/x/sys/unix"
 
+	"github.com/anyfs/anyfs/adapters/internal/fuseutil"
 	"github.com/anyfs/anyfs/fs"
 )
 
@@ -142,3 +146,289 @@ func (dh *dirHandle) Releasedir(ctx context.Context, flags uint32) {
 }
 
 func (dh *dirHandle) Fsyncdir(ctx context.Context, flags uint32) syscall.Errno { return 0 }
+
+// openArgs maps open(2) flags to the volume's access and flags for this mount
+// (fuseutil.HostOpen): with writeback caching the kernel
+// reads from files opened write-only (to fill the pages it caches) and
+// places appended data itself, so every handle can read and none appends.
+func (m *mount) openArgs(flags uint32) (fs.Access, fs.OpenFlags) {
+	access, of := fuseutil.HostOpen.Open(int(flags))
+	if m.writeback {
+		access |= fs.AccessRead
+		of &^= fs.OpenAppend
+	}
+	return access, of
+}
+
+// fopenFlags are the FOPEN_* flags of the reply to an open: none. An O_DIRECT handle the
+// kernel does not pass through is made uncached (FOPEN_DIRECT_IO) by rawFS, which
+// sees the reply: the kernel refuses a non-passthrough open of a file that has
+// passed-through handles, so the passthrough decision comes first.
+func fopenFlags(fs.OpenFlags) uint32 { return 0 }
+
+func (n *node) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	access, of := n.m.openArgs(flags)
+	ctx = n.m.ctx(ctx)
+	// The name may have been renamed over (by a symbolic link, say) after the kernel
+	// looked it up and before go-fuse's tree heard of it: the rename is done in the
+	// volume, and go-fuse moves its node once the rename's reply is on its way. Make
+	// sure the file opened is the node's; if it is not, give go-fuse's tree a moment
+	// to catch up (the node then has another name, or none: ENOENT, as when the
+	// kernel's own lookup had come a little later), and only then have the kernel
+	// look the name up again (ESTALE), which it does once.
+	deadline := time.Now().Add(staleWait)
+	for {
+		p, ok := n.path()
+		if !ok {
+			return nil, 0, n.errno(syscall.ENOENT)
+		}
+		h, err := n.m.v.Open(ctx, p, access, of)
+		if err != nil {
+			return nil, 0, n.errno(err)
+		}
+		fi := h.OpenInfo()
+		if n.sameFile(&fi) {
+			fh := &fileHandle{h: h, n: n}
+			n.addHandle(fh)
+			return fh, fopenFlags(of), 0
+		}
+		h.Release(context.WithoutCancel(ctx))
+		if time.Now().After(deadline) {
+			return nil, 0, syscall.ESTALE
+		}
+		time.Sleep(staleWait / 100)
+	}
+}
+
+// staleWait bounds how long Open waits for go-fuse's tree to hear of a rename.
+const staleWait = 50 * time.Millisecond
+
+// sameFile reports whether fi describes the node's file.
+func (n *node) sameFile(fi *fs.FileInfo) bool {
+	sa := n.StableAttr()
+	if uint32(fi.Mode.Type()) != sa.Mode {
+		return false
+	}
+	return fi.FileID == 0 || n.IsRoot() || fi.FileID == sa.Ino
+}
+
+// The operations of open files go to the handle.
+
+func (n *node) Read(ctx context.Context, f gofs.FileHandle, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	fh, ok := f.(*fileHandle)
+	if !ok {
+		return nil, syscall.EBADF
+	}
+	return fh.read(n.m.ctx(ctx), dest, off)
+}
+
+func (n *node) Write(ctx context.Context, f gofs.FileHandle, data []byte, off int64) (uint32, syscall.Errno) {
+	fh, ok := f.(*fileHandle)
+	if !ok {
+		return 0, syscall.EBADF
+	}
+	w, err := fh.h.Write(n.m.ctx(ctx), data, off)
+	if err != nil && w == 0 {
+		return 0, n.errno(err)
+	}
+	return uint32(w), 0
+}
+
+func (n *node) Flush(ctx context.Context, f gofs.FileHandle) syscall.Errno {
+	fh, ok := f.(*fileHandle)
+	if !ok {
+		return 0
+	}
+	var owner uint64
+	if fc, ok := ctx.(*fuse.Context); ok {
+		if o, ok := n.m.owners.Load(fc.Cancel); ok {
+			owner = o.(uint64)
+		}
+	}
+	err := fh.h.Close(n.m.ctx(ctx), owner)
+	if fh.h.Access()&fs.AccessWrite != 0 {
+		n.changedSpellings() // what was written shows through every spelling
+	}
+	return toErrno(err)
+}
+
+func (n *node) Fsync(ctx context.Context, f gofs.FileHandle, flags uint32) syscall.Errno {
+	fh, ok := f.(*fileHandle)
+	if !ok {
+		return 0 // a directory: nothing to make durable
+	}
+	const fdatasync = 1 // FUSE_FSYNC_FDATASYNC
+	return toErrno(fh.h.Sync(n.m.ctx(ctx), flags&fdatasync != 0))
+}
+
+func (n *node) Release(ctx context.Context, f gofs.FileHandle) syscall.Errno {
+	fh, ok := f.(*fileHandle)
+	if !ok {
+		return 0
+	}
+	n.removeHandle(fh)
+	// The release is not the caller's to cancel: the handle must close.
+	return toErrno(fh.h.Release(n.m.ctx(context.WithoutCancel(ctx))))
+}
+
+// fallocate's mode bits (linux/falloc.h), the same on every system FUSE runs on.
+const (
+	fallocKeepSize  = 0x01
+	fallocPunchHole = 0x02
+	fallocZeroRange = 0x10
+)
+
+func (n *node) Allocate(ctx context.Context, f gofs.FileHandle, off uint64, size uint64, mode uint32) syscall.Errno {
+	fh, ok := f.(*fileHandle)
+	if !ok {
+		return syscall.EBADF
+	}
+	if mode&^(fallocKeepSize|fallocPunchHole|fallocZeroRange) != 0 { // COLLAPSE_RANGE, INSERT_RANGE, ...
+		return syscall.EOPNOTSUPP
+	}
+	if off > math.MaxInt64 || size > math.MaxInt64 {
+		return syscall.EFBIG
+	}
+	var m fs.AllocateMode
+	if mode&fallocKeepSize != 0 {
+		m |= fs.AllocateKeepSize
+	}
+	if mode&fallocPunchHole != 0 {
+		m |= fs.AllocatePunchHole
+	}
+	if mode&fallocZeroRange != 0 {
+		m |= fs.AllocateZeroRange
+	}
+	return toErrno(fh.h.Allocate(n.m.ctx(ctx), int64(off), int64(size), m))
+}
+
+// lseek's whence values for holes, as the kernel sends them.
+const (
+	seekData = unix.SEEK_DATA
+	seekHole = unix.SEEK_HOLE
+)
+
+// Lseek answers SEEK_DATA and SEEK_HOLE; the kernel handles the other seeks itself.
+func (n *node) Lseek(ctx context.Context, f gofs.FileHandle, off uint64, whence uint32) (uint64, syscall.Errno) {
+	fh, ok := f.(*fileHandle)
+	if !ok {
+		return 0, syscall.EBADF
+	}
+	if whence != seekData && whence != seekHole {
+		return 0, syscall.EINVAL
+	}
+	if off > math.MaxInt64 {
+		return 0, syscall.ENXIO
+	}
+	got, err := fh.h.SeekData(n.m.ctx(ctx), int64(off), whence == seekHole)
+	if err != nil {
+		return 0, n.errno(err)
+	}
+	return uint64(got), 0
+}
+
+// maxCopy bounds one COPY_FILE_RANGE reply, whose size field has 32 bits; the
+// caller of copy_file_range gets a short count and asks again for the rest.
+const maxCopy = 1 << 30
+
+// CopyFileRange copies between two open files of the mount. Without the backend's
+// event it answers ENOSYS, which makes the kernel copy with reads and writes from
+// then on; ENOTSUP from the backend does the same for this call only.
+func (n *node) CopyFileRange(ctx context.Context, fhIn gofs.FileHandle, offIn uint64, out *gofs.Inode, fhOut gofs.FileHandle, offOut uint64, length uint64, flags uint64) (uint32, syscall.Errno) {
+	in, ok := fhIn.(*fileHandle)
+	dst, ok2 := fhOut.(*fileHandle)
+	if !ok || !ok2 {
+		return 0, syscall.EBADF
+	}
+	if !n.m.v.Capabilities().CopyRange {
+		return 0, syscall.ENOSYS
+	}
+	if flags != 0 {
+		return 0, syscall.EINVAL
+	}
+	if offIn > math.MaxInt64 || offOut > math.MaxInt64 {
+		return 0, syscall.EFBIG
+	}
+	got, err := in.h.CopyRange(n.m.ctx(ctx), int64(offIn), dst.h, int64(offOut), int64(min(length, maxCopy)))
+	if err != nil && got == 0 {
+		return 0, n.errno(err)
+	}
+	return uint32(got), 0
+}
+
+// Locks.
+
+func (n *node) Getlk(ctx context.Context, f gofs.FileHandle, owner uint64, lk *fuse.FileLock, flags uint32, out *fuse.FileLock) syscall.Errno {
+	fh, l, errno := lockArgs(f, lk)
+	if errno != 0 {
+		return errno
+	}
+	got, err := fh.h.GetLock(n.m.ctx(ctx), owner, l, flags&fuse.FUSE_LK_FLOCK != 0)
+	if err != nil {
+		return n.errno(err)
+	}
+	fromLock(got, out)
+	return 0
+}
+
+func (n *node) Setlk(ctx context.Context, f gofs.FileHandle, owner uint64, lk *fuse.FileLock, flags uint32) syscall.Errno {
+	return n.setlk(ctx, f, owner, lk, flags, false)
+}
+
+func (n *node) Setlkw(ctx context.Context, f gofs.FileHandle, owner uint64, lk *fuse.FileLock, flags uint32) syscall.Errno {
+	return n.setlk(ctx, f, owner, lk, flags, true)
+}
+
+func (n *node) setlk(ctx context.Context, f gofs.FileHandle, owner uint64, lk *fuse.FileLock, flags uint32, wait bool) syscall.Errno {
+	fh, l, errno := lockArgs(f, lk)
+	if errno != 0 {
+		return errno
+	}
+	return toErrno(fh.h.SetLock(n.m.ctx(ctx), owner, l, flags&fuse.FUSE_LK_FLOCK != 0, wait))
+}
+
+// offsetMax is the kernel's OFFSET_MAX: a lock "to the end of the file".
+const offsetMax = 1<<63 - 1
+
+// lockArgs returns the handle and the volume's lock of a lock request.
+func lockArgs(f gofs.FileHandle, lk *fuse.FileLock) (*fileHandle, fs.Lock, syscall.Errno) {
+	fh, ok := f.(*fileHandle)
+	if !ok {
+		return nil, fs.Lock{}, syscall.EBADF
+	}
+	l, errno := toLock(lk)
+	return fh, l, errno
+}
+
+func toLock(lk *fuse.FileLock) (fs.Lock, syscall.Errno) {
+	l := fs.Lock{Start: lk.Start, End: lk.End, Pid: lk.Pid}
+	if l.End >= offsetMax {
+		l.End = ^uint64(0)
+	}
+	switch lk.Typ {
+	case syscall.F_RDLCK:
+		l.Type = fs.LockRead
+	case syscall.F_WRLCK:
+		l.Type = fs.LockWrite
+	case syscall.F_UNLCK:
+		l.Type = fs.LockUnlock
+	default:
+		return l, syscall.EINVAL
+	}
+	return l, 0
+}
+
+func fromLock(l fs.Lock, out *fuse.FileLock) {
+	out.Start, out.End, out.Pid = l.Start, l.End, l.Pid
+	if out.End == ^uint64(0) {
+		out.End = offsetMax
+	}
+	switch l.Type {
+	case fs.LockRead:
+		out.Typ = syscall.F_RDLCK
+	case fs.LockWrite:
+		out.Typ = syscall.F_WRLCK
+	default:
+		out.Typ = syscall.F_UNLCK
+	}
+}

@@ -10,18 +10,15 @@ import (
 	"log/slog"
 	"os"
 	"slices"
-	"sync"
 	"time"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 
+	"github.com/anyfs/anyfs/adapters/internal/fuseutil"
 	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/fs"
 )
-
-// Supported reports whether this build can mount with go-fuse.
-const Supported = true
 
 // I/O sizes offered to the kernel: large writes and readahead cut round trips.
 const (
@@ -74,31 +71,25 @@ func Mount(v *fs.Volume, mountPoint string, opts *mountopt.Options) (mountopt.Se
 	if err != nil {
 		return nil, mountError(mnt, err)
 	}
-	s := &server{v: v, srv: srv, mnt: mnt, conn: conn, counts: counts, done: make(chan struct{})}
+	s := &server{Serving: fuseutil.NewServing(v, mnt), srv: srv, mnt: mnt, conn: conn, counts: counts}
 	go func() {
 		srv.Serve()
 		conn.close()
-		v.SetInvalidator(nil)
-		if err := v.Unmounted(context.Background(), mnt); err != nil {
-			logger.Warn("anyfs: OnUnmount failed", "mountpoint", mnt, "err", err)
-		}
-		close(s.done)
+		s.Ended(logger, true, nil)
 	}()
 	if err := conn.waitMount(srv, mnt); err != nil {
 		s.Unmount()
 		return nil, mountError(mnt, err)
 	}
 	s.dev, _, _ = mountopt.MountAt(mnt)
-	v.SetInvalidator(&invalidator{root: root})
 	if opts.Debug {
 		_, offers := v.Backend().(fs.PassthroughFder)
 		logger.Debug("anyfs: FUSE passthrough", "backend_offers_fds", offers, "disabled", opts.NoPassthrough,
 			"kernel_offers", srv.KernelSettings().Flags64()&fuse.CAP_PASSTHROUGH != 0, "root", os.Geteuid() == 0,
 			"note", "in use only when all four allow it (Linux 6.9+, root); otherwise reads and writes go through the volume")
 	}
-	if err := v.Mounted(ctx, mnt); err != nil {
-		s.Unmount()
-		return nil, fmt.Errorf("mount %s: %w", mnt, err)
+	if err := s.Ready(ctx, &invalidator{root: root}, s.Unmount); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -189,7 +180,7 @@ func (r *rawFS) Create(cancel <-chan struct{}, in *fuse.CreateIn, name string, o
 }
 
 func directIO(flags uint32, out *fuse.OpenOut) {
-	if oDirect != 0 && flags&oDirect != 0 && out.OpenFlags&fuse.FOPEN_PASSTHROUGH == 0 {
+	if fuseutil.HostOpen.Direct != 0 && int(flags)&fuseutil.HostOpen.Direct != 0 && out.OpenFlags&fuse.FOPEN_PASSTHROUGH == 0 {
 		out.OpenFlags |= fuse.FOPEN_DIRECT_IO
 	}
 }
@@ -202,79 +193,32 @@ func (r *rawFS) Flush(cancel <-chan struct{}, in *fuse.FlushIn) fuse.Status {
 
 // server is a running mount.
 type server struct {
-	v    *fs.Volume
+	*fuseutil.Serving
 	srv  *fuse.Server
 	mnt  string
 	dev  mountopt.Mount // the mount as the mount table listed it once mounted
 	conn *connection
 	// counts are the kernel's requests (CountRequests); nil: not counted.
 	counts *mountopt.RequestCounts
-	done   chan struct{} // closed when serving stopped and the volume was told
-
-	mu      sync.Mutex // serializes Unmount
-	forceMu sync.Mutex // serializes ForceUnmount
 }
 
-func (s *server) MountPoint() string { return s.mnt }
-
-func (s *server) Wait() { <-s.done }
-
-func (s *server) stopped() bool {
-	select {
-	case <-s.done:
-		return true
-	default:
-		return false
-	}
-}
-
+// Unmount unmounts the volume and waits until serving stopped. The kernel may
+// still count a file that was just closed (its release is asynchronous): a busy
+// mount gets a few short retries, as go-fuse gives it.
 func (s *server) Unmount() error {
-	if err := s.unmountOnce(); err != nil {
-		return err
-	}
-	<-s.done
-	return nil
-}
-
-// unmountOnce asks the kernel to unmount; nil when it did or the mount is gone.
-func (s *server) unmountOnce() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.stopped() {
-		return nil // unmounted already, perhaps from outside
-	}
-	// The kernel may still count a file that was just closed (its release is
-	// asynchronous): a busy mount gets a few short retries, as go-fuse gives it.
-	var err error
-	for delay, try := 5*time.Millisecond, 0; try < 5; delay, try = 2*delay, try+1 {
-		if err = s.conn.unmount(s.srv, s.mnt); err == nil || s.stopped() {
-			return nil
+	return s.Serving.Unmount(func() error {
+		var err error
+		for delay, try := 5*time.Millisecond, 0; try < 5; delay, try = 2*delay, try+1 {
+			if err = s.conn.unmount(s.srv, s.mnt); err == nil || s.Stopped() {
+				return nil
+			}
+			time.Sleep(delay)
 		}
-		time.Sleep(delay)
-	}
-	return err
-}
-
-// ForceUnmount detaches the mount while files are in use and ends serving. It
-// does not wait for an Unmount in progress.
-func (s *server) ForceUnmount() error {
-	s.forceMu.Lock()
-	defer s.forceMu.Unlock()
-	if s.stopped() {
-		return nil
-	}
-	err := forceUnmount(s.srv, s.mnt, s.dev)
-	select {
-	case <-s.done:
 		return err
-	case <-time.After(forceWait):
-	}
-	// The connection lives on (it could not be aborted) until the last process
-	// using the detached mount closes its files: tell the volume now, so that it
-	// closes every handle and nothing more is written through them.
-	s.v.SetInvalidator(nil)
-	return errors.Join(err, s.v.Unmounted(context.Background(), s.mnt))
+	})
 }
 
-// forceWait bounds how long ForceUnmount waits for serving to end by itself.
-const forceWait = 2 * time.Second
+// ForceUnmount detaches the mount while files are in use and ends serving.
+func (s *server) ForceUnmount() error {
+	return s.Serving.ForceUnmount(func() error { return forceUnmount(s.srv, s.mnt, s.dev) }, nil)
+}

@@ -21,7 +21,7 @@ func checkFUSE(string, *mountopt.Options) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%w: macFUSE is not installed (install macFUSE from https://macfuse.github.io; FUSE-T works only with the cgofuse adapter, built with -tags cgofuse)", mountopt.ErrNoFUSE)
+	return fmt.Errorf("%w: macFUSE is not installed (FUSE-T works only with the cgofuse adapter): %s", mountopt.ErrNoFUSE, mountopt.InstallHint)
 }
 
 func directMount() bool { return false }

@@ -37,7 +37,7 @@ func Fusermount() (string, error) {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("%w: fusermount3 is not installed (apt-get install fuse3, or dnf install fuse3)", ErrNoFUSE)
+	return "", fmt.Errorf("%w: fusermount3 is not installed: %s", ErrNoFUSE, InstallHint)
 }
 
 func isExecutable(p string) bool {
@@ -53,7 +53,7 @@ func isExecutable(p string) bool {
 // ErrNotAllowed or ErrMountPoint.
 func CheckAccess(mnt string, opts *Options) error {
 	if _, err := os.Stat(fuseDevice); err != nil {
-		return fmt.Errorf("%w: %s is missing (install FUSE: apt-get install fuse3, or load the module: modprobe fuse)", ErrNoFUSE, fuseDevice)
+		return fmt.Errorf("%w: %s is missing: %s", ErrNoFUSE, fuseDevice, InstallHint)
 	}
 	if os.Geteuid() == 0 {
 		return nil

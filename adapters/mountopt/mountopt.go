@@ -1,5 +1,17 @@
-// Package mountopt holds what every adapter shares: the mount options and the
-// handle of a running mount. Package adapters re-exports them.
+// Package mountopt holds what every adapter shares: the options of a mount, the
+// running mount (Server), the errors of mounting with the hints they end with,
+// and the system's mount table and FUSE tools. These types have this one name:
+// adapters.Mount and each adapter's Mount take an *Options and return a Server.
+//
+// # Options
+//
+// Two option types configure a mounted volume, each field in one of them.
+// [fs.Options] say what the volume is: read-only, case, name and file size
+// limits, its own caches, how long the kernel may cache (the timeouts depend on
+// the volume: a case-insensitive one has no entry caching), access rules and
+// owners. [Options] say how it is mounted: the names in the mount table, who may
+// use it, mount flags and raw -o options, and the FUSE connection's features.
+// The anyfs command's flags (cmd/anyfs/internal/cli.MountOptions) fill both.
 package mountopt
 
 import (

@@ -185,6 +185,20 @@ func (b *FS) fileID(p string) uint64 {
 	return id
 }
 
+// stat returns the io/fs path of the volume path name and its Lstat, with errors
+// naming op and name.
+func (b *FS) stat(op, name string) (string, iofs.FileInfo, error) {
+	p, err := fsPath(name)
+	if err != nil {
+		return "", nil, err
+	}
+	fi, err := b.lstat(p)
+	if err != nil {
+		return "", nil, pathErr(op, name, err)
+	}
+	return p, fi, nil
+}
+
 func (b *FS) lstat(p string) (iofs.FileInfo, error) {
 	if b.links != nil {
 		return b.links.Lstat(p)
@@ -230,13 +244,9 @@ func (b *FS) OnGetFileInfo(_ context.Context, e *fs.GetFileInfoEvent) error {
 		e.Info = of.info
 		return nil
 	}
-	p, err := fsPath(e.Name)
+	p, fi, err := b.stat("stat", e.Name)
 	if err != nil {
 		return err
-	}
-	fi, err := b.lstat(p)
-	if err != nil {
-		return pathErr("stat", e.Name, err)
 	}
 	e.Info = b.info(p, fi)
 	return nil
@@ -335,13 +345,9 @@ func (b *FS) OnOpenFile(_ context.Context, e *fs.OpenFileEvent) error {
 	if of, _ := e.FileContext.(*openFile); of != nil {
 		return nil // a later open with Options.FireAllOpenCloseEvents shares the file
 	}
-	p, err := fsPath(e.Name)
+	p, fi, err := b.stat("open", e.Name)
 	if err != nil {
 		return err
-	}
-	fi, err := b.lstat(p)
-	if err != nil {
-		return pathErr("open", e.Name, err)
 	}
 	of := &openFile{b: b, path: p, info: b.info(p, fi)}
 	switch {

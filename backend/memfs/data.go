@@ -10,6 +10,11 @@ import (
 	"github.com/anyfs/anyfs/pkg/attr"
 )
 
+var (
+	_ fs.WriteFileHandler         = (*FS)(nil)
+	_ fs.SetAllocationSizeHandler = (*FS)(nil)
+)
+
 // dataNode returns the regular file an I/O event is about.
 func (f *FS) dataNode(op, name string, fctx any) (*node, error) {
 	n, err := f.lookup(name, fctx)

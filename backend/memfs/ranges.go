@@ -8,6 +8,12 @@ import (
 	"github.com/anyfs/anyfs/fs"
 )
 
+var (
+	_ fs.AllocateRangeHandler = (*FS)(nil)
+	_ fs.SeekDataHandler      = (*FS)(nil)
+	_ fs.CopyFileRangeHandler = (*FS)(nil)
+)
+
 // The byte-range events: fallocate's modes, SEEK_DATA / SEEK_HOLE and
 // copy_file_range, on the page map (a missing page is a hole).
 

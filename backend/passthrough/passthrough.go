@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/anyfs/anyfs/fs"
 )
@@ -23,7 +22,8 @@ type FS struct {
 	rootDir *os.File // the root directory itself, for *at calls on its entries
 	rootFd  int      // rootDir's descriptor (Unix)
 	opts    Options
-	chown   bool // give new files the request's owner
+	chown   bool     // give new files the request's owner
+	dirs    dirCache // descriptors of the directories right below the root (Linux)
 }
 
 // Compile-time checks of what every OS implements; the OS-specific files assert
@@ -76,6 +76,7 @@ func (p *FS) Root() string { return p.root.Name() }
 
 // Close releases the root. Call it after the volume was unmounted.
 func (p *FS) Close() error {
+	p.dirs.closeAll()
 	err := p.rootDir.Close()
 	if err2 := p.root.Close(); err == nil {
 		err = err2
@@ -348,11 +349,6 @@ func (p *FS) OnIsDirectoryEmpty(_ context.Context, e *fs.IsDirectoryEmptyEvent) 
 	e.IsEmpty = len(names) == 0
 	return nil
 }
-
-var win32Epoch = time.Date(1601, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// keep reports whether t means "no change": zero or 1601-01-01.
-func keep(t time.Time) bool { return t.IsZero() || t.Equal(win32Epoch) }
 
 func isNotExist(err error) bool {
 	code, _ := fs.ErrnoOf(err)

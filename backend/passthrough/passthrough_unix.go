@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/anyfs/anyfs/fs"
@@ -37,17 +38,21 @@ func allocation(blocks, size int64) int64 {
 func hostErr(err error) error { return err }
 
 // dirRef is an open parent directory: the root itself, a descriptor opened beneath
-// it (openBeneath), or a file opened through the Root.
+// it (openBeneath), one of the dirCache, or a file opened through the Root.
 type dirRef struct {
-	dfd int      // the directory's descriptor
-	f   *os.File // set when the Root opened it
-	own bool     // close it when done
+	dfd    int        // the directory's descriptor
+	f      *os.File   // set when the Root opened it
+	cached *cachedDir // set when it is the dirCache's, released when done
+	cache  *dirCache
+	own    bool // close it when done
 }
 
 func (d dirRef) fd() int { return d.dfd }
 
 func (d dirRef) close() {
 	switch {
+	case d.cached != nil:
+		d.cache.release(d.cached)
 	case !d.own:
 	case d.f != nil:
 		d.f.Close()
@@ -75,9 +80,20 @@ func (p *FS) parent(name string) (dirRef, string, error) {
 	if dir == "." {
 		return dirRef{dfd: p.rootFd, f: p.rootDir}, base, nil
 	}
+	top := strings.IndexByte(dir, '/') < 0 // a directory right below the root
+	if top {
+		if d, ok := p.dirs.get(p.rootFd, dir); ok {
+			return dirRef{dfd: d.fd, cached: d, cache: &p.dirs}, base, nil
+		}
+	}
 	if fd, ok, err := openBeneath(p.rootFd, dir); ok {
 		if err != nil {
 			return dirRef{}, "", pathErr("open", name, err)
+		}
+		if top {
+			if d := p.dirs.put(dir, fd); d != nil {
+				return dirRef{dfd: fd, cached: d, cache: &p.dirs}, base, nil
+			}
 		}
 		return dirRef{dfd: fd, own: true}, base, nil
 	}
@@ -446,7 +462,7 @@ func (p *FS) OnSetFileAttributes(_ context.Context, e *fs.SetFileAttributesEvent
 			return pathErr("chmod", e.Name, err)
 		}
 	}
-	if keep(e.LastAccessTime) && keep(e.LastWriteTime) {
+	if attr.TimeUnset(e.LastAccessTime) && attr.TimeUnset(e.LastWriteTime) {
 		return nil
 	}
 	ts := []unix.Timespec{timespec(e.LastAccessTime), timespec(e.LastWriteTime)}
@@ -465,7 +481,7 @@ func (p *FS) OnSetFileAttributes(_ context.Context, e *fs.SetFileAttributesEvent
 }
 
 func timespec(t time.Time) unix.Timespec {
-	if keep(t) {
+	if attr.TimeUnset(t) {
 		return unix.Timespec{Nsec: utimeOmit}
 	}
 	return unix.NsecToTimespec(t.UnixNano())

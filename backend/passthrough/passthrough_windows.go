@@ -396,7 +396,7 @@ func (p *FS) setAttrs(name string, e *fs.SetFileAttributesEvent) error {
 		b.FileAttributes = uint32(a)
 	}
 	ft := func(t time.Time) int64 {
-		if keep(t) {
+		if attr.TimeUnset(t) {
 			return 0
 		}
 		return t.UnixNano()/100 + 116444736000000000

@@ -541,9 +541,6 @@ func (f *FS) target(ctx context.Context, name string, fctx any) (int64, error) {
 	return n.ino, err
 }
 
-// keepTime reports whether t means "no change" in SetFileAttributes.
-func keepTime(t time.Time) bool { return t.IsZero() || t.Year() <= 1601 }
-
 // OnSetFileAttributes changes attributes, times, mode and owner in one
 // statement. An open file's unwritten data is written out first, so that the
 // times set stay set.
@@ -575,11 +572,11 @@ func (f *FS) OnSetFileAttributes(ctx context.Context, e *fs.SetFileAttributesEve
 		col string
 		t   time.Time
 	}{{"btime", e.CreationTime}, {"atime", e.LastAccessTime}, {"mtime", e.LastWriteTime}} {
-		if !keepTime(tt.t) {
+		if !attr.TimeUnset(tt.t) {
 			add(tt.col, tt.t.UnixNano())
 		}
 	}
-	if !keepTime(e.ChangeTime) {
+	if !attr.TimeUnset(e.ChangeTime) {
 		args[1] = e.ChangeTime.UnixNano()
 	}
 	if e.SetMode {

@@ -16,12 +16,6 @@ import (
 
 // ---- AttributeSetter ----
 
-var filetimeEpoch = time.Date(1601, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// isKeep reports whether a time in SetFileAttributes means "keep": zero or the
-// FILETIME epoch.
-func isKeep(t time.Time) bool { return t.IsZero() || t.Equal(filetimeEpoch) }
-
 // OnSetFileAttributes changes Windows attributes (0: no change; attr.Normal alone:
 // clear all), times (zero: keep), mode and owner. Any change sets ctime, unless a
 // ChangeTime is given.
@@ -60,11 +54,11 @@ func (f *FS) OnSetFileAttributes(_ context.Context, e *fs.SetFileAttributesEvent
 		t   time.Time
 		dst *int64
 	}{{e.CreationTime, &n.btime}, {e.LastAccessTime, &n.atime}, {e.LastWriteTime, &n.mtime}} {
-		if !isKeep(tm.t) {
+		if !attr.TimeUnset(tm.t) {
 			*tm.dst = tm.t.UnixNano()
 		}
 	}
-	if !isKeep(e.ChangeTime) {
+	if !attr.TimeUnset(e.ChangeTime) {
 		n.ctime = e.ChangeTime.UnixNano()
 	} else {
 		n.ctime = nowNs()

@@ -21,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/anyfs/anyfs/test/mounttest"
 )
 
 // requireFUSE: set ANYFS_REQUIRE_FUSE=1 where mount tests must run (CI).
@@ -147,28 +149,10 @@ func unmountForce(t *testing.T, mnt string) {
 	t.Errorf("could not unmount %s: %s", mnt, strings.Join(errs, "; "))
 }
 
-// syncBuffer collects a child's stderr while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // child is a running `anyfs mount`.
 type child struct {
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *mounttest.SyncBuffer
 	done   chan struct{} // closed when it exited; err is then set
 	err    error
 }
@@ -177,7 +161,7 @@ type child struct {
 // if it is still mounted and kills the child if it still runs.
 func startMount(t *testing.T, bin, mnt string, args ...string) *child {
 	t.Helper()
-	c := &child{stderr: new(syncBuffer), done: make(chan struct{})}
+	c := &child{stderr: new(mounttest.SyncBuffer), done: make(chan struct{})}
 	c.cmd = exec.Command(bin, append(append([]string{"mount"}, args...), mnt)...)
 	c.cmd.Stdout, c.cmd.Stderr = c.stderr, c.stderr
 	if err := c.cmd.Start(); err != nil {

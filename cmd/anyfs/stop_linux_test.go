@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/anyfs/anyfs/test/mounttest"
 )
 
 // mountEntries returns the /proc/mounts lines for mnt, bottom first, as fields
@@ -281,23 +283,9 @@ func TestMountAsOtherUser(t *testing.T) {
 	}
 	needFUSE(t)
 	bin := buildAnyfs(t)
-	dir, err := os.MkdirTemp("", "anyfs-nobody-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
+	dir, nobin := mounttest.CopyExecutable(t, bin, "anyfs")
 	mnt := filepath.Join(dir, "mnt")
-	nobin := filepath.Join(dir, "anyfs")
-	data, err := os.ReadFile(bin)
-	if err == nil {
-		err = os.WriteFile(nobin, data, 0o755)
-	}
-	if err == nil {
-		err = os.Chmod(dir, 0o755)
-	}
-	if err == nil {
-		err = os.Mkdir(mnt, 0o755)
-	}
+	err := os.Mkdir(mnt, 0o755)
 	if err == nil {
 		err = os.Chown(mnt, 65534, 65534)
 	}
@@ -319,17 +307,8 @@ func TestMountAsOtherUser(t *testing.T) {
 	}
 	cmd := exec.Command(nobin, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	done := make(chan struct{})
-	var out []byte
-	go func() {
-		out, err = cmd.CombinedOutput()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		<-done
+	out, timedOut, err := mounttest.OutputWithin(cmd, 30*time.Second)
+	if timedOut {
 		t.Fatalf("anyfs as uid 65534 did not fail; output:\n%s", out)
 	}
 	if mounted(t, mnt) {

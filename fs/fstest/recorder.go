@@ -38,31 +38,7 @@ import (
 type Recorder struct {
 	b fs.Interface
 
-	creator   fs.CreateFileHandler
-	writer    fs.WriteFileHandler
-	allocator fs.SetAllocationSizeHandler
-	ranger    fs.AllocateRangeHandler
-	seeker    fs.SeekDataHandler
-	copier    fs.CopyFileRangeHandler
-	tester    fs.TestLockHandler
-	xattrNS   fs.XattrNamespacer
-	cleaner   fs.CleanupFileHandler
-	flusher   fs.FlushFileHandler
-	setter    fs.SetFileAttributesHandler
-	checker   fs.CanFileBeDeletedHandler
-	empty     fs.IsDirectoryEmptyHandler
-	deleter   fs.DeleteFileHandler
-	renamer   fs.RenameOrMoveFileHandler
-	linker    fs.CreateHardLinkHandler
-	symlinker fs.SymlinkHandler
-	streams   fs.NamedStreamHandler
-	locker    fs.LockHandler
-	sizer     fs.GetVolumeSizeHandler
-	labeler   fs.GetVolumeLabelHandler
-	relabeler fs.SetVolumeLabelHandler
-	ider      fs.GetVolumeIDHandler
-	notifiee  fs.MountHandler
-	errorer   fs.ErrorHandler
+	handlers
 
 	mu       sync.Mutex // protects the following
 	label    string
@@ -91,64 +67,10 @@ type listToken struct {
 	calls, closes int
 }
 
-var (
-	_ fs.Interface                = (*Recorder)(nil)
-	_ fs.CreateFileHandler        = (*Recorder)(nil)
-	_ fs.WriteFileHandler         = (*Recorder)(nil)
-	_ fs.SetAllocationSizeHandler = (*Recorder)(nil)
-	_ fs.CleanupFileHandler       = (*Recorder)(nil)
-	_ fs.FlushFileHandler         = (*Recorder)(nil)
-	_ fs.SetFileAttributesHandler = (*Recorder)(nil)
-	_ fs.CanFileBeDeletedHandler  = (*Recorder)(nil)
-	_ fs.IsDirectoryEmptyHandler  = (*Recorder)(nil)
-	_ fs.DeleteFileHandler        = (*Recorder)(nil)
-	_ fs.RenameOrMoveFileHandler  = (*Recorder)(nil)
-	_ fs.CreateHardLinkHandler    = (*Recorder)(nil)
-	_ fs.SymlinkHandler           = (*Recorder)(nil)
-	_ fs.NamedStreamHandler       = (*Recorder)(nil)
-	_ fs.LockHandler              = (*Recorder)(nil)
-	_ fs.GetVolumeSizeHandler     = (*Recorder)(nil)
-	_ fs.GetVolumeLabelHandler    = (*Recorder)(nil)
-	_ fs.SetVolumeLabelHandler    = (*Recorder)(nil)
-	_ fs.GetVolumeIDHandler       = (*Recorder)(nil)
-	_ fs.MountHandler             = (*Recorder)(nil)
-	_ fs.ErrorHandler             = (*Recorder)(nil)
-	_ fs.AllocateRangeHandler     = (*Recorder)(nil)
-	_ fs.SeekDataHandler          = (*Recorder)(nil)
-	_ fs.CopyFileRangeHandler     = (*Recorder)(nil)
-	_ fs.TestLockHandler          = (*Recorder)(nil)
-	_ fs.XattrNamespacer          = (*Recorder)(nil)
-	_ fs.HostChecker              = (*Recorder)(nil)
-)
-
 // NewRecorder wraps b.
 func NewRecorder(b fs.Interface) *Recorder {
 	r := &Recorder{b: b, label: "anyfs", counts: map[string]int{}}
-	r.creator, _ = b.(fs.CreateFileHandler)
-	r.writer, _ = b.(fs.WriteFileHandler)
-	r.allocator, _ = b.(fs.SetAllocationSizeHandler)
-	r.ranger, _ = b.(fs.AllocateRangeHandler)
-	r.seeker, _ = b.(fs.SeekDataHandler)
-	r.copier, _ = b.(fs.CopyFileRangeHandler)
-	r.tester, _ = b.(fs.TestLockHandler)
-	r.xattrNS, _ = b.(fs.XattrNamespacer)
-	r.cleaner, _ = b.(fs.CleanupFileHandler)
-	r.flusher, _ = b.(fs.FlushFileHandler)
-	r.setter, _ = b.(fs.SetFileAttributesHandler)
-	r.checker, _ = b.(fs.CanFileBeDeletedHandler)
-	r.empty, _ = b.(fs.IsDirectoryEmptyHandler)
-	r.deleter, _ = b.(fs.DeleteFileHandler)
-	r.renamer, _ = b.(fs.RenameOrMoveFileHandler)
-	r.linker, _ = b.(fs.CreateHardLinkHandler)
-	r.symlinker, _ = b.(fs.SymlinkHandler)
-	r.streams, _ = b.(fs.NamedStreamHandler)
-	r.locker, _ = b.(fs.LockHandler)
-	r.sizer, _ = b.(fs.GetVolumeSizeHandler)
-	r.labeler, _ = b.(fs.GetVolumeLabelHandler)
-	r.relabeler, _ = b.(fs.SetVolumeLabelHandler)
-	r.ider, _ = b.(fs.GetVolumeIDHandler)
-	r.notifiee, _ = b.(fs.MountHandler)
-	r.errorer, _ = b.(fs.ErrorHandler)
+	r.detect(b)
 	return r
 }
 
@@ -156,7 +78,7 @@ func NewRecorder(b fs.Interface) *Recorder {
 func (r *Recorder) Unwrap() fs.Interface { return r.b }
 
 // writable reports whether the wrapped backend has the write events.
-func (r *Recorder) writable() bool { return r.creator != nil && r.writer != nil }
+func (r *Recorder) writable() bool { return r.createFileHandler != nil && r.writeFileHandler != nil }
 
 // NewVolume makes a volume serving r with opts (nil means defaults). The volume is
 // read-only when the wrapped backend lacks fs.CreateFileHandler or fs.WriteFileHandler.
@@ -315,7 +237,7 @@ func (r *Recorder) OnGetFileInfo(ctx context.Context, e *fs.GetFileInfoEvent) er
 	e.FileContext = r.fileCtx("OnGetFileInfo", e.Name, tok)
 	err := r.b.OnGetFileInfo(ctx, e)
 	e.FileContext = tok
-	if r.symlinker == nil {
+	if r.symlinkHandler == nil {
 		hideSymlink(&e.Info)
 	}
 	return err
@@ -371,7 +293,7 @@ func (r *Recorder) OnEnumerateDirectory(ctx context.Context, e *fs.EnumerateDire
 	lt.calls++
 	r.mu.Unlock()
 	e.EnumerationContext = lt
-	if r.symlinker == nil {
+	if r.symlinkHandler == nil {
 		for i := range e.Entries {
 			hideSymlink(&e.Entries[i])
 		}
@@ -427,17 +349,10 @@ func (r *Recorder) OnOpenFile(ctx context.Context, e *fs.OpenFileEvent) error {
 		r.mu.Unlock()
 		e.FileContext = tok
 	}
-	if r.symlinker == nil && e.InfoValid {
+	if r.symlinkHandler == nil && e.InfoValid {
 		hideSymlink(&e.Info)
 	}
 	return err
-}
-
-// OnReadFile forwards the event.
-func (r *Recorder) OnReadFile(ctx context.Context, e *fs.ReadFileEvent) error {
-	r.count("OnReadFile")
-	e.FileContext = r.fileCtx("OnReadFile", e.Name, e.FileContext)
-	return r.b.OnReadFile(ctx, e)
 }
 
 // OnCloseFile forwards the event.
@@ -466,7 +381,7 @@ func (r *Recorder) OnCloseFile(ctx context.Context, e *fs.CloseFileEvent) error 
 // OnCreateFile forwards the event; without fs.CreateFileHandler it fails with ErrReadOnly.
 func (r *Recorder) OnCreateFile(ctx context.Context, e *fs.CreateFileEvent) error {
 	r.count("OnCreateFile")
-	if r.creator == nil {
+	if r.createFileHandler == nil {
 		return fmt.Errorf("create %s: %w", e.Name, fs.ErrReadOnly)
 	}
 	if e.FileContext != nil {
@@ -474,99 +389,14 @@ func (r *Recorder) OnCreateFile(ctx context.Context, e *fs.CreateFileEvent) erro
 		r.problemLocked("OnCreateFile %s: FileContext is %#v, want nil", e.Name, e.FileContext)
 		r.mu.Unlock()
 	}
-	err := r.creator.OnCreateFile(ctx, e)
+	err := r.createFileHandler.OnCreateFile(ctx, e)
 	if err == nil {
 		e.FileContext = r.newFile(e.Name, e.FileContext)
 	}
-	if r.symlinker == nil && e.InfoValid {
+	if r.symlinkHandler == nil && e.InfoValid {
 		hideSymlink(&e.Info)
 	}
 	return err
-}
-
-// OnWriteFile forwards the event; without fs.WriteFileHandler it fails with ErrReadOnly.
-func (r *Recorder) OnWriteFile(ctx context.Context, e *fs.WriteFileEvent) error {
-	r.count("OnWriteFile")
-	e.FileContext = r.fileCtx("OnWriteFile", e.Name, e.FileContext)
-	if r.writer == nil {
-		return fmt.Errorf("write %s: %w", e.Name, fs.ErrReadOnly)
-	}
-	return r.writer.OnWriteFile(ctx, e)
-}
-
-// OnSetFileSize forwards the event; without fs.WriteFileHandler it fails with ErrReadOnly.
-func (r *Recorder) OnSetFileSize(ctx context.Context, e *fs.SetFileSizeEvent) error {
-	r.count("OnSetFileSize")
-	e.FileContext = r.fileCtx("OnSetFileSize", e.Name, e.FileContext)
-	if r.writer == nil {
-		return fmt.Errorf("truncate %s: %w", e.Name, fs.ErrReadOnly)
-	}
-	return r.writer.OnSetFileSize(ctx, e)
-}
-
-// OnSetAllocationSize forwards the event; without fs.SetAllocationSizeHandler it fails with
-// ErrNotSupported.
-func (r *Recorder) OnSetAllocationSize(ctx context.Context, e *fs.SetAllocationSizeEvent) error {
-	r.count("OnSetAllocationSize")
-	e.FileContext = r.fileCtx("OnSetAllocationSize", e.Name, e.FileContext)
-	if r.allocator == nil {
-		return fmt.Errorf("allocate %s: %w", e.Name, fs.ErrNotSupported)
-	}
-	return r.allocator.OnSetAllocationSize(ctx, e)
-}
-
-// OnAllocateRange forwards the event; without fs.AllocateRangeHandler it fails with
-// ErrNotSupported.
-func (r *Recorder) OnAllocateRange(ctx context.Context, e *fs.AllocateRangeEvent) error {
-	r.count("OnAllocateRange")
-	e.FileContext = r.fileCtx("OnAllocateRange", e.Name, e.FileContext)
-	if r.ranger == nil {
-		return fmt.Errorf("allocate %s: %w", e.Name, fs.ErrNotSupported)
-	}
-	return r.ranger.OnAllocateRange(ctx, e)
-}
-
-// OnSeekData forwards the event; without fs.SeekDataHandler it fails with
-// ErrNotSupported.
-func (r *Recorder) OnSeekData(ctx context.Context, e *fs.SeekDataEvent) error {
-	r.count("OnSeekData")
-	e.FileContext = r.fileCtx("OnSeekData", e.Name, e.FileContext)
-	if r.seeker == nil {
-		return fmt.Errorf("seek %s: %w", e.Name, fs.ErrNotSupported)
-	}
-	return r.seeker.OnSeekData(ctx, e)
-}
-
-// OnCopyFileRange forwards the event; without fs.CopyFileRangeHandler it fails with
-// ErrNotSupported.
-func (r *Recorder) OnCopyFileRange(ctx context.Context, e *fs.CopyFileRangeEvent) error {
-	r.count("OnCopyFileRange")
-	e.FileContext = r.fileCtx("OnCopyFileRange", e.Name, e.FileContext)
-	e.DestFileContext = r.fileCtx("OnCopyFileRange", e.DestName, e.DestFileContext)
-	if r.copier == nil {
-		return fmt.Errorf("copy %s: %w", e.Name, fs.ErrNotSupported)
-	}
-	return r.copier.OnCopyFileRange(ctx, e)
-}
-
-// OnCleanupFile forwards the event, if the backend has it.
-func (r *Recorder) OnCleanupFile(ctx context.Context, e *fs.CleanupFileEvent) error {
-	r.count("OnCleanupFile")
-	e.FileContext = r.fileCtx("OnCleanupFile", e.Name, e.FileContext)
-	if r.cleaner == nil {
-		return nil
-	}
-	return r.cleaner.OnCleanupFile(ctx, e)
-}
-
-// OnFlushFile forwards the event, if the backend has it.
-func (r *Recorder) OnFlushFile(ctx context.Context, e *fs.FlushFileEvent) error {
-	r.count("OnFlushFile")
-	e.FileContext = r.fileCtx("OnFlushFile", e.Name, e.FileContext)
-	if r.flusher == nil {
-		return nil
-	}
-	return r.flusher.OnFlushFile(ctx, e)
 }
 
 // notSupported is the answer for a change the backend has no event for.
@@ -577,37 +407,26 @@ func (r *Recorder) notSupported(op, name string) error {
 	return fmt.Errorf("%s %s: %w", op, name, fs.ErrNotSupported)
 }
 
-// OnSetFileAttributes forwards the event; without fs.SetFileAttributesHandler it fails with
-// ErrNotSupported.
-func (r *Recorder) OnSetFileAttributes(ctx context.Context, e *fs.SetFileAttributesEvent) error {
-	r.count("OnSetFileAttributes")
-	e.FileContext = r.fileCtx("OnSetFileAttributes", e.Name, e.FileContext)
-	if r.setter == nil {
-		return r.notSupported("setattr", e.Name)
-	}
-	return r.setter.OnSetFileAttributes(ctx, e)
-}
-
 // OnCanFileBeDeleted forwards the event; without fs.DeleteFileHandler it refuses the deletion
 // with ErrNotSupported.
 func (r *Recorder) OnCanFileBeDeleted(ctx context.Context, e *fs.CanFileBeDeletedEvent) error {
 	r.count("OnCanFileBeDeleted")
 	e.FileContext = r.fileCtx("OnCanFileBeDeleted", e.Name, e.FileContext)
-	if r.deleter == nil {
+	if r.deleteFileHandler == nil {
 		return r.notSupported("delete", e.Name)
 	}
-	if r.checker == nil {
+	if r.canFileBeDeletedHandler == nil {
 		return nil
 	}
-	return r.checker.OnCanFileBeDeleted(ctx, e)
+	return r.canFileBeDeletedHandler.OnCanFileBeDeleted(ctx, e)
 }
 
 // OnIsDirectoryEmpty forwards the event; without fs.IsDirectoryEmptyHandler it lists the
 // directory for one entry (outside any open handle, as the contract allows).
 func (r *Recorder) OnIsDirectoryEmpty(ctx context.Context, e *fs.IsDirectoryEmptyEvent) error {
 	r.count("OnIsDirectoryEmpty")
-	if r.empty != nil {
-		return r.empty.OnIsDirectoryEmpty(ctx, e)
+	if r.isDirectoryEmptyHandler != nil {
+		return r.isDirectoryEmptyHandler.OnIsDirectoryEmpty(ctx, e)
 	}
 	ev := fs.EnumerateDirectoryEvent{Name: e.Name, Max: 1}
 	var err error
@@ -624,178 +443,33 @@ func (r *Recorder) OnIsDirectoryEmpty(ctx context.Context, e *fs.IsDirectoryEmpt
 	return err
 }
 
-// OnDeleteFile forwards the event; without fs.DeleteFileHandler it fails with ErrNotSupported.
-func (r *Recorder) OnDeleteFile(ctx context.Context, e *fs.DeleteFileEvent) error {
-	r.count("OnDeleteFile")
-	e.FileContext = r.fileCtx("OnDeleteFile", e.Name, e.FileContext)
-	if r.deleter == nil {
-		return r.notSupported("delete", e.Name)
-	}
-	return r.deleter.OnDeleteFile(ctx, e)
-}
-
-// OnRenameOrMoveFile forwards the event; without fs.RenameOrMoveFileHandler it fails with
-// ErrNotSupported.
-func (r *Recorder) OnRenameOrMoveFile(ctx context.Context, e *fs.RenameOrMoveFileEvent) error {
-	r.count("OnRenameOrMoveFile")
-	e.FileContext = r.fileCtx("OnRenameOrMoveFile", e.Name, e.FileContext)
-	if r.renamer == nil {
-		return r.notSupported("rename", e.Name)
-	}
-	return r.renamer.OnRenameOrMoveFile(ctx, e)
-}
-
-// OnCreateHardLink forwards the event; without fs.CreateHardLinkHandler it fails with
-// ErrNotPermitted.
-func (r *Recorder) OnCreateHardLink(ctx context.Context, e *fs.CreateHardLinkEvent) error {
-	r.count("OnCreateHardLink")
-	if r.linker == nil {
-		if !r.writable() {
-			return fmt.Errorf("link %s: %w", e.LinkName, fs.ErrReadOnly)
-		}
-		return fmt.Errorf("link %s: %w", e.LinkName, fs.ErrNotPermitted)
-	}
-	return r.linker.OnCreateHardLink(ctx, e)
-}
-
-// OnCreateSymlink forwards the event; without fs.SymlinkHandler it fails with
-// ErrNotSupported.
-func (r *Recorder) OnCreateSymlink(ctx context.Context, e *fs.CreateSymlinkEvent) error {
-	r.count("OnCreateSymlink")
-	if r.symlinker == nil {
-		return r.notSupported("symlink", e.Name)
-	}
-	return r.symlinker.OnCreateSymlink(ctx, e)
-}
-
-// OnReadSymlink forwards the event; without fs.SymlinkHandler it fails with ErrInvalid.
-func (r *Recorder) OnReadSymlink(ctx context.Context, e *fs.ReadSymlinkEvent) error {
-	r.count("OnReadSymlink")
-	if r.symlinker == nil {
-		return fmt.Errorf("readlink %s: %w", e.Name, fs.ErrInvalid)
-	}
-	return r.symlinker.OnReadSymlink(ctx, e)
-}
-
-// OnListNamedStreams forwards the event; without fs.NamedStreamHandler it lists nothing.
-func (r *Recorder) OnListNamedStreams(ctx context.Context, e *fs.ListNamedStreamsEvent) error {
-	r.count("OnListNamedStreams")
-	e.FileContext = r.fileCtx("OnListNamedStreams", e.Name, e.FileContext)
-	if r.streams == nil {
-		return nil
-	}
-	return r.streams.OnListNamedStreams(ctx, e)
-}
-
-// OnGetNamedStream forwards the event; without fs.NamedStreamHandler it fails with
-// ErrNotSupported.
-func (r *Recorder) OnGetNamedStream(ctx context.Context, e *fs.GetNamedStreamEvent) error {
-	r.count("OnGetNamedStream")
-	e.FileContext = r.fileCtx("OnGetNamedStream", e.Name, e.FileContext)
-	if r.streams == nil {
-		return fmt.Errorf("get stream %s: %w", e.Name, fs.ErrNotSupported)
-	}
-	return r.streams.OnGetNamedStream(ctx, e)
-}
-
-// OnSetNamedStream forwards the event; without fs.NamedStreamHandler it fails with
-// ErrNotSupported.
-func (r *Recorder) OnSetNamedStream(ctx context.Context, e *fs.SetNamedStreamEvent) error {
-	r.count("OnSetNamedStream")
-	e.FileContext = r.fileCtx("OnSetNamedStream", e.Name, e.FileContext)
-	if r.streams == nil {
-		return fmt.Errorf("set stream %s: %w", e.Name, fs.ErrNotSupported)
-	}
-	return r.streams.OnSetNamedStream(ctx, e)
-}
-
-// OnDeleteNamedStream forwards the event; without fs.NamedStreamHandler it fails with
-// ErrNotSupported.
-func (r *Recorder) OnDeleteNamedStream(ctx context.Context, e *fs.DeleteNamedStreamEvent) error {
-	r.count("OnDeleteNamedStream")
-	e.FileContext = r.fileCtx("OnDeleteNamedStream", e.Name, e.FileContext)
-	if r.streams == nil {
-		return fmt.Errorf("delete stream %s: %w", e.Name, fs.ErrNotSupported)
-	}
-	return r.streams.OnDeleteNamedStream(ctx, e)
-}
-
-// OnLockFile forwards the event, if the backend has it.
-func (r *Recorder) OnLockFile(ctx context.Context, e *fs.LockFileEvent) error {
-	r.count("OnLockFile")
-	e.FileContext = r.fileCtx("OnLockFile", e.Name, e.FileContext)
-	if r.locker == nil {
-		return nil
-	}
-	return r.locker.OnLockFile(ctx, e)
-}
-
-// OnUnlockFile forwards the event, if the backend has it.
-func (r *Recorder) OnUnlockFile(ctx context.Context, e *fs.UnlockFileEvent) error {
-	r.count("OnUnlockFile")
-	e.FileContext = r.fileCtx("OnUnlockFile", e.Name, e.FileContext)
-	if r.locker == nil {
-		return nil
-	}
-	return r.locker.OnUnlockFile(ctx, e)
-}
-
-// OnTestLock forwards the event; without fs.TestLockHandler it finds no lock.
-func (r *Recorder) OnTestLock(ctx context.Context, e *fs.TestLockEvent) error {
-	r.count("OnTestLock")
-	e.FileContext = r.fileCtx("OnTestLock", e.Name, e.FileContext)
-	if r.tester == nil {
-		return nil
-	}
-	return r.tester.OnTestLock(ctx, e)
-}
-
 // XattrNamespaces reports the backend's namespaces, if it is an
 // fs.XattrNamespacer.
 func (r *Recorder) XattrNamespaces() []string {
-	if r.xattrNS == nil {
+	if r.xattrNamespacer == nil {
 		return nil
 	}
-	return r.xattrNS.XattrNamespaces()
-}
-
-// OnGetVolumeSize forwards the event; without fs.GetVolumeSizeHandler it reports nothing.
-func (r *Recorder) OnGetVolumeSize(ctx context.Context, e *fs.GetVolumeSizeEvent) error {
-	r.count("OnGetVolumeSize")
-	if r.sizer == nil {
-		return nil
-	}
-	return r.sizer.OnGetVolumeSize(ctx, e)
+	return r.xattrNamespacer.XattrNamespaces()
 }
 
 // OnGetVolumeLabel forwards the event; without fs.GetVolumeLabelHandler it reports the label
 // of the volume made by NewVolume.
 func (r *Recorder) OnGetVolumeLabel(ctx context.Context, e *fs.GetVolumeLabelEvent) error {
 	r.count("OnGetVolumeLabel")
-	if r.labeler == nil {
+	if r.getVolumeLabelHandler == nil {
 		r.mu.Lock()
 		e.Label = r.label
 		r.mu.Unlock()
 		return nil
 	}
-	return r.labeler.OnGetVolumeLabel(ctx, e)
-}
-
-// OnSetVolumeLabel forwards the event; without fs.SetVolumeLabelHandler it fails with
-// ErrNotSupported.
-func (r *Recorder) OnSetVolumeLabel(ctx context.Context, e *fs.SetVolumeLabelEvent) error {
-	r.count("OnSetVolumeLabel")
-	if r.relabeler == nil {
-		return fmt.Errorf("set volume label: %w", fs.ErrNotSupported)
-	}
-	return r.relabeler.OnSetVolumeLabel(ctx, e)
+	return r.getVolumeLabelHandler.OnGetVolumeLabel(ctx, e)
 }
 
 // OnGetVolumeID forwards the event; without fs.GetVolumeIDHandler it derives the ID from the
 // label as the volume does.
 func (r *Recorder) OnGetVolumeID(ctx context.Context, e *fs.GetVolumeIDEvent) error {
 	r.count("OnGetVolumeID")
-	if r.ider == nil {
+	if r.getVolumeIDHandler == nil {
 		r.mu.Lock()
 		h := fnv.New32a()
 		h.Write([]byte(r.label))
@@ -803,16 +477,7 @@ func (r *Recorder) OnGetVolumeID(ctx context.Context, e *fs.GetVolumeIDEvent) er
 		e.ID = h.Sum32()
 		return nil
 	}
-	return r.ider.OnGetVolumeID(ctx, e)
-}
-
-// OnMount forwards the event, if the backend has it.
-func (r *Recorder) OnMount(ctx context.Context, e *fs.MountEvent) error {
-	r.count("OnMount")
-	if r.notifiee == nil {
-		return nil
-	}
-	return r.notifiee.OnMount(ctx, e)
+	return r.getVolumeIDHandler.OnGetVolumeID(ctx, e)
 }
 
 // OnUnmount checks that every context was closed before it and forwards the event,
@@ -824,22 +489,57 @@ func (r *Recorder) OnUnmount(ctx context.Context, e *fs.UnmountEvent) error {
 		r.problemLocked("OnUnmount before every close: %w", err)
 	}
 	r.mu.Unlock()
-	if r.notifiee == nil {
+	if r.mountHandler == nil {
 		return nil
 	}
-	return r.notifiee.OnUnmount(ctx, e)
-}
-
-// OnError forwards the event, if the backend has it.
-func (r *Recorder) OnError(ctx context.Context, e *fs.ErrorEvent) {
-	r.count("OnError")
-	if r.errorer != nil {
-		r.errorer.OnError(ctx, e)
-	}
+	return r.mountHandler.OnUnmount(ctx, e)
 }
 
 // ChecksOnHost reports what the backend reports, if it is an fs.HostChecker.
 func (r *Recorder) ChecksOnHost() bool {
 	b, ok := r.b.(fs.HostChecker)
 	return ok && b.ChecksOnHost()
+}
+
+// absent is what the volume answers for ev, an event of an optional interface
+// the wrapped backend lacks, at name.
+func (r *Recorder) absent(ev, name string) error {
+	switch ev {
+	case "OnWriteFile":
+		return fmt.Errorf("write %s: %w", name, fs.ErrReadOnly)
+	case "OnSetFileSize":
+		return fmt.Errorf("truncate %s: %w", name, fs.ErrReadOnly)
+	case "OnSetAllocationSize", "OnAllocateRange":
+		return fmt.Errorf("allocate %s: %w", name, fs.ErrNotSupported)
+	case "OnSeekData":
+		return fmt.Errorf("seek %s: %w", name, fs.ErrNotSupported)
+	case "OnCopyFileRange":
+		return fmt.Errorf("copy %s: %w", name, fs.ErrNotSupported)
+	case "OnSetFileAttributes":
+		return r.notSupported("setattr", name)
+	case "OnDeleteFile":
+		return r.notSupported("delete", name)
+	case "OnRenameOrMoveFile":
+		return r.notSupported("rename", name)
+	case "OnCreateHardLink":
+		if !r.writable() {
+			return fmt.Errorf("link %s: %w", name, fs.ErrReadOnly)
+		}
+		return fmt.Errorf("link %s: %w", name, fs.ErrNotPermitted)
+	case "OnCreateSymlink":
+		return r.notSupported("symlink", name)
+	case "OnReadSymlink":
+		return fmt.Errorf("readlink %s: %w", name, fs.ErrInvalid)
+	case "OnGetNamedStream":
+		return fmt.Errorf("get stream %s: %w", name, fs.ErrNotSupported)
+	case "OnSetNamedStream":
+		return fmt.Errorf("set stream %s: %w", name, fs.ErrNotSupported)
+	case "OnDeleteNamedStream":
+		return fmt.Errorf("delete stream %s: %w", name, fs.ErrNotSupported)
+	case "OnSetVolumeLabel":
+		return fmt.Errorf("set volume label: %w", fs.ErrNotSupported)
+	}
+	// OnCleanupFile, OnFlushFile, OnListNamedStreams, the lock events,
+	// OnGetVolumeSize and OnMount: nothing happens.
+	return nil
 }

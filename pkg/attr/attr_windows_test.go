@@ -66,7 +66,7 @@ func TestFiletimeMatchesXSys(t *testing.T) {
 	}
 }
 
-// TestByHandleMatchesXSys checks that ByHandleFileInformation has the fields of
+// TestByHandleMatchesXSys checks that ByHandleFromWindows carries the fields of
 // windows.ByHandleFileInformation and that a real file converts sensibly.
 func TestByHandleMatchesXSys(t *testing.T) {
 	path := t.TempDir()
@@ -84,17 +84,12 @@ func TestByHandleMatchesXSys(t *testing.T) {
 	if err := windows.GetFileInformationByHandle(h, &w); err != nil {
 		t.Fatal(err)
 	}
-	b := ByHandleFileInformation{
-		FileAttributes:     FileAttributes(w.FileAttributes),
-		CreationTime:       FiletimeFromHighLow(w.CreationTime.HighDateTime, w.CreationTime.LowDateTime),
-		LastAccessTime:     FiletimeFromHighLow(w.LastAccessTime.HighDateTime, w.LastAccessTime.LowDateTime),
-		LastWriteTime:      FiletimeFromHighLow(w.LastWriteTime.HighDateTime, w.LastWriteTime.LowDateTime),
-		VolumeSerialNumber: w.VolumeSerialNumber,
-		FileSizeHigh:       w.FileSizeHigh,
-		FileSizeLow:        w.FileSizeLow,
-		NumberOfLinks:      w.NumberOfLinks,
-		FileIndexHigh:      w.FileIndexHigh,
-		FileIndexLow:       w.FileIndexLow,
+	b := ByHandleFromWindows(&w)
+	if b.FileAttributes != FileAttributes(w.FileAttributes) || b.FileSize() != JoinUint64(w.FileSizeHigh, w.FileSizeLow) ||
+		b.FileIndexHigh != w.FileIndexHigh || b.FileIndexLow != w.FileIndexLow || b.NumberOfLinks != w.NumberOfLinks ||
+		b.VolumeSerialNumber != w.VolumeSerialNumber ||
+		b.LastWriteTime != FiletimeFromHighLow(w.LastWriteTime.HighDateTime, w.LastWriteTime.LowDateTime) {
+		t.Errorf("ByHandleFromWindows(%+v) = %+v", w, b)
 	}
 	s := StatFromByHandle(b)
 	if !s.Mode.IsDir() || s.Ino == 0 || s.Birthtime.IsZero() {

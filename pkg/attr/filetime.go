@@ -37,6 +37,14 @@ var ErrFiletimeRange = errors.New("time outside the FILETIME range 1601-01-01T00
 // maxUnixSeconds is the Unix time of MaxFiletime, in whole seconds.
 const maxUnixSeconds = int64(MaxFiletime/TicksPerSecond) - epochDeltaSeconds
 
+// TimeUnset reports whether t is a time that is not set: the zero time.Time or
+// 1601-01-01 00:00:00 UTC, FILETIME 0. In a SetFileAttributes event it means
+// "keep the current value", as in Windows' SetFileTime.
+func TimeUnset(t time.Time) bool { return t.IsZero() || t.Equal(filetimeEpoch) }
+
+// filetimeEpoch is FILETIME 0 as a time.Time.
+var filetimeEpoch = time.Date(1601, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // FiletimeFromTime converts t to a Filetime, truncating toward the past to a
 // multiple of 100 ns. The zero time.Time gives 0 ("not set"). A time before
 // 1601-01-01 UTC or after MaxFiletime is an error wrapping ErrFiletimeRange. Note

@@ -234,3 +234,23 @@ func FuzzRoundTripFiletime(f *testing.F) {
 		}
 	})
 }
+
+func TestTimeUnset(t *testing.T) {
+	epoch := time.Date(1601, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name string
+		t    time.Time
+		want bool
+	}{
+		{"zero", time.Time{}, true},
+		{"FILETIME 0", epoch, true},
+		{"FILETIME 0 in another zone", epoch.In(time.FixedZone("X", 3600)), true},
+		{"FILETIME 1", epoch.Add(100 * time.Nanosecond), false},
+		{"Unix epoch", time.Unix(0, 0), false},
+		{"now", time.Now(), false},
+	} {
+		if got := TimeUnset(tt.t); got != tt.want {
+			t.Errorf("%s: TimeUnset(%v) = %v, want %v", tt.name, tt.t, got, tt.want)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/anyfs/anyfs/adapters"
+	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/internal/reqtest"
 	"github.com/anyfs/anyfs/test/mounttest"
 )
@@ -46,7 +47,7 @@ func openMountFile(adapter string) reqtest.Open {
 		if _, err := os.Stat("/dev/fuse"); err != nil && runtime.GOOS == "linux" {
 			t.Skip("no /dev/fuse")
 		}
-		mnt := mounttest.MountWith(t, newMemVolume(), adapter, &adapters.Options{CountRequests: counted})
+		mnt := mounttest.MountWith(t, newMemVolume(), adapter, &mountopt.Options{CountRequests: counted})
 		f, err := os.OpenFile(filepath.Join(mnt, "f"), os.O_RDWR|os.O_CREATE|unix.O_DIRECT, 0o644)
 		if err != nil {
 			t.Fatal(err)

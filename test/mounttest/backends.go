@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/anyfs/anyfs/adapters"
+	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/backend/memfs"
 	"github.com/anyfs/anyfs/backend/passthrough"
 	"github.com/anyfs/anyfs/backend/vault"
@@ -21,7 +21,7 @@ type Backend struct {
 	// Skip names suite tests that cannot apply to this backend, with the reason.
 	Skip map[string]string
 	// Options are the mount options of the suites that take them (nil: defaults).
-	Options *adapters.Options
+	Options *mountopt.Options
 }
 
 // Backends are the backends of the mount suite. Append to it (in an init function
@@ -33,7 +33,7 @@ var Backends = []Backend{
 	}},
 	// The passthrough backend without FUSE passthrough: reads and writes go through
 	// the volume (reads spliced from the backend's descriptor by gofuse).
-	{Name: "passthrough-nopt", New: newPassthrough, Options: &adapters.Options{NoPassthrough: true}, Skip: map[string]string{
+	{Name: "passthrough-nopt", New: newPassthrough, Options: &mountopt.Options{NoPassthrough: true}, Skip: map[string]string{
 		"XattrLarge": "the host filesystem's limit applies (ext4 keeps an attribute value in one block)",
 	}},
 	{Name: "memfs+locker", New: func(testing.TB) fs.Interface { return &lockingMemfs{FS: memfs.New(nil)} }},

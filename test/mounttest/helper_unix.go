@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -84,13 +85,23 @@ func runHelper(op, arg string) (string, int) {
 func ChildAs(t *testing.T, uid, gid uint32, op, arg string) string {
 	t.Helper()
 	// The test binary lives in a private build directory: run a copy uid can reach.
-	dir, err := os.MkdirTemp("", "anyfs-helper")
+	_, bin := CopyExecutable(t, os.Args[0], "helper")
+	return run(t, bin, op, arg, &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: gid}})
+}
+
+// CopyExecutable copies the program at src into a new directory that every user
+// may search, as name, so that a process of another user can run it (a test
+// binary lives in a private build directory). It returns the directory and the
+// copy; both go when the test ends.
+func CopyExecutable(t *testing.T, src, name string) (dir, bin string) {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "anyfs-"+name+"-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "helper")
-	data, err := os.ReadFile(os.Args[0])
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	bin = filepath.Join(dir, name)
+	data, err := os.ReadFile(src)
 	if err == nil {
 		err = os.WriteFile(bin, data, 0o755)
 	}
@@ -100,7 +111,25 @@ func ChildAs(t *testing.T, uid, gid uint32, op, arg string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return run(t, bin, op, arg, &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: gid}})
+	return dir, bin
+}
+
+// OutputWithin runs cmd and returns its combined output and error. A command
+// still running after d is killed: timedOut is then true, with what it printed.
+func OutputWithin(cmd *exec.Cmd, d time.Duration) (out []byte, timedOut bool, err error) {
+	done := make(chan struct{})
+	go func() {
+		out, err = cmd.CombinedOutput()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return out, false, err
+	case <-time.After(d):
+		cmd.Process.Kill()
+		<-done
+		return out, true, err
+	}
 }
 
 // serveHelper mounts a memfs volume at mnt, says "ready", and serves until killed.

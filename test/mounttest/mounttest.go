@@ -4,6 +4,7 @@
 package mounttest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/anyfs/anyfs/adapters"
+	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/fs"
 )
 
@@ -40,9 +42,9 @@ func Mount(t testing.TB, v *fs.Volume, adapter string) string {
 }
 
 // MountWith is Mount with mount options; nil means the defaults.
-func MountWith(t testing.TB, v *fs.Volume, adapter string, opts *adapters.Options) string {
+func MountWith(t testing.TB, v *fs.Volume, adapter string, opts *mountopt.Options) string {
 	t.Helper()
-	var o adapters.Options
+	var o mountopt.Options
 	if opts != nil {
 		o = *opts
 	}
@@ -61,7 +63,7 @@ func MountWith(t testing.TB, v *fs.Volume, adapter string, opts *adapters.Option
 	}
 	srv, err := adapters.Mount(v, mnt, adapter, &o)
 	if err != nil {
-		if (errors.Is(err, adapters.ErrNoFUSE) || errors.Is(err, adapters.ErrNoAdapter)) && os.Getenv(RequireFUSEEnv) != "1" {
+		if (errors.Is(err, mountopt.ErrNoFUSE) || errors.Is(err, mountopt.ErrNoAdapter)) && os.Getenv(RequireFUSEEnv) != "1" {
 			t.Skipf("cannot mount with %s: %v", adapter, err)
 		}
 		t.Fatalf("mount with %s: %v", adapter, err)
@@ -78,7 +80,7 @@ func MountWith(t testing.TB, v *fs.Volume, adapter string, opts *adapters.Option
 // unmount unmounts srv, retrying while the kernel still holds files open (a failed
 // test may leave descriptors behind until the garbage collector closes them), then
 // detaches the mount from outside so none is ever left behind.
-func unmount(srv adapters.Server) error {
+func unmount(srv mountopt.Server) error {
 	var err error
 	for try := 0; try < 4; try++ {
 		if err = srv.Unmount(); err == nil {
@@ -194,4 +196,25 @@ func (l *testLog) stop() {
 
 func (l *testLog) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// SyncBuffer is a bytes.Buffer safe for one writer and one reader, such as a
+// child's output that a test reads while the child runs.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write appends p.
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns what was written so far.
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/anyfs/anyfs/adapters"
+	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/cmd/anyfs/internal/statcmd"
 	"github.com/anyfs/anyfs/fs"
 )
@@ -34,7 +35,7 @@ type Factory struct {
 	// Backends is the table of backends `anyfs mount` can serve.
 	Backends Registry
 	// Mount mounts a volume; adapter "" picks the OS default (adapters.Mount).
-	Mount func(v *fs.Volume, mountPoint, adapter string, opts *adapters.Options) (adapters.Server, error)
+	Mount func(v *fs.Volume, mountPoint, adapter string, opts *mountopt.Options) (mountopt.Server, error)
 	// Unmount unmounts a mount point, also a stale one (adapters.Unmount).
 	Unmount func(mountPoint string) error
 	// Adapters lists the adapters compiled into this program (adapters.Available).

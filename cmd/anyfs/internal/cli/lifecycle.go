@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/anyfs/anyfs/adapters"
+	"github.com/anyfs/anyfs/adapters/mountopt"
 )
 
 // stopSignals end a mount: Ctrl-C (SIGINT), a service manager's stop (SIGTERM)
@@ -65,7 +65,7 @@ const (
 // further signal skips what is left of the grace period, and one more during
 // the detaching gives up at once.
 type lifecycle struct {
-	srv   adapters.Server
+	srv   mountopt.Server
 	sig   <-chan os.Signal
 	out   io.Writer
 	grace time.Duration

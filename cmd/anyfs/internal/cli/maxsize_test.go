@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/anyfs/anyfs/adapters"
+	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/backend/memfs"
 	"github.com/anyfs/anyfs/fs"
 )
@@ -30,7 +30,7 @@ func TestMountMaxSize(t *testing.T) {
 			mnt := mountableDir(t)
 			srv := newFakeServer(mnt)
 			var got int64
-			f.Mount = func(v *fs.Volume, _, _ string, _ *adapters.Options) (adapters.Server, error) {
+			f.Mount = func(v *fs.Volume, _, _ string, _ *mountopt.Options) (mountopt.Server, error) {
 				m, ok := v.Backend().(*memfs.FS)
 				if !ok {
 					t.Fatalf("backend %T, want *memfs.FS", v.Backend())

@@ -16,7 +16,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/anyfs/anyfs/adapters"
 	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/fs"
 )
@@ -33,7 +32,7 @@ type volumeCollector struct {
 	reqCalls, reqErrs, reqLatency *prometheus.Desc
 }
 
-func newVolumeCollector(v *fs.Volume, srv adapters.Server) *volumeCollector {
+func newVolumeCollector(v *fs.Volume, srv mountopt.Server) *volumeCollector {
 	ev, op := []string{"event"}, []string{"opcode"}
 	reqs, _ := srv.(mountopt.RequestCounter)
 	return &volumeCollector{
@@ -128,7 +127,7 @@ func unwrapOp(err error) error {
 }
 
 // serve serves v's metrics until close.
-func (m *metricsServer) serve(v *fs.Volume, srv adapters.Server) {
+func (m *metricsServer) serve(v *fs.Volume, srv mountopt.Server) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(newVolumeCollector(v, srv))
 	mux := http.NewServeMux()

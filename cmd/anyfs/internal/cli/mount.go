@@ -476,7 +476,7 @@ func (o *MountOptions) cacheTimeout(name string, d time.Duration) time.Duration 
 	return d
 }
 
-func (o *MountOptions) mountOptions(backend string) *adapters.Options {
+func (o *MountOptions) mountOptions(backend string) *mountopt.Options {
 	var raw []string
 	for _, o := range o.RawOptions {
 		for _, s := range strings.Split(o, ",") {
@@ -485,7 +485,7 @@ func (o *MountOptions) mountOptions(backend string) *adapters.Options {
 			}
 		}
 	}
-	return &adapters.Options{
+	return &mountopt.Options{
 		FSName:               "anyfs-" + backend,
 		AllowOther:           o.AllowOther || o.AllowRoot,
 		NoDefaultPermissions: !o.DefaultPermissions,
@@ -519,7 +519,7 @@ func noAdapterError(name string, available []string) error {
 	if len(available) > 0 {
 		have = strings.Join(available, ", ")
 	}
-	return fmt.Errorf("adapter %s is not compiled into this anyfs (available: %s); %s", name, have, adapterHint(name))
+	return fmt.Errorf("adapter %s is not compiled into this anyfs (available: %s); %s", name, have, mountopt.AdapterHint(name))
 }
 
 // mountError turns an adapters.Mount error into a message that says what to do.
@@ -529,12 +529,12 @@ func mountError(err error, mnt, adapter string, available []string) error {
 		err = &prefixless{msg: rest, err: err}
 	}
 	switch {
-	case errors.Is(err, adapters.ErrNoFUSE):
+	case errors.Is(err, mountopt.ErrNoFUSE):
 		if strings.Contains(err.Error(), "install") {
 			return fmt.Errorf("cannot mount %s: %w", mnt, err)
 		}
-		return fmt.Errorf("cannot mount %s: %w; %s", mnt, err, fuseHint)
-	case errors.Is(err, adapters.ErrNoAdapter):
+		return fmt.Errorf("cannot mount %s: %w; %s", mnt, err, mountopt.InstallHint)
+	case errors.Is(err, mountopt.ErrNoAdapter):
 		if adapter == "" {
 			return fmt.Errorf("cannot mount %s: %w", mnt, err)
 		}
@@ -553,7 +553,7 @@ func (p *prefixless) Error() string { return p.msg }
 func (p *prefixless) Unwrap() error { return p.err }
 
 // adapterName is the adapter that serves srv, for the "serving" line.
-func adapterName(asked string, srv adapters.Server) string {
+func adapterName(asked string, srv mountopt.Server) string {
 	if a, ok := srv.(interface{ Adapter() string }); ok {
 		return a.Adapter()
 	}

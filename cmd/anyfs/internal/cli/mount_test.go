@@ -18,8 +18,10 @@ import (
 	"time"
 
 	"github.com/anyfs/anyfs/adapters"
+	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/backend/shared"
 	"github.com/anyfs/anyfs/fs"
+	"github.com/anyfs/anyfs/test/mounttest"
 )
 
 // testFactory returns a Factory with buffers for output, the real backend
@@ -32,7 +34,7 @@ func testFactory(t *testing.T) (f *Factory, out, errOut *bytes.Buffer) {
 		Out:      out,
 		ErrOut:   errOut,
 		Backends: DefaultBackends(),
-		Mount: func(v *fs.Volume, mnt, adapter string, o *adapters.Options) (adapters.Server, error) {
+		Mount: func(v *fs.Volume, mnt, adapter string, o *mountopt.Options) (mountopt.Server, error) {
 			t.Errorf("Mount(%q, %q) called", mnt, adapter)
 			return nil, errors.New("test: no mounting")
 		},
@@ -195,7 +197,7 @@ func TestMountBadInput(t *testing.T) {
 			want: `anyfs: unknown adapter "kfuse" (known adapters: gofuse, cgofuse)`},
 		{name: "adapter not compiled in", args: []string{"mount", "--adapter", otherAdapter(), good},
 			adapters: []string{adapters.Default()}, code: exitError,
-			want: "anyfs: adapter " + otherAdapter() + " is not compiled into this anyfs (available: " + adapters.Default() + "); " + adapterHint(otherAdapter())},
+			want: "anyfs: adapter " + otherAdapter() + " is not compiled into this anyfs (available: " + adapters.Default() + "); " + mountopt.AdapterHint(otherAdapter())},
 		{name: "no adapter at all", args: []string{"mount", good}, adapters: []string{}, code: exitError,
 			want: "anyfs: no FUSE adapter is compiled into this anyfs for " + runtime.GOOS},
 		{name: "negative unmount timeout", args: []string{"mount", "--unmount-timeout", "-1s", good}, code: exitUsage,
@@ -290,11 +292,11 @@ func TestMountErrorsFromAdapter(t *testing.T) {
 		err  error
 		want string
 	}{
-		{"no FUSE, with advice", fmt.Errorf("%w: /dev/fuse: no such device: install fuse3", adapters.ErrNoFUSE),
+		{"no FUSE, with advice", fmt.Errorf("%w: /dev/fuse: no such device: install fuse3", mountopt.ErrNoFUSE),
 			": FUSE is not available: /dev/fuse: no such device: install fuse3\n"},
-		{"no FUSE, no advice", fmt.Errorf("%w: /dev/fuse missing", adapters.ErrNoFUSE),
-			": FUSE is not available: /dev/fuse missing; " + fuseHint + "\n"},
-		{"no adapter", fmt.Errorf("%w: built without it", adapters.ErrNoAdapter),
+		{"no FUSE, no advice", fmt.Errorf("%w: /dev/fuse missing", mountopt.ErrNoFUSE),
+			": FUSE is not available: /dev/fuse missing; " + mountopt.InstallHint + "\n"},
+		{"no adapter", fmt.Errorf("%w: built without it", mountopt.ErrNoAdapter),
 			": adapter not available: built without it\n"},
 		{"multi-line error", errors.New("fusermount3: failed\nbecause of reasons"),
 			": fusermount3: failed because of reasons\n"},
@@ -302,7 +304,7 @@ func TestMountErrorsFromAdapter(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, _, errOut := testFactory(t)
-			f.Mount = func(*fs.Volume, string, string, *adapters.Options) (adapters.Server, error) { return nil, tt.err }
+			f.Mount = func(*fs.Volume, string, string, *mountopt.Options) (mountopt.Server, error) { return nil, tt.err }
 			mnt := mountableDir(t)
 			if code := run(context.Background(), f, []string{"mount", mnt}); code != exitError {
 				t.Errorf("exit code %d, want %d", code, exitError)
@@ -323,7 +325,7 @@ func mountableDir(t *testing.T) string {
 	return t.TempDir()
 }
 
-// fakeServer is an adapters.Server whose unmounts the test scripts.
+// fakeServer is an mountopt.Server whose unmounts the test scripts.
 type fakeServer struct {
 	mnt      string
 	once     sync.Once
@@ -373,11 +375,11 @@ func TestMountServes(t *testing.T) {
 	srv := newFakeServer(mnt)
 	var (
 		gotVol  fs.Options
-		gotOpts adapters.Options
+		gotOpts mountopt.Options
 		gotAd   string
 	)
 	mounted := make(chan struct{})
-	f.Mount = func(v *fs.Volume, m, adapter string, o *adapters.Options) (adapters.Server, error) {
+	f.Mount = func(v *fs.Volume, m, adapter string, o *mountopt.Options) (mountopt.Server, error) {
 		if m != mnt {
 			t.Errorf("mount point %q, want %q", m, mnt)
 		}
@@ -416,24 +418,6 @@ func TestMountServes(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for one writer and one reader.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestLifecycle drives the stop sequence with a fake server: a clean unmount,
 // a busy mount waited for and then detached (at the end of the grace period or
 // at a further signal), an unmount from outside, and giving up.
@@ -441,7 +425,7 @@ func TestLifecycle(t *testing.T) {
 	type env struct {
 		srv *fakeServer
 		sig chan<- os.Signal
-		out *syncBuffer
+		out *mounttest.SyncBuffer
 	}
 	type step func(t *testing.T, e env)
 	signal := func(s os.Signal) step { return func(t *testing.T, e env) { e.sig <- s } }
@@ -512,7 +496,7 @@ func TestLifecycle(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sig := make(chan os.Signal)
-			e := env{srv: newFakeServer("/mnt"), sig: sig, out: new(syncBuffer)}
+			e := env{srv: newFakeServer("/mnt"), sig: sig, out: new(mounttest.SyncBuffer)}
 			if tt.hangs {
 				e.srv.hangs = make(chan struct{})
 				defer close(e.srv.hangs)
@@ -638,7 +622,7 @@ func TestMountLogFile(t *testing.T) {
 			mnt := mountableDir(t)
 			logName := filepath.Join(t.TempDir(), "anyfs.log")
 			srv := newFakeServer(mnt)
-			f.Mount = func(v *fs.Volume, m, adapter string, o *adapters.Options) (adapters.Server, error) {
+			f.Mount = func(v *fs.Volume, m, adapter string, o *mountopt.Options) (mountopt.Server, error) {
 				srv.stop() // unmounted from outside at once
 				return srv, nil
 			}

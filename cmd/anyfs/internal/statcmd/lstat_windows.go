@@ -46,19 +46,7 @@ func lstat(path string) (fileStat, error) {
 	if err := windows.GetFileInformationByHandle(h, &w); err != nil {
 		return fileStat{}, &fs.PathError{Op: "GetFileInformationByHandle", Path: path, Err: err}
 	}
-	ft := func(f windows.Filetime) attr.Filetime { return attr.FiletimeFromHighLow(f.HighDateTime, f.LowDateTime) }
-	b := attr.ByHandleFileInformation{
-		FileAttributes:     attr.FileAttributes(w.FileAttributes),
-		CreationTime:       ft(w.CreationTime),
-		LastAccessTime:     ft(w.LastAccessTime),
-		LastWriteTime:      ft(w.LastWriteTime),
-		VolumeSerialNumber: w.VolumeSerialNumber,
-		FileSizeHigh:       w.FileSizeHigh,
-		FileSizeLow:        w.FileSizeLow,
-		NumberOfLinks:      w.NumberOfLinks,
-		FileIndexHigh:      w.FileIndexHigh,
-		FileIndexLow:       w.FileIndexLow,
-	}
+	b := attr.ByHandleFromWindows(&w)
 	st := attr.StatFromByHandle(b)
 	var basic fileBasicInfo
 	if windows.GetFileInformationByHandleEx(h, windows.FileBasicInfo, (*byte)(unsafe.Pointer(&basic)), uint32(unsafe.Sizeof(basic))) == nil {

@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/anyfs/anyfs/adapters"
+	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/docs/examples/mapfs"
 	"github.com/anyfs/anyfs/fs"
 )
@@ -29,8 +30,8 @@ func main() {
 	volume := fs.NewVolume(backend, &fs.Options{VolumeLabel: "mapfs"})
 
 	// "" picks the adapter of this OS: go-fuse on Linux and macOS, WinFsp on Windows.
-	srv, err := adapters.Mount(volume, os.Args[1], "", &adapters.Options{FSName: "mapfs"})
-	if errors.Is(err, adapters.ErrNoFUSE) {
+	srv, err := adapters.Mount(volume, os.Args[1], "", &mountopt.Options{FSName: "mapfs"})
+	if errors.Is(err, mountopt.ErrNoFUSE) {
 		log.Fatalf("%v\ninstall FUSE first: see docs/platforms.md", err)
 	} else if err != nil {
 		log.Fatal(err)

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/anyfs/anyfs/adapters"
+	"github.com/anyfs/anyfs/adapters/mountopt"
 	"github.com/anyfs/anyfs/backend/memfs"
 	"github.com/anyfs/anyfs/backend/passthrough"
 	"github.com/anyfs/anyfs/backend/vault"
@@ -96,7 +97,7 @@ func main() {
 	vol := fs.NewVolume(b, vo)
 
 	defer serve.Profile(*cpuprofile)()
-	srv, err := adapters.Mount(vol, mnt, *adapter, &adapters.Options{
+	srv, err := adapters.Mount(vol, mnt, *adapter, &mountopt.Options{
 		FSName:        "anyfs-" + spec[:strings.IndexByte(spec+":", ':')],
 		Debug:         *debug,
 		Logger:        logger,

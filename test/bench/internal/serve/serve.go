@@ -32,7 +32,7 @@ func Profile(file string) (stop func()) {
 	}
 }
 
-// Server is a running mount: go-fuse's *fuse.Server or an anyfs adapters.Server.
+// Server is a running mount: go-fuse's *fuse.Server or an anyfs mountopt.Server.
 type Server interface {
 	Wait()
 	Unmount() error

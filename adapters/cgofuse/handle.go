@@ -13,35 +13,21 @@ import (
 
 var _ fuse.FileSystemOpenEx = (*fileSystem)(nil)
 
-// openFlags translates cgofuse's O_* open flags.
-func openFlags(flags int) (fs.Access, fs.OpenFlags) {
-	var access fs.Access
-	switch flags & fuse.O_ACCMODE {
-	case fuse.O_WRONLY:
-		access = fs.AccessWrite
-	case fuse.O_RDWR:
-		access = fs.AccessRead | fs.AccessWrite
-	default:
-		access = fs.AccessRead
-	}
-	var of fs.OpenFlags
-	if flags&fuse.O_APPEND != 0 {
-		of |= fs.OpenAppend
-	}
-	if flags&fuse.O_TRUNC != 0 {
-		of |= fs.OpenTruncate
-	}
-	return access, of
-}
+// openArgs maps open(2) flags to the volume's access and flags (openBits: the
+// host's flags on Linux and macOS, WinFsp's numbering on Windows).
+func openArgs(flags int) (fs.Access, fs.OpenFlags) { return openBits.Open(flags) }
 
 // OpenEx opens an existing file.
 func (f *fileSystem) OpenEx(path string, fi *fuse.FileInfo_t) (rc int) {
 	defer f.trace("Open", path, fi.Flags)(&rc)
 	ctx := f.ctx()
-	access, flags := openFlags(fi.Flags)
+	access, flags := openArgs(fi.Flags)
 	h, err := f.v.Open(ctx, f.name(ctx, path), access, flags)
 	if err != nil {
 		return errc(err)
+	}
+	if flags&fs.OpenTruncate != 0 {
+		f.links.changed(fs.Clean(path))
 	}
 	fi.Fh = f.addHandle(h)
 	return 0
@@ -51,7 +37,7 @@ func (f *fileSystem) OpenEx(path string, fi *fuse.FileInfo_t) (rc int) {
 func (f *fileSystem) CreateEx(path string, mode uint32, fi *fuse.FileInfo_t) (rc int) {
 	defer f.trace("Create", path, fi.Flags, mode)(&rc)
 	ctx := f.ctx()
-	access, flags := openFlags(fi.Flags)
+	access, flags := openArgs(fi.Flags)
 	h, _, err := f.v.Create(ctx, f.newName(ctx, path), fs.CreateRequest{Mode: attr.Mode(mode),
 		Access: access, Flags: flags, Exclusive: fi.Flags&fuse.O_EXCL != 0})
 	if err != nil {
@@ -104,6 +90,9 @@ func (f *fileSystem) Write(path string, buff []byte, ofst int64, fh uint64) (rc 
 	n, err := h.Write(f.ctx(), buff, ofst)
 	if err != nil && n == 0 {
 		return errc(err)
+	}
+	if f.links.tracking() {
+		f.links.changed(fs.Clean(path))
 	}
 	return n
 }
@@ -180,7 +169,9 @@ func (f *fileSystem) Readdir(path string, fill func(name string, stat *fuse.Stat
 	dir := d.Name()
 	var st fuse.Stat_t
 	err := d.ReadDir(f.ctx(), ofst-2, func(fi *fs.FileInfo, next int64) bool {
-		f.fillStat(&st, fi, fs.Join(dir, fi.Name))
+		name := fs.Join(dir, fi.Name)
+		f.fillStat(&st, fi, name)
+		f.statForLinks(name, &st)
 		return fill(fi.Name, &st, next+2)
 	})
 	return errc(err)

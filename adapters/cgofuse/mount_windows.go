@@ -10,9 +10,6 @@ import (
 	"github.com/anyfs/anyfs/adapters/mountopt"
 )
 
-// installHint says what to install when WinFsp is missing.
-const installHint = "install WinFsp (winfsp.dev or `choco install winfsp`)"
-
 // checkMountPoint accepts a drive letter ("X:"), "*" (WinFsp picks a free drive
 // letter) or a directory that does not exist yet in an existing directory (WinFsp
 // creates it). Errors wrap mountopt.ErrMountPoint.

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -629,5 +630,46 @@ func TestTrace(t *testing.T) {
 	f.Getattr("/missing", new(fuse.Stat_t), noHandle)
 	if out := buf.String(); !strings.Contains(out, "cgofuse: Getattr") || !strings.Contains(out, fmt.Sprint(-fuse.ENOENT)) {
 		t.Errorf("trace output %q", out)
+	}
+}
+
+// writeAndAppend writes "hello" to the file name through a mount, reads it back,
+// appends ", world" through an O_APPEND descriptor and reads the whole again.
+func writeAndAppend(t *testing.T, name string) {
+	t.Helper()
+	if err := os.WriteFile(name, []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := os.ReadFile(name); err != nil || string(data) != "hello" {
+		t.Fatalf("ReadFile = %q, %v", data, err)
+	}
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(", world"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(name); string(data) != "hello, world" {
+		t.Errorf("after append: %q", data)
+	}
+}
+
+// wantDir checks that the directory dir of a mount lists exactly names, in order.
+func wantDir(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name())
+	}
+	if !slices.Equal(got, names) {
+		t.Errorf("ReadDir = %q, want %q", got, names)
 	}
 }

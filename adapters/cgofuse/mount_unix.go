@@ -1,4 +1,4 @@
-//go:build cgofuse && !windows
+//go:build cgofuse && (linux || darwin)
 
 package cgofuse
 
@@ -9,12 +9,6 @@ import (
 
 	"github.com/anyfs/anyfs/adapters/mountopt"
 )
-
-// installHint says what to install when FUSE is missing.
-var installHint = map[string]string{
-	"linux":  "install fuse3 (apt-get install fuse3, dnf install fuse3) and make sure /dev/fuse exists",
-	"darwin": "install macFUSE (macfuse.github.io or `brew install --cask macfuse`)",
-}[runtime.GOOS]
 
 // checkMountPoint returns the absolute mount point: an existing directory, not a
 // FUSE mount point unless opts.AllowStacking, empty unless opts.AllowNonEmpty
@@ -32,7 +26,7 @@ func checkFUSE(mnt string, opts *mountopt.Options) error {
 		return nil // macFUSE's device appears only while mounting
 	}
 	if _, err := os.Stat("/dev/fuse"); err != nil {
-		return fmt.Errorf("%w: %v: %s", mountopt.ErrNoFUSE, err, installHint)
+		return fmt.Errorf("%w: %v: %s", mountopt.ErrNoFUSE, err, mountopt.InstallHint)
 	}
 	return mountopt.CheckAccess(mnt, opts)
 }

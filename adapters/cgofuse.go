@@ -4,4 +4,4 @@ package adapters
 
 import "github.com/anyfs/anyfs/adapters/cgofuse"
 
-func init() { cgofuseMount = cgofuse.Mount }
+func init() { register(CgoFUSE, cgofuse.Mount) }

@@ -54,13 +54,15 @@ type fileSystem struct {
 	handles map[uint64]any // *fs.Handle or *fs.Dir
 	next    uint64
 	hidden  map[string][]uint64 // names libfuse3 gave unlinked open files, and their handles
+
+	links *linkNames // names of files with several links (links.go)
 }
 
 func newFileSystem(v *fs.Volume, log *slog.Logger, debug bool) *fileSystem {
 	f := &fileSystem{v: v, log: log, debug: debug, getcontext: fuse.Getcontext,
 		darwin: runtime.GOOS == "darwin", ready: make(chan struct{}),
 		destroyed: make(chan struct{}), handles: make(map[uint64]any),
-		hiding: hidesByRename, hidden: make(map[string][]uint64),
+		hiding: hidesByRename, hidden: make(map[string][]uint64), links: newLinkNames(nil),
 		noSecurityXattrs: runtime.GOOS == "linux" && !slices.Contains(v.Capabilities().XattrNamespaces, fs.XattrSecurity)}
 	if runtime.GOOS == "windows" {
 		f.zeroTime = filetimeZero

@@ -35,8 +35,14 @@ type file struct {
 	written bool
 	err     error // the error of a failed background commit, reported once
 
-	cacheIdx int64 // the last chunk read from the database, or -1
-	cache    []byte
+	cacheIdx int64  // the last chunk read from the database, or -1
+	cache    []byte // its bytes (a buffer of capacity ChunkSize, kept for the next)
+
+	// The row of the last chunk looked up (rowIdx -1: none), which a stream of
+	// reads smaller than a chunk reads again: its row id, and its stored length
+	// (0 for a hole).
+	rowIdx, rowID int64
+	rowLen        int
 }
 
 // openFile returns the open state of inode n, taking a reference. The caller
@@ -44,7 +50,7 @@ type file struct {
 func (f *FS) openFile(n *inode) *file {
 	fl := f.open[n.ino]
 	if fl == nil {
-		fl = &file{ino: n.ino, isDir: n.isDir(), size: n.size, dbSize: n.size, cacheIdx: -1}
+		fl = &file{ino: n.ino, isDir: n.isDir(), size: n.size, dbSize: n.size, cacheIdx: -1, rowIdx: -1}
 		f.open[n.ino] = fl
 	}
 	fl.refs++
@@ -95,6 +101,9 @@ func (f *FS) OnCloseFile(_ context.Context, e *fs.CloseFileEvent) error {
 	if f.open[fl.ino] == fl {
 		delete(f.open, fl.ino)
 	}
+	f.release(fl.cache)
+	fl.cache = nil
+	fl.forget()
 	if f.readOnly {
 		return nil
 	}
@@ -174,8 +183,7 @@ func (f *FS) commit(fl *file, durable bool) error {
 				}
 				continue
 			}
-			if _, err := f.exec(`INSERT INTO chunks (ino, idx, data) VALUES (?, ?, ?) ON CONFLICT (ino, idx) DO UPDATE SET data = excluded.data`,
-				fl.ino, idx, data); err != nil {
+			if err := f.putChunk(fl.ino, idx, data, fl.old[idx]); err != nil {
 				return err
 			}
 		}
@@ -197,13 +205,24 @@ func (f *FS) commit(fl *file, durable bool) error {
 		return err
 	}
 	fl.dbSize = fl.size
+	for _, buf := range fl.dirty {
+		f.release(buf)
+	}
 	fl.dirty, fl.old, fl.dirtyBytes, fl.timesDirty, fl.err = nil, nil, 0, false, nil
-	fl.cacheIdx, fl.cache = -1, nil
+	fl.forget()
 	if durable {
 		fl.written = false
+	} else {
+		select {
+		case f.kick <- struct{}{}:
+		default:
+		}
 	}
 	return nil
 }
+
+// forget drops what fl remembers of its stored chunks, after they changed.
+func (fl *file) forget() { fl.cacheIdx, fl.rowIdx = -1, -1 }
 
 // trim cuts chunk idx's bytes at the end of the file.
 func (fl *file) trim(idx int64, data []byte) []byte {
@@ -241,8 +260,8 @@ func (f *FS) dataFile(op, name string, fctx any) (*file, error) {
 	return fl, nil
 }
 
-// stored returns chunk idx of fl as committed (nil for a hole). The caller holds
-// f.mu.
+// stored returns chunk idx of fl as committed (empty for a hole), valid until
+// the next call for fl. The caller holds f.mu.
 func (f *FS) stored(fl *file, idx int64) ([]byte, error) {
 	if idx*ChunkSize >= fl.dbSize {
 		return nil, nil
@@ -250,16 +269,16 @@ func (f *FS) stored(fl *file, idx int64) ([]byte, error) {
 	if fl.cacheIdx == idx {
 		return fl.cache, nil
 	}
-	var data []byte
-	err := f.queryRow(`SELECT data FROM chunks WHERE ino = ? AND idx = ?`, []any{fl.ino, idx}, &data)
-	if errors.Is(err, sql.ErrNoRows) {
-		err, data = nil, nil
+	if fl.cache == nil {
+		fl.cache = f.newChunk()
 	}
+	fl.cacheIdx = -1
+	n, err := f.readStored(fl, idx, 0, fl.cache[:ChunkSize])
 	if err != nil {
 		return nil, err
 	}
-	fl.cacheIdx, fl.cache = idx, data
-	return data, nil
+	fl.cache, fl.cacheIdx = fl.cache[:n], idx
+	return fl.cache, nil
 }
 
 // OnReadFile copies data into e.Buffer, buffered writes included; holes read as
@@ -282,15 +301,16 @@ func (f *FS) OnReadFile(_ context.Context, e *fs.ReadFileEvent) error {
 	for len(p) > 0 {
 		idx, po := off/ChunkSize, int(off%ChunkSize)
 		c := min(ChunkSize-po, len(p))
-		src, ok := fl.dirty[idx]
-		if !ok {
-			if src, err = f.stored(fl, idx); err != nil {
-				return fmt.Errorf("vault: read %s: %w", e.Name, err)
-			}
-		}
 		n := 0
-		if po < len(src) {
-			n = copy(p[:c], src[po:])
+		if src, ok := fl.dirty[idx]; ok || fl.cacheIdx == idx {
+			if !ok {
+				src = fl.cache
+			}
+			if po < len(src) {
+				n = copy(p[:c], src[po:])
+			}
+		} else if n, err = f.readStored(fl, idx, po, p[:c]); err != nil {
+			return fmt.Errorf("vault: read %s: %w", e.Name, err)
 		}
 		clear(p[n:c])
 		p = p[c:]
@@ -340,7 +360,10 @@ func (f *FS) OnWriteFile(_ context.Context, e *fs.WriteFileEvent) error {
 		if err != nil {
 			return fmt.Errorf("vault: write %s: %w", e.Name, err)
 		}
-		buf = grow(buf, po+c)
+		buf = grow(buf, po) // zeros between the old end and the write
+		if len(buf) < po+c {
+			buf = buf[:po+c] // overwritten at once
+		}
 		copy(buf[po:po+c], p[:c])
 		fl.dirty[idx] = buf
 		p = p[c:]
@@ -359,12 +382,32 @@ func (fl *file) touch() {
 	fl.mtime, fl.ctime, fl.timesDirty, fl.written = t, t, true, true
 }
 
-// grow extends buf with zeros to n bytes.
+// grow extends buf, a chunk buffer (capacity ChunkSize), with zeros to n bytes.
 func grow(buf []byte, n int) []byte {
-	if len(buf) < n {
-		buf = append(buf, make([]byte, n-len(buf))...)
+	if l := len(buf); l < n {
+		buf = buf[:n]
+		clear(buf[l:])
 	}
 	return buf
+}
+
+// newChunk returns an empty chunk buffer of capacity ChunkSize, reusing one a
+// commit released. The caller holds f.mu.
+func (f *FS) newChunk() []byte {
+	if n := len(f.free); n > 0 {
+		buf := f.free[n-1]
+		f.free = f.free[:n-1]
+		return buf[:0]
+	}
+	return make([]byte, 0, ChunkSize)
+}
+
+// release keeps a chunk buffer for reuse, as many as one full write buffer
+// holds. The caller holds f.mu.
+func (f *FS) release(buf []byte) {
+	if cap(buf) == ChunkSize && len(f.free) < f.bufSize/ChunkSize {
+		f.free = append(f.free, buf)
+	}
 }
 
 // chunk returns the buffer of chunk idx of fl, loading it from the database the
@@ -378,8 +421,7 @@ func (f *FS) chunk(fl *file, idx int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	buf := make([]byte, len(old), max(ChunkSize, len(old)))
-	copy(buf, old)
+	buf := append(f.newChunk(), old...)
 	if fl.dirty == nil {
 		fl.dirty, fl.old = map[int64][]byte{}, map[int64]int{}
 		fl.dirtySince = time.Now()
@@ -523,7 +565,8 @@ func (f *FS) OnSetFileSize(_ context.Context, e *fs.SetFileSizeEvent) error {
 		return fmt.Errorf("vault: truncate %s: %w", e.Name, err)
 	}
 	if fl != nil {
-		fl.size, fl.dbSize, fl.cacheIdx, fl.cache = e.Size, e.Size, -1, nil
+		fl.size, fl.dbSize = e.Size, e.Size
+		fl.forget()
 		fl.written = true
 	}
 	return nil

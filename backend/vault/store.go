@@ -43,6 +43,20 @@ const formatName = "anyfs-vault"
 // ChunkSize is the size of the chunks file data is stored in.
 const ChunkSize = 256 << 10
 
+// The database's tuning. New vaults use 64 KiB pages, the largest SQLite has: a
+// chunk spans five of them, and every page is one system call when it is written
+// to the log, copied into the database and read back. The page cache holds a whole
+// buffered commit (Options.BufferSize), so a commit writes each page once instead
+// of spilling pages it changes again. The log is checkpointed when the vault is
+// idle (see FS.committer), and at the latest when it reaches walLimit; after a
+// checkpoint it is cut back to walKeep.
+const (
+	pageSize  = 64 << 10
+	cacheSize = 16 << 20
+	walLimit  = 2 << 30
+	walKeep   = 64 << 20
+)
+
 // sqliteMagic starts every SQLite 3 database file.
 var sqliteMagic = []byte("SQLite format 3\x00")
 
@@ -167,9 +181,9 @@ func connect(path string, readOnly bool) (*sql.DB, *sql.Conn, error) {
 	// out while other readers may share the vault.
 	pragmas := []string{"PRAGMA busy_timeout = 1000", "PRAGMA foreign_keys = OFF"}
 	if !readOnly {
-		pragmas = append(pragmas, "PRAGMA page_size = 16384", "PRAGMA locking_mode = EXCLUSIVE", "PRAGMA journal_mode = WAL",
-			"PRAGMA synchronous = NORMAL", "PRAGMA journal_size_limit = 67108864",
-			"PRAGMA wal_autocheckpoint = 4096")
+		pragmas = append(pragmas, "PRAGMA page_size = "+strconv.Itoa(pageSize), "PRAGMA locking_mode = EXCLUSIVE", "PRAGMA journal_mode = WAL",
+			"PRAGMA synchronous = NORMAL", "PRAGMA journal_size_limit = "+strconv.Itoa(walKeep),
+			"PRAGMA cache_size = -"+strconv.Itoa(cacheSize>>10))
 	}
 	for _, p := range pragmas {
 		if _, err := conn.ExecContext(ctx, p); err != nil {
@@ -211,6 +225,10 @@ func sqliteCode(err error) int {
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		return se.Code() & 0xff
+	}
+	var be *blobError
+	if errors.As(err, &be) {
+		return be.code & 0xff
 	}
 	return 0
 }

@@ -20,7 +20,10 @@
 // Writes are buffered per open file, in whole chunks, and committed in one
 // transaction at fsync, at close, when the buffer reaches Options.BufferSize, and
 // when the oldest buffered write is older than Options.CommitInterval. A burst of
-// small writes is thus one transaction.
+// small writes is thus one transaction. Chunk data goes in and out with SQLite's
+// incremental blob I/O (blob.go). The write-ahead log is checkpointed when the
+// vault is idle, and at the latest when it holds walLimit bytes, so a stream of
+// writes is not slowed by checkpoints.
 //
 // # Locking
 //
@@ -100,17 +103,22 @@ type FS struct {
 	mu        sync.Mutex // protects the following
 	db        *sql.DB
 	conn      *sql.Conn
+	raw       *rawConn // conn's handle, for blob I/O
 	stmts     map[string]*sql.Stmt
 	nextIno   int64
 	open      map[int64]*file // open files by inode number
 	dentries  map[dentryKey]dentry
-	undurable bool  // a commit since the last durable one
-	synced    int64 // the meta row "synced"
+	free      [][]byte  // chunk buffers for reuse (see newChunk)
+	undurable bool      // a commit since the last durable one
+	logged    bool      // a commit since the last checkpoint
+	lastUse   time.Time // of the connection, for the idle checkpoint
+	synced    int64     // the meta row "synced"
 	closed    bool
 	label     string
 	id        uint32
 
 	stop chan struct{}
+	kick chan struct{} // data was committed: start writing the log back
 	done sync.WaitGroup
 	ctl  net.Listener
 }
@@ -179,7 +187,8 @@ func Open(path string, opts *Options) (*FS, error) {
 	}
 	f := &FS{path: path, readOnly: o.ReadOnly, fold: o.CaseInsensitive, bufSize: o.BufferSize,
 		interval: o.CommitInterval, log: o.Logger, db: db, conn: conn,
-		stmts: map[string]*sql.Stmt{}, open: map[int64]*file{}, dentries: map[dentryKey]dentry{}, stop: make(chan struct{})}
+		stmts: map[string]*sql.Stmt{}, open: map[int64]*file{}, dentries: map[dentryKey]dentry{}, stop: make(chan struct{}),
+		kick: make(chan struct{}, 1)}
 	if f.bufSize <= 0 {
 		f.bufSize = 8 << 20
 	}
@@ -189,7 +198,13 @@ func Open(path string, opts *Options) (*FS, error) {
 	if f.log == nil {
 		f.log = slog.Default()
 	}
+	if f.raw, err = openRaw(conn); err != nil {
+		conn.Close()
+		db.Close()
+		return nil, fmt.Errorf("vault %s: %w", path, err)
+	}
 	if err := f.start(&o); err != nil {
+		f.raw.close()
 		conn.Close()
 		db.Close()
 		return nil, err
@@ -229,6 +244,16 @@ func (f *FS) start(o *Options) error {
 		return openError(f.path, err)
 	}
 	if !f.readOnly {
+		// The log is checkpointed when the vault is idle, and by SQLite when it
+		// reaches walLimit (in pages of the vault, whose size a vault keeps from its
+		// creation).
+		var page int64
+		if err := f.conn.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&page); err != nil {
+			return openError(f.path, err)
+		}
+		if _, err := f.conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint = `+strconv.FormatInt(walLimit/page, 10)); err != nil {
+			return openError(f.path, err)
+		}
 		if err := f.removeOrphans(); err != nil {
 			return fmt.Errorf("vault %s: removing files unlinked while open: %w", f.path, err)
 		}
@@ -241,8 +266,9 @@ func (f *FS) start(o *Options) error {
 		if err := writeLock(f.path, li); err != nil {
 			f.log.Warn("vault: cannot write the lock file", "path", lockPath(f.path), "err", err)
 		}
-		f.done.Add(1)
+		f.done.Add(2)
 		go f.committer()
+		go f.writeback()
 	}
 	return nil
 }
@@ -325,6 +351,7 @@ func (f *FS) Close() error {
 	f.done.Wait()
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.raw.close()
 	if err := f.conn.Close(); err != nil {
 		errs = append(errs, err)
 	}
@@ -340,10 +367,14 @@ func (f *FS) Close() error {
 	return nil
 }
 
-// committer commits buffered writes older than the commit interval.
+// committer commits buffered writes older than the commit interval, and
+// checkpoints the log once the connection has been idle for a tick: copying the
+// log into the database then delays no event (a stream of writes is not slowed by
+// checkpoints of its own pages), and the log stays short.
 func (f *FS) committer() {
 	defer f.done.Done()
-	t := time.NewTicker(max(f.interval/4, 10*time.Millisecond))
+	tick := max(f.interval/4, 10*time.Millisecond)
+	t := time.NewTicker(tick)
 	defer t.Stop()
 	for {
 		select {
@@ -364,13 +395,47 @@ func (f *FS) committer() {
 				}
 			}
 		}
+		if f.logged && time.Since(f.lastUse) >= tick {
+			if _, err := f.conn.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+				f.log.Warn("vault: checkpoint", "path", f.path, "err", err)
+			}
+			f.logged = false
+		}
 		f.mu.Unlock()
+	}
+}
+
+// writeback starts writing the log to the disk after each commit of file data,
+// while the writer goes on: the durable commit at the writer's fsync or close
+// then finds most of the log on the disk already and waits only for the rest.
+func (f *FS) writeback() {
+	defer f.done.Done()
+	var wal *os.File
+	defer func() {
+		if wal != nil {
+			wal.Close()
+		}
+	}()
+	for {
+		select {
+		case <-f.stop:
+			return
+		case <-f.kick:
+		}
+		if wal == nil {
+			var err error
+			if wal, err = os.Open(f.path + "-wal"); err != nil {
+				continue
+			}
+		}
+		startWriteback(wal)
 	}
 }
 
 // ---- the connection: statements and transactions (the caller holds f.mu) ----
 
 func (f *FS) stmt(q string) (*sql.Stmt, error) {
+	f.lastUse = time.Now()
 	if s := f.stmts[q]; s != nil {
 		return s, nil
 	}
@@ -428,7 +493,7 @@ func (f *FS) txn(fn func() error) error {
 		f.exec("ROLLBACK")
 		return err
 	}
-	f.undurable = true
+	f.undurable, f.logged = true, true
 	return nil
 }
 

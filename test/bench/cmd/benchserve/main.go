@@ -5,8 +5,8 @@
 //
 //	benchserve [flags] BACKEND MOUNTPOINT
 //
-// BACKEND is mem (memfs), passthrough:DIR or shared:NAME (a formatted shared
-// volume on the servers of ANYFS_META and ANYFS_DATA). It prints "ready" on stdout once
+// BACKEND is mem (memfs), passthrough:DIR, vault:FILE or shared:NAME (a formatted
+// shared volume on the servers of ANYFS_META and ANYFS_DATA). It prints "ready" on stdout once
 // mounted, serves until SIGINT or SIGTERM, unmounts, and prints the volume's read
 // and write event counts on stderr (zero under FUSE passthrough). Build it with
 // -tags cgofuse,fuse3 to serve through the cgofuse adapter (-adapter cgofuse).
@@ -29,6 +29,7 @@ import (
 	"github.com/anyfs/anyfs/backend/memfs"
 	"github.com/anyfs/anyfs/backend/passthrough"
 	"github.com/anyfs/anyfs/backend/shared"
+	"github.com/anyfs/anyfs/backend/vault"
 	"github.com/anyfs/anyfs/fs"
 
 	"github.com/anyfs/anyfs/test/bench/internal/serve"
@@ -47,7 +48,7 @@ func main() {
 	cacheDir := flag.String("cache-dir", "", "the block cache of a shared volume (default: the user's cache directory)")
 	flag.Parse()
 	if flag.NArg() != 2 {
-		fmt.Fprintln(os.Stderr, "usage: benchserve [flags] mem|passthrough:DIR|shared:NAME MOUNTPOINT")
+		fmt.Fprintln(os.Stderr, "usage: benchserve [flags] mem|passthrough:DIR|vault:FILE|shared:NAME MOUNTPOINT")
 		os.Exit(2)
 	}
 	spec, mnt := flag.Arg(0), flag.Arg(1)
@@ -73,6 +74,13 @@ func main() {
 		}
 		defer sh.Close()
 		b = sh
+	case "vault":
+		v, err := vault.Open(arg, nil)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer v.Close()
+		b = v
 	default:
 		log.Fatalf("unknown backend %q", spec)
 	}

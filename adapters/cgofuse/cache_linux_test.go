@@ -3,6 +3,7 @@
 package cgofuse
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -107,5 +108,32 @@ func TestKernelCachesHardLinks(t *testing.T) {
 		if uint64(st.Nlink) != tt.nlink || st.Size != tt.size {
 			t.Errorf("%s: lstat %s: nlink %d size %d, want %d and %d", tt.name, filepath.Base(tt.path), st.Nlink, st.Size, tt.nlink, tt.size)
 		}
+	}
+}
+
+// TestKernelCachesLibraryUnlink: when a file of two links loses one through the
+// library API, not the mount, the kernel's cached attributes of the other name
+// are dropped (fs.FileIDInvalidator), so it shows one link at once.
+func TestKernelCachesLibraryUnlink(t *testing.T) {
+	mnt, srv := mountMemfs(t, &fs.Options{AttrTimeout: time.Hour, EntryTimeout: time.Hour})
+	v := srv.(*server).fsys.v
+	a, b := filepath.Join(mnt, "a"), filepath.Join(mnt, "b")
+	if err := os.WriteFile(a, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(a, b); err != nil {
+		t.Fatal(err)
+	}
+	var st syscall.Stat_t
+	for _, p := range []string{a, b} { // both names cached with two links
+		if err := syscall.Lstat(p, &st); err != nil || st.Nlink != 2 {
+			t.Fatalf("lstat %s: %v, %d links, want 2", p, err, st.Nlink)
+		}
+	}
+	if err := v.Remove(context.Background(), "/b", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Lstat(a, &st); err != nil || st.Nlink != 1 {
+		t.Errorf("after an unlink through the library: lstat a: %v, %d links, want 1", err, st.Nlink)
 	}
 }

@@ -29,6 +29,19 @@ func (s *server) InvalidateContent(name string) error {
 	return nil
 }
 
+var _ fs.FileIDInvalidator = (*server)(nil)
+
+// InvalidateFileID drops the kernel's caches of every name of the file id that the
+// adapter remembers: libfuse knows a file by its names, and the names of a file with
+// several links are the ones linkNames keeps. The volume calls it when such a file
+// loses a link through the library API.
+func (s *server) InvalidateFileID(id uint64) error {
+	for _, p := range s.fsys.links.names(id) {
+		s.fsys.links.notify(p)
+	}
+	return nil
+}
+
 func (s *server) notify(name string) {
 	s.host.Notify(name, fuse.NOTIFY_CHMOD|fuse.NOTIFY_CHOWN|fuse.NOTIFY_UTIME|
 		fuse.NOTIFY_CHFLAGS|fuse.NOTIFY_TRUNCATE)
@@ -116,6 +129,16 @@ func (l *linkNames) others(path string) []string {
 		}
 	}
 	return out
+}
+
+// names returns a copy of the remembered names of the file id.
+func (l *linkNames) names(id uint64) []string {
+	if l.notify == nil || l.n.Load() == 0 {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.byID[id]...)
 }
 
 // tracking reports whether a name is remembered: without one, changed, unlinked

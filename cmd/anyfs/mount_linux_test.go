@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -182,7 +183,7 @@ func startMount(t *testing.T, bin, mnt string, args ...string) *child {
 			select {
 			case <-c.done:
 			case <-time.After(10 * time.Second):
-				t.Errorf("anyfs (pid %d) did not die", c.cmd.Process.Pid)
+				t.Errorf("anyfs (pid %d) did not die (%s)", c.cmd.Process.Pid, procState(c.cmd.Process.Pid))
 			}
 		}
 		if t.Failed() {
@@ -190,6 +191,43 @@ func startMount(t *testing.T, bin, mnt string, args ...string) *child {
 		}
 	})
 	return c
+}
+
+// procState describes, for a child that has not ended, whether its process is
+// still there and in which state and kernel function its threads wait, and which
+// processes it started (they may hold its output pipes open).
+func procState(pid int) string {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return fmt.Sprintf("pid %d is gone: %v", pid, err)
+	}
+	var state string
+	for line := range strings.Lines(string(status)) {
+		if strings.HasPrefix(line, "State:") {
+			state = strings.TrimSpace(line)
+		}
+	}
+	var waits, children []string
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/wchan", pid))
+	for _, w := range tasks {
+		if b, err := os.ReadFile(w); err == nil && len(b) > 0 && string(b) != "0" {
+			waits = append(waits, string(b))
+		}
+	}
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, st := range stats {
+		b, err := os.ReadFile(st)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: the fields after the last ')'.
+		if i := strings.LastIndexByte(string(b), ')'); i > 0 {
+			if f := strings.Fields(string(b[i+1:])); len(f) > 1 && f[1] == strconv.Itoa(pid) {
+				children = append(children, string(b[:i+1]))
+			}
+		}
+	}
+	return fmt.Sprintf("pid %d %s, threads waiting in %v, children %v", pid, state, waits, children)
 }
 
 // waitUntil polls cond every 10ms for up to 20s; it fails t if the child
@@ -220,7 +258,7 @@ func (c *child) exit(t *testing.T) error {
 	case <-c.done:
 		return c.err
 	case <-time.After(30 * time.Second):
-		t.Fatalf("anyfs did not exit; stderr:\n%s", c.stderr)
+		t.Fatalf("anyfs did not exit (%s); stderr:\n%s", procState(c.cmd.Process.Pid), c.stderr)
 		return nil
 	}
 }
